@@ -1,0 +1,2 @@
+//! The `bankid-activation` command-line tool: a thin layer over the library.
+fn main() {}

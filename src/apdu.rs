@@ -84,7 +84,14 @@ impl StatusWord {
 impl Command {
     /// A command with the given header and no data and no expected response (case 1).
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
-        Command { cla, ins, p1, p2, data: Vec::new(), le: None }
+        Command {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: Vec::new(),
+            le: None,
+        }
     }
     /// Sets the command data.
     pub fn with_data(mut self, data: impl Into<Vec<u8>>) -> Self {
@@ -158,7 +165,10 @@ impl Response {
             return Err(ApduError::ResponseTooShort(bytes.len()));
         }
         let (data, sw) = bytes.split_at(bytes.len() - 2);
-        Ok(Response { data: data.to_vec(), sw: StatusWord(u16::from_be_bytes([sw[0], sw[1]])) })
+        Ok(Response {
+            data: data.to_vec(),
+            sw: StatusWord(u16::from_be_bytes([sw[0], sw[1]])),
+        })
     }
     /// Encodes data followed by the status word.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -172,6 +182,9 @@ impl Response {
 impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Response data may be decrypted personal data: print only its length.
-        f.debug_struct("Response").field("len", &self.data.len()).field("sw", &self.sw).finish()
+        f.debug_struct("Response")
+            .field("len", &self.data.len())
+            .field("sw", &self.sw)
+            .finish()
     }
 }

@@ -113,10 +113,10 @@ impl Command {
         if self.data.len() > 65535 {
             return Err(ApduError::DataTooLong(self.data.len()));
         }
-        if let Some(le) = self.le {
-            if le == 0 || le > 65536 {
-                return Err(ApduError::LeOutOfRange(le));
-            }
+        if let Some(le) = self.le
+            && (le == 0 || le > 65536)
+        {
+            return Err(ApduError::LeOutOfRange(le));
         }
         let mut out = Vec::with_capacity(4 + 3 + self.data.len() + 3);
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);

@@ -4,4 +4,6 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod apdu;
+pub mod crypto;
 pub mod mrz;
+pub mod transport;

@@ -1,0 +1,2 @@
+//! Cryptography for eMRTD access and verification: key derivation (ICAO 9303 Part 11 §9.7),
+//! block ciphers and MACs for secure messaging, key agreement, signatures.

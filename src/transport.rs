@@ -1,0 +1,85 @@
+//! The link to a chip: a `Transport` sends command APDU bytes and returns response bytes.
+//!
+//! The app's NFC layer (Android IsoDep, iOS NFCISO7816Tag), the PC/SC reader
+//! (feature `pcsc`) and the software chip in [`crate::emulator`] all implement it,
+//! so the reader code above is the same for all of them.
+
+use thiserror::Error;
+
+/// What a transport can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// True if extended-length APDUs (Lc/Le above 255/256) pass through.
+    pub extended_length: bool,
+    /// The largest command APDU, in bytes, the link accepts.
+    pub max_command_len: usize,
+    /// The largest response APDU (data + SW), in bytes, the link can return.
+    pub max_response_len: usize,
+}
+
+impl Capabilities {
+    /// A short-length-only link (ISO 14443-4 without extended APDUs).
+    pub const SHORT: Capabilities = Capabilities {
+        extended_length: false,
+        max_command_len: 261,
+        max_response_len: 258,
+    };
+    /// A link with extended length up to 64 KiB.
+    pub const EXTENDED: Capabilities = Capabilities {
+        extended_length: true,
+        max_command_len: 65544,
+        max_response_len: 65538,
+    };
+}
+
+/// Errors on the link itself (not status words: those come back as response bytes).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The chip left the field or the reader lost it.
+    #[error("card removed or link lost: {0}")]
+    CardRemoved(String),
+    /// No reader with the requested name, or none at all.
+    #[error("no reader: {0}")]
+    NoReader(String),
+    /// A reader is present but holds no card.
+    #[error("no card in reader {0}")]
+    NoCard(String),
+    /// The card was reset by another application.
+    #[error("card was reset")]
+    Reset,
+    /// Any other failure of the link, with the layer's own message.
+    #[error("transport failure: {0}")]
+    Other(String),
+}
+
+/// A half-duplex APDU link to one chip.
+///
+/// A `&mut` borrow is one exchange at a time, so two flows cannot interleave on one channel.
+pub trait Transport {
+    /// Sends one command APDU and returns the whole response APDU (data ‖ SW1 SW2).
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// What this link can carry; readers size their commands from it.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::SHORT
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+}

@@ -5,5 +5,7 @@
 
 pub mod apdu;
 pub mod crypto;
+pub mod lds;
 pub mod mrz;
 pub mod transport;
+pub mod verify;

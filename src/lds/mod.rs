@@ -1,6 +1,7 @@
 //! The eMRTD Logical Data Structure (ICAO 9303 Part 10): typed, bounded, panic-free parsers for the
 //! files read from the chip — EF.SOD here; EF.COM, EF.CardAccess and the data groups build on `tlv`.
 
+pub mod face;
 pub mod sod;
 
 pub use sod::{LdsSecurityObject, Sod, SodError};

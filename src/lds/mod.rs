@@ -2,6 +2,7 @@
 //! files read from the chip — EF.SOD here; EF.COM, EF.CardAccess and the data groups build on `tlv`.
 
 pub mod face;
+pub mod security_info;
 pub mod sod;
 
 pub use sod::{LdsSecurityObject, Sod, SodError};

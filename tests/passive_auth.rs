@@ -59,11 +59,25 @@ fn ecdsa_brainpool_and_explicit_parameters() {
 }
 
 #[test]
-fn brainpool_p512_fails_closed() {
-    // No RustCrypto brainpoolP512r1 arithmetic exists: the dump must not verify, and say why.
-    let r = check("ecdsa-bp512-sha512");
-    assert!(!r.valid && !r.signature_valid);
-    assert!(r.errors.iter().any(|e| e.contains("brainpoolP512r1")), "{:?}", r.errors);
+fn brainpool_p512() {
+    // DS and CSCA both brainpoolP512r1 (generic verifier: no RustCrypto crate for this curve).
+    assert_valid("ecdsa-bp512-sha512");
+}
+
+#[test]
+fn brainpool_p512_corrupted_signature_fails() {
+    let dir = std::env::temp_dir().join(format!("bp512-tampered-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["DG1.bin", "DG2.bin", "DG15.bin", "EF.COM.bin"] {
+        std::fs::copy(Path::new("fixtures/dumps/ecdsa-bp512-sha512").join(f), dir.join(f)).unwrap();
+    }
+    let mut sod = std::fs::read("fixtures/dumps/ecdsa-bp512-sha512/EF.SOD.bin").unwrap();
+    let n = sod.len();
+    sod[n - 2] ^= 0x10;
+    std::fs::write(dir.join("EF.SOD.bin"), sod).unwrap();
+    let r = verify_dump(&dir, &trust());
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!r.valid && !r.signature_valid && r.chain_valid, "{:?}", r.errors);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::Serialize;
 use x509_cert::Certificate;
 
-pub use cms_verify::{CmsError, VerifiedSigner, verify_certificate_signature, verify_signed_data};
+pub use cms_verify::{CmsError, VerifiedSigner, find_signer_certificate, verify_certificate_signature, verify_signed_data};
 pub use trust::{ID_CSCA_MASTER_LIST, MAX_TRUST_FILE_LEN, TrustAnchor, TrustStore, TrustStoreError, parse_master_list};
 
 use crate::crypto::signature::{HashAlgorithm, PublicKey};

@@ -389,6 +389,15 @@ mod tests {
     }
 
     #[test]
+    fn bac_session_keys_appendix_d3() {
+        // ICAO 9303 Part 11, Appendix D.3: K_seed = K.IFD ⊕ K.IC = 0036D272F5C350ACAC50C3F572D23600.
+        let k_seed = hex::decode("0036D272F5C350ACAC50C3F572D23600").expect("hex");
+        let keys = SessionKeys::derive(CipherSuite::TripleDes, &k_seed);
+        assert_eq!(keys.expose_ks_enc_hex(), "979EC13B1CBFE9DCD01AB0FED307EAE5");
+        assert_eq!(keys.expose_ks_mac_hex(), "F1CB1F1FB5ADF208806B89DC579DC1F8");
+    }
+
+    #[test]
     fn session_keys_length_checked() {
         assert!(SessionKeys::new(CipherSuite::Aes256, &[0; 32], &[0; 32]).is_ok());
         assert!(matches!(

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used)]
 
+pub mod access;
 pub mod apdu;
 pub mod crypto;
 pub mod mrz;

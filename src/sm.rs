@@ -79,6 +79,9 @@ pub enum SmError {
     /// The plain command cannot be protected: its data is too long for extended length.
     #[error("protected command data of {0} bytes exceeds 65535")]
     CommandTooLong(usize),
+    /// The plain command's Le is outside 1..=65536.
+    #[error("expected length Le={0} is out of range 1..=65536")]
+    InvalidLe(usize),
     /// The SSC given does not have the suite's block length.
     #[error("SSC of {found} bytes, the {suite} SSC has {expected}")]
     SscLength {
@@ -167,7 +170,8 @@ impl SecureChannel {
     pub fn max_plain_response(&self, max_response_len: usize) -> usize {
         // DO'99' (4) + DO'8E' (2 + 8) + SW (2).
         let fixed = 4 + 2 + MAC_LEN + 2;
-        let Some(room) = max_response_len.checked_sub(fixed) else {
+        // A response APDU carries at most 65536 data bytes whatever the link could take.
+        let Some(room) = max_response_len.min(65536 + 2).checked_sub(fixed) else {
             return 0;
         };
         max_plain_in_cryptogram(self.suite().block_len(), room)
@@ -192,6 +196,11 @@ impl SecureChannel {
     /// Extended length is used when the plain command needs it or the protected data does not
     /// fit short length; the protected command always asks for the whole response (Le = 00/0000).
     pub fn wrap(&mut self, cmd: &Command) -> Result<Command, SmError> {
+        if let Some(le) = cmd.le
+            && !(1..=65536).contains(&le)
+        {
+            return Err(SmError::InvalidLe(le));
+        }
         self.increment_ssc();
         let cla = protect_cla(cmd.cla);
         let block_len = self.suite().block_len();
@@ -488,13 +497,16 @@ fn cryptogram_object_len(block_len: usize, plain_len: usize) -> usize {
     if plain_len == 0 {
         return 0;
     }
-    let value_len = (plain_len / block_len + 1) * block_len + 1;
+    let value_len = (plain_len / block_len)
+        .saturating_add(1)
+        .saturating_mul(block_len)
+        .saturating_add(1);
     let len_len = match value_len {
         0..=0x7F => 1,
         0x80..=0xFF => 2,
         _ => 3,
     };
-    1 + len_len + value_len
+    value_len.saturating_add(1 + len_len)
 }
 
 /// The largest plain length whose DO'87' fits in `room` bytes (the size grows with the length,
@@ -910,6 +922,46 @@ mod tests {
             let expected = if suite.is_aes() { 0xDF } else { 0xE7 };
             assert_eq!(terminal.max_plain_response(258), expected);
         }
+    }
+
+    #[test]
+    fn max_plain_command_data_fits() {
+        for suite in CipherSuite::ALL {
+            let mut terminal = SecureChannel::with_zero_ssc(SessionKeys::derive(suite, b"sizes"));
+            for max in [30usize, 64, 261, 1000, 65544] {
+                let n = terminal.max_plain_command_data(max);
+                let cmd = Command::new(0, 0xD6, 0, 0)
+                    .with_data(vec![1; n])
+                    .with_le(65536);
+                let len = terminal
+                    .wrap(&cmd)
+                    .expect("wrap")
+                    .to_bytes()
+                    .expect("encode")
+                    .len();
+                assert!(len <= max, "{suite} {max}: {n} bytes give {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_saturate_on_huge_links() {
+        let sm = appendix_d_channel();
+        assert_eq!(
+            sm.max_plain_response(usize::MAX),
+            sm.max_plain_response(65538)
+        );
+        assert!(sm.max_plain_response(65538) > 65000);
+        assert_eq!(sm.max_plain_command_data(usize::MAX), 65535);
+        assert_eq!(sm.max_plain_response(10), 0);
+    }
+
+    #[test]
+    fn invalid_le_is_rejected_without_touching_the_ssc() {
+        let mut sm = appendix_d_channel();
+        let cmd = Command::new(0, 0xB0, 0, 0).with_le(0);
+        assert_eq!(sm.wrap(&cmd), Err(SmError::InvalidLe(0)));
+        assert_eq!(sm.ssc(), hex("887022120C06C226"));
     }
 
     #[test]

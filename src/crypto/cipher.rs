@@ -1,8 +1,8 @@
 //! Block encryption for secure messaging and BAC/PACE: 3DES-CBC and AES-CBC, ISO/IEC 9797-1 padding.
 //!
-//! Each [`CipherSuite`] is a type implementing [`SuiteAlgorithms`] that names its RustCrypto
-//! cipher and MAC; the code that uses them is generic, and the runtime [`CipherSuite`] value picks
-//! the type in one place ([`with_suite!`](crate::crypto::cipher)).
+//! Each [`CipherSuite`] has a type implementing [`SuiteAlgorithms`] that names its RustCrypto
+//! cipher and MAC; the code that uses them is generic (`cbc_encrypt_with::<S>`), and the runtime
+//! [`CipherSuite`] value picks the type in one place (the crate-internal `with_suite!` macro).
 
 use cipher::block_padding::NoPadding;
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit};

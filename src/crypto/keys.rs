@@ -398,6 +398,17 @@ mod tests {
     }
 
     #[test]
+    fn pace_session_keys_appendix_g1() {
+        // ICAO 9303 Part 11, Appendix G.1: KS_enc, KS_mac (AES-128) from the ECDH shared secret.
+        let secret =
+            hex::decode("28768D20701247DAE81804C9E780EDE582A9996DB4A315020B2733197DB84925")
+                .expect("hex");
+        let keys = SessionKeys::derive(CipherSuite::Aes128, &secret);
+        assert_eq!(keys.expose_ks_enc_hex(), "F5F0E35C0D7161EE6724EE513A0D9A7F");
+        assert_eq!(keys.expose_ks_mac_hex(), "FE251C7858B356B24514B3BD5F4297D1");
+    }
+
+    #[test]
     fn session_keys_length_checked() {
         assert!(SessionKeys::new(CipherSuite::Aes256, &[0; 32], &[0; 32]).is_ok());
         assert!(matches!(

@@ -116,6 +116,23 @@ mod tests {
     }
 
     #[test]
+    fn cmac_pace_token_appendix_g1() {
+        // ICAO 9303 Part 11, Appendix G.1: T_IFD = MAC(KS_mac, public key data object of PK_IC),
+        // AES-128 CMAC over the unpadded object.
+        let ks_mac = hex("FE251C7858B356B24514B3BD5F4297D1");
+        let pk_ic = hex(concat!(
+            "7F494F060A04007F000702020402028641049E880F842905B8B3181F7AF7CAA9F0EFB743847F44A306D2",
+            "D28C1D9EC65DF6DB7764B22277A2EDDC3C265A9F018F9CB852E111B768B326904B59A0193776F094"
+        ));
+        assert_eq!(
+            mac(CipherSuite::Aes128, &ks_mac, &pk_ic)
+                .expect("mac")
+                .to_vec(),
+            hex("C2B0BD78D94BA866")
+        );
+    }
+
+    #[test]
     fn verify_rejects_wrong_and_short_tags() {
         let key = hex("7962D9ECE03D1ACD4C76089DCE131543");
         let data = pad(b"data", 8);

@@ -749,6 +749,66 @@ mod tests {
         assert_eq!(chip.ssc(), hex("887022120C06C22C"));
     }
 
+    fn aes_channel(ks_enc: &str, ks_mac: &str, ssc: &str) -> SecureChannel {
+        let keys = SessionKeys::new(CipherSuite::Aes128, &hex(ks_enc), &hex(ks_mac)).expect("keys");
+        SecureChannel::new(keys, &hex(ssc)).expect("16-byte SSC")
+    }
+
+    #[test]
+    fn aes_exchanges_captured_from_a_chip() {
+        // AES-128 secure messaging after PACE, captured from a real passport and published with
+        // the gmrtd project's tests (iso7816/secure_messaging_test.go): an MSE:Set AT command
+        // (SSC ...BA → ...BB) and a 224-byte READ BINARY answer (SSC ...0B → ...0C).
+        let mut sm = aes_channel(
+            "CC86415F2ED7E8FD663B754265695AE1",
+            "581E84B8EE06C4D3EEE30461498D7FB3",
+            "000000000000000000000000000000BA",
+        );
+        let mse =
+            Command::new(0x00, 0x22, 0x41, 0xA4).with_data(hex("800A04007F000702020302028401C3"));
+        assert_eq!(
+            sm.wrap(&mse).expect("wrap").to_bytes().expect("encode"),
+            hex("0C2241A41D871101980953D37F67558690045D78A853B18A8E08929767A2CEF172E200")
+        );
+        assert_eq!(sm.ssc(), hex("000000000000000000000000000000BB"));
+
+        let mut sm = aes_channel(
+            "A8E85E938514EC67AE33CDA3D43D3C48",
+            "27F1ADEB705A049A305B0C619B14B9B3",
+            "0000000000000000000000000000000B",
+        );
+        let rapdu = Response::parse(&hex(concat!(
+            "8781E1012FABF9E0655D7E987FD28A8AEB19C9CADD990D49399799ED1FE465BCEA56DA9BA3024291D40D23",
+            "D7F1E00485D71FADDC6D8C1382E8028DD22EFDCC72ED47663D56D20DD6C4B867956FE0507313083AE7FC54",
+            "FB46133F184FEBBE13AD6FD3E2616A1F4A829E75ADA1A0E443CA738288F6014BE8A7745D8259B089E6BEE3",
+            "5BCC4BF5B63DB5FDD84244F67ECA099213B70A861B4487225AA68AF684278FCEB4CB809DE42BE3EE95B0E0",
+            "D72BCDB0ED47CB56EFC264E04A9397A90E81AD1D81EFA2D14B2CA8EC7BD997F4B1C1FD344D5DEE8589C38B",
+            "227CA4CB35810060A7CC76403E990290008E083EB47EF4FA82AFC99000"
+        )))
+        .expect("rapdu");
+        let plain = sm.unwrap(&rapdu).expect("authentic");
+        assert_eq!(sm.ssc(), hex("0000000000000000000000000000000C"));
+        // The chip side rebuilds the captured answer byte for byte from the plain data.
+        let mut chip = aes_channel(
+            "A8E85E938514EC67AE33CDA3D43D3C48",
+            "27F1ADEB705A049A305B0C619B14B9B3",
+            "0000000000000000000000000000000B",
+        );
+        assert_eq!(chip.wrap_response(&plain).expect("wrap_response"), rapdu);
+        assert_eq!(plain.sw, StatusWord::SUCCESS);
+        assert_eq!(
+            plain.data,
+            hex(concat!(
+                "A729901D1A71874700133107EC53306404307BC382C63D8C150C3C72080ACE05AFA0C2BEA28E4FB227871391",
+                "65EFBA91F90F8AA5814A503AD4EB04A8C7DD22CE2826043004A8C7DD22CE28268B39B55416F0447C2FB77DE1",
+                "07DCD2A62E880EA53EEB62D57CB4390295DBC9943AB78696FA504C110461041D1C64F068CF45FFA2A63A81B7",
+                "C13F6B8847A3E77EF14FE3DB7FCAFE0CBD10E8E826E03436D646AAEF87B2E247D4AF1E8ABE1D7520F9C2A45C",
+                "B1EB8E95CFD55262B70B29FEEC5864E19C054FF99129280E4646217791811142820341263C53150231008CB9",
+                "1E82A3"
+            ))
+        );
+    }
+
     #[test]
     fn tampered_response_is_rejected_before_decryption() {
         let mut sm = appendix_d_channel();

@@ -43,6 +43,9 @@ pub enum SmError {
         /// The outer status word.
         sw: StatusWord,
     },
+    /// The chip side received a protected command without DO'8E'.
+    #[error("protected command carries no MAC (DO'8E')")]
+    CommandWithoutMac,
     /// The chip side received a command whose CLA does not announce secure messaging.
     #[error("command CLA {cla:02X} is not secure messaging")]
     NotProtected {
@@ -95,6 +98,17 @@ pub enum SmError {
     /// A failure of the cipher layer, including bad padding after decryption.
     #[error("secure messaging cipher: {0}")]
     Cipher(#[from] CipherError),
+}
+
+impl SmError {
+    /// The status word a chip answers (unprotected) when unwrapping a command fails, ending the
+    /// session (ISO/IEC 7816-4 §10): 6987 when SM objects are missing, 6988 when they are wrong.
+    pub fn chip_status_word(&self) -> StatusWord {
+        match self {
+            SmError::NotProtected { .. } | SmError::CommandWithoutMac => StatusWord(0x6987),
+            _ => StatusWord(0x6988),
+        }
+    }
 }
 
 /// An established secure messaging session: session keys, the send sequence counter and the suite.
@@ -298,10 +312,7 @@ impl SecureChannel {
         self.last_ins_odd = cmd.ins & 1 == 1;
         let dos = parse_objects(&cmd.data, &[TAG_CRYPTOGRAM, TAG_CRYPTOGRAM_ODD, TAG_LE])?;
         let Some(mac_value) = dos.mac else {
-            return Err(SmError::Malformed {
-                what: "protected command without DO'8E'",
-                offset: cmd.data.len(),
-            });
+            return Err(SmError::CommandWithoutMac);
         };
         let header = cipher::pad(
             &[cmd.cla, cmd.ins, cmd.p1, cmd.p2],
@@ -939,16 +950,21 @@ mod tests {
     fn chip_rejects_unprotected_and_tampered_commands() {
         let mut chip = appendix_d_channel();
         let plain = parse_command(&hex("00A4020C02011E"));
-        assert_eq!(
-            chip.unwrap_command(&plain),
-            Err(SmError::NotProtected { cla: 0x00 })
-        );
+        let err = chip.unwrap_command(&plain).expect_err("plain command");
+        assert_eq!(err, SmError::NotProtected { cla: 0x00 });
+        assert_eq!(err.chip_status_word(), StatusWord(0x6987));
+        let no_mac = parse_command(&hex("0CA4020C0B8709016375432908C044F6"));
+        let err = chip.unwrap_command(&no_mac).expect_err("no DO'8E'");
+        assert_eq!(err, SmError::CommandWithoutMac);
+        assert_eq!(err.chip_status_word(), StatusWord(0x6987));
         let mut chip = appendix_d_channel();
         let mut cmd = parse_command(&hex(
             "0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800",
         ));
         cmd.p1 = 0x04; // header change must break the MAC
-        assert_eq!(chip.unwrap_command(&cmd), Err(SmError::MacMismatch));
+        let err = chip.unwrap_command(&cmd).expect_err("tampered header");
+        assert_eq!(err, SmError::MacMismatch);
+        assert_eq!(err.chip_status_word(), StatusWord(0x6988));
     }
 
     #[test]

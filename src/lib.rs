@@ -3,7 +3,9 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used)]
 
+pub mod access;
 pub mod apdu;
 pub mod crypto;
 pub mod mrz;
+pub mod sm;
 pub mod transport;

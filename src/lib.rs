@@ -5,6 +5,7 @@
 
 pub mod apdu;
 pub mod crypto;
+pub mod emulator;
 pub mod mrz;
 pub mod tlv;
 pub mod transport;

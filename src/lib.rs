@@ -6,6 +6,8 @@
 pub mod access;
 pub mod apdu;
 pub mod crypto;
+pub mod emulator;
 pub mod mrz;
 pub mod sm;
+pub mod tlv;
 pub mod transport;

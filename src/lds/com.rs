@@ -30,19 +30,41 @@ impl EfCom {
         }
         let digits = |v: &[u8], n: usize, what: &'static str| -> Result<String, LdsError> {
             if v.len() != n || !v.iter().all(u8::is_ascii_digit) {
-                return Err(LdsError::Invalid { file: FILE, what, message: format!("expected {n} digits") });
+                return Err(LdsError::Invalid {
+                    file: FILE,
+                    what,
+                    message: format!("expected {n} digits"),
+                });
             }
             Ok(super::text(v))
         };
-        let lds_version =
-            digits(lds.ok_or(LdsError::Missing { file: FILE, what: "5F01 LDS version" })?, 4, "5F01 LDS version")?;
+        let lds_version = digits(
+            lds.ok_or(LdsError::Missing {
+                file: FILE,
+                what: "5F01 LDS version",
+            })?,
+            4,
+            "5F01 LDS version",
+        )?;
         let unicode_version = digits(
-            unicode.ok_or(LdsError::Missing { file: FILE, what: "5F36 Unicode version" })?,
+            unicode.ok_or(LdsError::Missing {
+                file: FILE,
+                what: "5F36 Unicode version",
+            })?,
             6,
             "5F36 Unicode version",
         )?;
-        let tags = tags.ok_or(LdsError::Missing { file: FILE, what: "5C tag list" })?.to_vec();
-        Ok(Self { lds_version, unicode_version, tags })
+        let tags = tags
+            .ok_or(LdsError::Missing {
+                file: FILE,
+                what: "5C tag list",
+            })?
+            .to_vec();
+        Ok(Self {
+            lds_version,
+            unicode_version,
+            tags,
+        })
     }
 
     /// The LDS version as `(major, minor)`, e.g. `(1, 7)`.
@@ -54,11 +76,15 @@ impl EfCom {
 
     /// The data-group numbers listed (tags that are not data-group tags are skipped).
     pub fn data_groups(&self) -> Vec<u8> {
-        self.tags.iter().filter_map(|&t| dg_number_for_tag(u32::from(t))).collect()
+        self.tags
+            .iter()
+            .filter_map(|&t| dg_number_for_tag(u32::from(t)))
+            .collect()
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -77,14 +103,26 @@ mod tests {
     #[test]
     fn fixture_ef_com() {
         let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/EF.COM.bin").unwrap();
-        assert_eq!(EfCom::parse(&bytes).unwrap().data_groups(), vec![1, 2, 7, 11, 12, 14, 15]);
+        assert_eq!(
+            EfCom::parse(&bytes).unwrap().data_groups(),
+            vec![1, 2, 7, 11, 12, 14, 15]
+        );
     }
 
     #[test]
     fn missing_and_bad_elements() {
         let no_list = hex::decode("60105F0104303130375F3606303430303030").unwrap();
-        assert!(matches!(EfCom::parse(&no_list), Err(LdsError::Missing { what: "5C tag list", .. })));
+        assert!(matches!(
+            EfCom::parse(&no_list),
+            Err(LdsError::Missing {
+                what: "5C tag list",
+                ..
+            })
+        ));
         let bad_version = hex::decode("60165F01043031413F5F36063034303030305C0461756376").unwrap();
-        assert!(matches!(EfCom::parse(&bad_version), Err(LdsError::Invalid { .. })));
+        assert!(matches!(
+            EfCom::parse(&bad_version),
+            Err(LdsError::Invalid { .. })
+        ));
     }
 }

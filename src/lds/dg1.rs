@@ -19,9 +19,15 @@ impl Dg1 {
         let mrz = top
             .find(0x5F1F)
             .map_err(|source| LdsError::Tlv { file: FILE, source })?
-            .ok_or(LdsError::Missing { file: FILE, what: "5F1F MRZ data" })?;
+            .ok_or(LdsError::Missing {
+                file: FILE,
+                what: "5F1F MRZ data",
+            })?;
         let v = mrz.value;
-        if !v.iter().all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<') {
+        if !v
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<')
+        {
             return Err(LdsError::Invalid {
                 file: FILE,
                 what: "5F1F MRZ data",
@@ -56,6 +62,7 @@ impl Dg1 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -66,7 +73,10 @@ mod tests {
         let dg1 = Dg1::parse(&bytes).unwrap();
         assert_eq!(
             dg1.lines,
-            vec!["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+            vec![
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+            ]
         );
         assert_eq!(dg1.issuing_state(), Some("UTO"));
     }
@@ -84,8 +94,17 @@ mod tests {
 
     #[test]
     fn bad_mrz() {
-        assert!(matches!(Dg1::parse(&[0x61, 0x00]), Err(LdsError::Missing { .. })));
-        assert!(matches!(Dg1::parse(&[0x61, 0x05, 0x5F, 0x1F, 0x02, b'P', b'<']), Err(LdsError::Invalid { .. })));
-        assert!(matches!(Dg1::parse(&[0x61, 0x05, 0x5F, 0x1F, 0x02, b'p', 0]), Err(LdsError::Invalid { .. })));
+        assert!(matches!(
+            Dg1::parse(&[0x61, 0x00]),
+            Err(LdsError::Missing { .. })
+        ));
+        assert!(matches!(
+            Dg1::parse(&[0x61, 0x05, 0x5F, 0x1F, 0x02, b'P', b'<']),
+            Err(LdsError::Invalid { .. })
+        ));
+        assert!(matches!(
+            Dg1::parse(&[0x61, 0x05, 0x5F, 0x1F, 0x02, b'p', 0]),
+            Err(LdsError::Invalid { .. })
+        ));
     }
 }

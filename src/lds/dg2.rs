@@ -74,7 +74,10 @@ impl Dg2 {
         let group = top
             .find(0x7F61)
             .map_err(|source| LdsError::Tlv { file: FILE, source })?
-            .ok_or(LdsError::Missing { file: FILE, what: "7F61 biometric information group template" })?;
+            .ok_or(LdsError::Missing {
+                file: FILE,
+                what: "7F61 biometric information group template",
+            })?;
         let mut declared = None;
         let mut faces = Vec::new();
         for c in children(FILE, &group)? {
@@ -93,7 +96,10 @@ impl Dg2 {
                 _ => {}
             }
         }
-        let declared = declared.ok_or(LdsError::Missing { file: FILE, what: "02 number of instances" })?;
+        let declared = declared.ok_or(LdsError::Missing {
+            file: FILE,
+            what: "02 number of instances",
+        })?;
         if declared != faces.len() {
             return Err(LdsError::Invalid {
                 file: FILE,
@@ -102,7 +108,10 @@ impl Dg2 {
             });
         }
         if faces.is_empty() {
-            return Err(LdsError::Missing { file: FILE, what: "7F60 biometric information template" });
+            return Err(LdsError::Missing {
+                file: FILE,
+                what: "7F60 biometric information template",
+            });
         }
         Ok(Self { faces })
     }
@@ -113,8 +122,12 @@ impl Dg2 {
             .faces
             .first()
             .and_then(|f| f.record.faces.first())
-            .ok_or(LdsError::Missing { file: FILE, what: "face image" })?;
-        face.decode().map_err(|source| LdsError::Face { file: FILE, source })
+            .ok_or(LdsError::Missing {
+                file: FILE,
+                what: "face image",
+            })?;
+        face.decode()
+            .map_err(|source| LdsError::Face { file: FILE, source })
     }
 }
 
@@ -128,9 +141,16 @@ fn parse_template(t: &crate::tlv::Tlv<'_>) -> Result<BiometricFace, LdsError> {
             _ => {}
         }
     }
-    let header = header.ok_or(LdsError::Missing { file: FILE, what: "A1 biometric header template" })?;
-    let data = data.ok_or(LdsError::Missing { file: FILE, what: "5F2E biometric data block" })?;
-    let record = FacialRecord::parse(data).map_err(|source| LdsError::Face { file: FILE, source })?;
+    let header = header.ok_or(LdsError::Missing {
+        file: FILE,
+        what: "A1 biometric header template",
+    })?;
+    let data = data.ok_or(LdsError::Missing {
+        file: FILE,
+        what: "5F2E biometric data block",
+    })?;
+    let record =
+        FacialRecord::parse(data).map_err(|source| LdsError::Face { file: FILE, source })?;
     Ok(BiometricFace { header, record })
 }
 
@@ -189,18 +209,28 @@ impl Dg7 {
                 what: "02 number of instances",
                 message: format!("says {n}, {} images present", images.len()),
             }),
-            None => Err(LdsError::Missing { file: FILE7, what: "02 number of instances" }),
+            None => Err(LdsError::Missing {
+                file: FILE7,
+                what: "02 number of instances",
+            }),
         }
     }
 
     /// Decode image `index` to pixels.
     pub fn decode(&self, index: usize) -> Result<DecodedImage, LdsError> {
-        let img = self.images.get(index).ok_or(LdsError::Missing { file: FILE7, what: "5F43 image" })?;
-        decode_image(img).map_err(|source: FaceError| LdsError::Face { file: FILE7, source })
+        let img = self.images.get(index).ok_or(LdsError::Missing {
+            file: FILE7,
+            what: "5F43 image",
+        })?;
+        decode_image(img).map_err(|source: FaceError| LdsError::Face {
+            file: FILE7,
+            source,
+        })
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::lds::face::ImageFormat;
@@ -214,7 +244,10 @@ mod tests {
         assert_eq!(dg2.faces.len(), 1);
         assert_eq!(dg2.faces[0].header.format_owner, Some(0x0101));
         assert_eq!(dg2.faces[0].header.format_type, Some(0x0008));
-        assert_eq!(dg2.faces[0].record.faces[0].image_info.format, ImageFormat::Jpeg);
+        assert_eq!(
+            dg2.faces[0].record.faces[0].image_info.format,
+            ImageFormat::Jpeg
+        );
         let img = dg2.decode_first_image().unwrap();
         assert_eq!((img.width, img.height), (360, 480));
     }
@@ -240,6 +273,9 @@ mod tests {
         // 75 { 7F61 { 02 01 02 } }: two instances announced, none present.
         let bytes = [0x75, 0x06, 0x7F, 0x61, 0x03, 0x02, 0x01, 0x02];
         assert!(matches!(Dg2::parse(&bytes), Err(LdsError::Invalid { .. })));
-        assert!(matches!(Dg7::parse(&[0x67, 0x03, 0x02, 0x01, 0x01]), Err(LdsError::Invalid { .. })));
+        assert!(matches!(
+            Dg7::parse(&[0x67, 0x03, 0x02, 0x01, 0x01]),
+            Err(LdsError::Invalid { .. })
+        ));
     }
 }

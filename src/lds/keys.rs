@@ -18,8 +18,8 @@ impl Dg14 {
     pub fn parse(bytes: &[u8]) -> Result<Self, LdsError> {
         const FILE: &str = "DG14";
         let top = outer(FILE, bytes, 0x6E)?;
-        let security_infos =
-            parse_security_infos(top.value).map_err(|source| LdsError::SecurityInfo { file: FILE, source })?;
+        let security_infos = parse_security_infos(top.value)
+            .map_err(|source| LdsError::SecurityInfo { file: FILE, source })?;
         Ok(Self { security_infos })
     }
 
@@ -28,9 +28,9 @@ impl Dg14 {
         self.security_infos
             .iter()
             .filter_map(|i| match i {
-                SecurityInfo::ChipAuthenticationPublicKey { public_key, key_id, .. } => {
-                    Some((public_key.as_slice(), *key_id))
-                }
+                SecurityInfo::ChipAuthenticationPublicKey {
+                    public_key, key_id, ..
+                } => Some((public_key.as_slice(), *key_id)),
                 _ => None,
             })
             .collect()
@@ -49,8 +49,11 @@ impl Dg15 {
     pub fn parse(bytes: &[u8]) -> Result<Self, LdsError> {
         const FILE: &str = "DG15";
         let top = outer(FILE, bytes, 0x6F)?;
-        let (spki, _) = crate::tlv::Tlv::parse(top.value).map_err(|source| LdsError::Tlv { file: FILE, source })?;
-        let d = Self { spki: spki.raw.to_vec() };
+        let (spki, _) = crate::tlv::Tlv::parse(top.value)
+            .map_err(|source| LdsError::Tlv { file: FILE, source })?;
+        let d = Self {
+            spki: spki.raw.to_vec(),
+        };
         d.public_key().map_err(|e| LdsError::Invalid {
             file: FILE,
             what: "SubjectPublicKeyInfo",
@@ -69,12 +72,16 @@ impl Dg15 {
 pub fn parse_card_access(bytes: &[u8]) -> Result<Vec<SecurityInfo>, LdsError> {
     const FILE: &str = "EF.CardAccess";
     if bytes.len() > MAX_FILE_LEN {
-        return Err(LdsError::TooLarge { file: FILE, len: bytes.len() });
+        return Err(LdsError::TooLarge {
+            file: FILE,
+            len: bytes.len(),
+        });
     }
     parse_security_infos(bytes).map_err(|source| LdsError::SecurityInfo { file: FILE, source })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::crypto::signature::NamedCurve;
@@ -88,8 +95,18 @@ mod tests {
         let keys = dg14.chip_authentication_keys();
         assert_eq!(keys.len(), 1);
         let key = PublicKey::from_spki_der(keys[0].0).unwrap();
-        assert!(matches!(key, PublicKey::Ec { curve: NamedCurve::BrainpoolP256r1, .. }));
-        assert!(dg14.security_infos.iter().any(|i| matches!(i, SecurityInfo::ChipAuthentication { version: 1, .. })));
+        assert!(matches!(
+            key,
+            PublicKey::Ec {
+                curve: NamedCurve::BrainpoolP256r1,
+                ..
+            }
+        ));
+        assert!(
+            dg14.security_infos
+                .iter()
+                .any(|i| matches!(i, SecurityInfo::ChipAuthentication { version: 1, .. }))
+        );
     }
 
     #[test]

@@ -91,13 +91,24 @@ pub enum LdsError {
 }
 
 /// Parse the single top-level object of `file` (trailing bytes are an error) and check its tag.
-pub(crate) fn outer<'a>(file: &'static str, bytes: &'a [u8], tag: u32) -> Result<Tlv<'a>, LdsError> {
+pub(crate) fn outer<'a>(
+    file: &'static str,
+    bytes: &'a [u8],
+    tag: u32,
+) -> Result<Tlv<'a>, LdsError> {
     if bytes.len() > MAX_FILE_LEN {
-        return Err(LdsError::TooLarge { file, len: bytes.len() });
+        return Err(LdsError::TooLarge {
+            file,
+            len: bytes.len(),
+        });
     }
     let (tlv, _padding) = Tlv::parse(bytes).map_err(|source| LdsError::Tlv { file, source })?;
     if tlv.tag.number() != tag {
-        return Err(LdsError::WrongTag { file, expected: tag, found: tlv.tag.number() });
+        return Err(LdsError::WrongTag {
+            file,
+            expected: tag,
+            found: tlv.tag.number(),
+        });
     }
     Ok(tlv)
 }
@@ -144,10 +155,13 @@ pub fn dg_number_for_tag(tag: u32) -> Option<u8> {
 /// The issuing-state code (MRZ characters 3–5 of the first line, e.g. `UTO`, `D<<`) from DG1 as read,
 /// or `None` if DG1 is malformed.
 pub fn dg1_issuing_state(dg1: &[u8]) -> Option<String> {
-    Dg1::parse(dg1).ok().and_then(|d| d.issuing_state().map(str::to_string))
+    Dg1::parse(dg1)
+        .ok()
+        .and_then(|d| d.issuing_state().map(str::to_string))
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -186,7 +200,11 @@ mod tests {
         let dg1 = std::fs::read("fixtures/dumps/td3-rsa2048/DG1.bin").unwrap();
         assert!(matches!(
             Dg2::parse(&dg1),
-            Err(LdsError::WrongTag { file: "DG2", expected: 0x75, found: 0x61 })
+            Err(LdsError::WrongTag {
+                file: "DG2",
+                expected: 0x75,
+                found: 0x61
+            })
         ));
     }
 

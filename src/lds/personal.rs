@@ -66,7 +66,11 @@ pub struct Dg12 {
 
 fn push_bounded(file: &'static str, list: &mut Vec<String>, v: &[u8]) -> Result<(), LdsError> {
     if list.len() >= MAX_ENTRIES {
-        return Err(LdsError::Invalid { file, what: "name list", message: format!("more than {MAX_ENTRIES}") });
+        return Err(LdsError::Invalid {
+            file,
+            what: "name list",
+            message: format!("more than {MAX_ENTRIES}"),
+        });
     }
     list.push(text(v));
     Ok(())
@@ -133,7 +137,10 @@ impl Dg11 {
             }
         }
         if !has_list {
-            return Err(LdsError::Missing { file: FILE, what: "5C tag list" });
+            return Err(LdsError::Missing {
+                file: FILE,
+                what: "5C tag list",
+            });
         }
         Ok(d)
     }
@@ -167,7 +174,10 @@ impl Dg12 {
             }
         }
         if !has_list {
-            return Err(LdsError::Missing { file: FILE, what: "5C tag list" });
+            return Err(LdsError::Missing {
+                file: FILE,
+                what: "5C tag list",
+            });
         }
         Ok(d)
     }
@@ -180,13 +190,16 @@ fn date_text(v: &[u8]) -> String {
     }
     let bcd = v.iter().all(|b| (b >> 4) <= 9 && (b & 0x0F) <= 9);
     if bcd {
-        v.iter().flat_map(|b| [char::from(b'0' + (b >> 4)), char::from(b'0' + (b & 0x0F))]).collect()
+        v.iter()
+            .flat_map(|b| [char::from(b'0' + (b >> 4)), char::from(b'0' + (b & 0x0F))])
+            .collect()
     } else {
         text(v)
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -205,7 +218,10 @@ mod tests {
     fn fixture_dg12() {
         let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/DG12.bin").unwrap();
         let d = Dg12::parse(&bytes).unwrap();
-        assert_eq!(d.issuing_authority.as_deref(), Some("UTOPIA PASSPORT OFFICE"));
+        assert_eq!(
+            d.issuing_authority.as_deref(),
+            Some("UTOPIA PASSPORT OFFICE")
+        );
         assert_eq!(d.date_of_issue.as_deref(), Some("20120415"));
     }
 
@@ -223,6 +239,9 @@ mod tests {
 
     #[test]
     fn tag_list_is_required() {
-        assert!(matches!(Dg12::parse(&[0x6C, 0x00]), Err(LdsError::Missing { .. })));
+        assert!(matches!(
+            Dg12::parse(&[0x6C, 0x00]),
+            Err(LdsError::Missing { .. })
+        ));
     }
 }

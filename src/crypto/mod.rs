@@ -5,6 +5,7 @@ pub mod cipher;
 pub mod kdf;
 pub mod keys;
 pub mod mac;
+pub mod signature;
 
 pub use cipher::CipherError;
 pub use kdf::{KdfError, KeyPurpose};

@@ -17,14 +17,24 @@ fn assert_valid(dump: &str) {
     let r = check(dump);
     assert!(r.valid, "{dump}: {:#?}", r);
     assert!(r.signature_valid && r.chain_valid, "{dump}");
-    assert!(r.data_groups.values().all(|s| *s == DgStatus::Valid), "{dump}: {:?}", r.data_groups);
+    assert!(
+        r.data_groups.values().all(|s| *s == DgStatus::Valid),
+        "{dump}: {:?}",
+        r.data_groups
+    );
     assert!(r.errors.is_empty(), "{dump}: {:?}", r.errors);
     assert_eq!(r.country_match, Some(true), "{dump}");
 }
 
 #[test]
 fn rsa_pkcs1v15_all_hashes() {
-    for d in ["td3-rsa2048", "rsa2048-sha1", "rsa2048-sha224", "rsa3072-sha384", "rsa2048-sha512"] {
+    for d in [
+        "td3-rsa2048",
+        "rsa2048-sha1",
+        "rsa2048-sha224",
+        "rsa3072-sha384",
+        "rsa2048-sha512",
+    ] {
         assert_valid(d);
     }
 }
@@ -34,12 +44,23 @@ fn rsa_pss() {
     for d in ["rsa-pss-sha1", "rsa-pss-sha256", "rsa-pss-sha512"] {
         assert_valid(d);
     }
-    assert!(check("rsa-pss-sha256").signature_algorithm.unwrap().contains("RSA-PSS with SHA-256 (salt 32)"));
+    assert!(
+        check("rsa-pss-sha256")
+            .signature_algorithm
+            .unwrap()
+            .contains("RSA-PSS with SHA-256 (salt 32)")
+    );
 }
 
 #[test]
 fn ecdsa_nist_curves() {
-    for d in ["ecdsa-p256-sha1", "ecdsa-p256-sha224", "ecdsa-p256-sha256", "ecdsa-p384-sha384", "ecdsa-p521-sha512"] {
+    for d in [
+        "ecdsa-p256-sha1",
+        "ecdsa-p256-sha224",
+        "ecdsa-p256-sha256",
+        "ecdsa-p384-sha384",
+        "ecdsa-p521-sha512",
+    ] {
         assert_valid(d);
     }
 }
@@ -69,7 +90,11 @@ fn brainpool_p512_corrupted_signature_fails() {
     let dir = std::env::temp_dir().join(format!("bp512-tampered-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["DG1.bin", "DG2.bin", "DG15.bin", "EF.COM.bin"] {
-        std::fs::copy(Path::new("fixtures/dumps/ecdsa-bp512-sha512").join(f), dir.join(f)).unwrap();
+        std::fs::copy(
+            Path::new("fixtures/dumps/ecdsa-bp512-sha512").join(f),
+            dir.join(f),
+        )
+        .unwrap();
     }
     let mut sod = std::fs::read("fixtures/dumps/ecdsa-bp512-sha512/EF.SOD.bin").unwrap();
     let n = sod.len();
@@ -77,7 +102,11 @@ fn brainpool_p512_corrupted_signature_fails() {
     std::fs::write(dir.join("EF.SOD.bin"), sod).unwrap();
     let r = verify_dump(&dir, &trust());
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(!r.valid && !r.signature_valid && r.chain_valid, "{:?}", r.errors);
+    assert!(
+        !r.valid && !r.signature_valid && r.chain_valid,
+        "{:?}",
+        r.errors
+    );
 }
 
 #[test]
@@ -87,7 +116,13 @@ fn edited_dg1_is_invalid() {
     assert!(r.signature_valid && r.chain_valid);
     assert_eq!(r.data_groups[&1], DgStatus::Invalid);
     assert_eq!(r.data_groups[&2], DgStatus::Valid);
-    assert!(r.errors.iter().any(|e| e.starts_with("DG1 hash does not match")), "{:?}", r.errors);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.starts_with("DG1 hash does not match")),
+        "{:?}",
+        r.errors
+    );
 }
 
 #[test]
@@ -104,7 +139,11 @@ fn corrupted_signatures_fail() {
         let r = check(d);
         assert!(!r.valid && !r.signature_valid, "{d}");
         assert!(r.chain_valid, "{d}: the DS certificate itself is genuine");
-        assert!(r.errors.iter().any(|e| e.contains("EF.SOD signature")), "{d}: {:?}", r.errors);
+        assert!(
+            r.errors.iter().any(|e| e.contains("EF.SOD signature")),
+            "{d}: {:?}",
+            r.errors
+        );
     }
 }
 
@@ -113,7 +152,11 @@ fn wrong_csca_breaks_the_chain() {
     let r = check("tampered-wrong-csca");
     assert!(!r.valid && !r.chain_valid);
     assert!(r.signature_valid, "the rogue DS did sign the SOD");
-    assert!(r.errors.iter().any(|e| e.starts_with("certificate chain")), "{:?}", r.errors);
+    assert!(
+        r.errors.iter().any(|e| e.starts_with("certificate chain")),
+        "{:?}",
+        r.errors
+    );
     // The rogue CSCA itself makes it verify: proof the failure was the trust decision only.
     let rogue = TrustStore::load(&["fixtures/pki/rogue"]).unwrap();
     let r = verify_dump(Path::new("fixtures/dumps/tampered-wrong-csca"), &rogue);
@@ -125,7 +168,13 @@ fn dg_missing_from_sod_is_invalid() {
     let r = check("tampered-dg-not-in-sod");
     assert!(!r.valid && r.signature_valid && r.chain_valid);
     assert_eq!(r.data_groups[&15], DgStatus::Invalid);
-    assert!(r.errors.iter().any(|e| e == "DG15 is present but has no hash in EF.SOD"), "{:?}", r.errors);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e == "DG15 is present but has no hash in EF.SOD"),
+        "{:?}",
+        r.errors
+    );
 }
 
 #[test]
@@ -142,7 +191,13 @@ fn country_mismatch_fails() {
     assert!(r.signature_valid && r.chain_valid);
     assert!(!r.valid);
     assert_eq!(r.country_match, Some(false));
-    assert!(r.errors.iter().any(|e| e.contains("XA") && e.contains("UTO")), "{:?}", r.errors);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.contains("XA") && e.contains("UTO")),
+        "{:?}",
+        r.errors
+    );
 }
 
 #[test]
@@ -156,7 +211,11 @@ fn master_list_loads_and_verifies() {
     // fixtures/pki/masterlist/UT-masterlist.ml: `openssl cms -sign` over a CscaMasterList of the six CSCAs.
     let store = TrustStore::load(&["fixtures/pki/masterlist/UT-masterlist.ml"]).unwrap();
     assert_eq!(store.len(), 6);
-    for d in ["td3-rsa2048", "rsa-pss-sha256", "ecdsa-bp384-explicit-sha384"] {
+    for d in [
+        "td3-rsa2048",
+        "rsa-pss-sha256",
+        "ecdsa-bp384-explicit-sha384",
+    ] {
         let r = verify_dump(&Path::new("fixtures/dumps").join(d), &store);
         assert!(r.valid, "{d}: {:?}", r.errors);
     }
@@ -193,7 +252,13 @@ fn report_json_has_the_contract_fields() {
     assert_eq!(v["chain_valid"], true);
     assert_eq!(v["data_groups"]["1"], "invalid");
     assert_eq!(v["data_groups"]["2"], "valid");
-    assert!(v["errors"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("DG1")));
+    assert!(
+        v["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("DG1"))
+    );
 }
 
 #[test]

@@ -12,7 +12,9 @@ pub use sod::{LdsSecurityObject, Sod, SodError};
 pub fn dg1_issuing_state(dg1: &[u8]) -> Option<String> {
     let mrz = dg1_mrz_text(dg1)?;
     let code = mrz.get(2..5)?;
-    code.bytes().all(|b| b.is_ascii_uppercase() || b == b'<').then(|| code.to_string())
+    code.bytes()
+        .all(|b| b.is_ascii_uppercase() || b == b'<')
+        .then(|| code.to_string())
 }
 
 /// The MRZ text of DG1 (`61` / `5F1F`), as one string without line breaks.
@@ -23,7 +25,10 @@ fn dg1_mrz_text(dg1: &[u8]) -> Option<&str> {
         let (len, used) = match *rest.first()? {
             l @ 0..=0x7F => (usize::from(l), 1),
             0x81 => (usize::from(*rest.get(1)?), 2),
-            0x82 => (usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])), 3),
+            0x82 => (
+                usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])),
+                3,
+            ),
             _ => return None,
         };
         Some((tag.len().checked_add(used)?, len))

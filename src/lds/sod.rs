@@ -84,24 +84,39 @@ pub struct LdsSecurityObject {
 impl LdsSecurityObject {
     /// Decode the DER LDSSecurityObject.
     pub fn from_der(bytes: &[u8]) -> Result<Self, SodError> {
-        let asn = LdsSecurityObjectAsn::from_der(bytes).map_err(|e| SodError::LdsSecurityObject(e.to_string()))?;
+        let asn = LdsSecurityObjectAsn::from_der(bytes)
+            .map_err(|e| SodError::LdsSecurityObject(e.to_string()))?;
         if asn.version > 1 {
-            return Err(SodError::LdsSecurityObject(format!("version {}", asn.version)));
+            return Err(SodError::LdsSecurityObject(format!(
+                "version {}",
+                asn.version
+            )));
         }
         let mut hashes = BTreeMap::new();
         for h in asn.data_group_hash_values {
             if !(1..=16).contains(&h.number) {
-                return Err(SodError::LdsSecurityObject(format!("data group number {}", h.number)));
+                return Err(SodError::LdsSecurityObject(format!(
+                    "data group number {}",
+                    h.number
+                )));
             }
-            if hashes.insert(h.number, h.value.as_bytes().to_vec()).is_some() {
-                return Err(SodError::LdsSecurityObject(format!("DG{} listed twice", h.number)));
+            if hashes
+                .insert(h.number, h.value.as_bytes().to_vec())
+                .is_some()
+            {
+                return Err(SodError::LdsSecurityObject(format!(
+                    "DG{} listed twice",
+                    h.number
+                )));
             }
         }
         Ok(Self {
             version: asn.version,
             hash_algorithm: asn.hash_algorithm.oid,
             hashes,
-            lds_version: asn.lds_version_info.map(|v| (v.lds_version.to_string(), v.unicode_version.to_string())),
+            lds_version: asn
+                .lds_version_info
+                .map(|v| (v.lds_version.to_string(), v.unicode_version.to_string())),
         })
     }
 }
@@ -120,9 +135,15 @@ pub struct Sod {
 /// The value of an outer `77` tag (or of any single application-class constructed object) in DER.
 fn strip_outer(bytes: &[u8], tag_number: u8) -> Result<&[u8], SodError> {
     let any = der::asn1::AnyRef::from_der(bytes).map_err(|e| SodError::OuterTag(e.to_string()))?;
-    let expected = Tag::Application { constructed: true, number: TagNumber(u32::from(tag_number)) };
+    let expected = Tag::Application {
+        constructed: true,
+        number: TagNumber(u32::from(tag_number)),
+    };
     if any.header().tag() != expected {
-        return Err(SodError::OuterTag(format!("found {}, expected {expected}", any.header().tag())));
+        return Err(SodError::OuterTag(format!(
+            "found {}, expected {expected}",
+            any.header().tag()
+        )));
     }
     Ok(any.value())
 }
@@ -142,7 +163,10 @@ impl Sod {
         if ci.content_type != ID_SIGNED_DATA {
             return Err(SodError::NotSignedData(ci.content_type.to_string()));
         }
-        let signed_data: SignedData = ci.content.decode_as().map_err(|e: der::Error| SodError::Cms(e.to_string()))?;
+        let signed_data: SignedData = ci
+            .content
+            .decode_as()
+            .map_err(|e: der::Error| SodError::Cms(e.to_string()))?;
         let eci = &signed_data.encap_content_info;
         if eci.econtent_type != ID_LDS_SECURITY_OBJECT {
             return Err(SodError::WrongContentType(eci.econtent_type.to_string()));
@@ -156,12 +180,18 @@ impl Sod {
             .into_bytes()
             .into_vec();
         let lds = LdsSecurityObject::from_der(&econtent)?;
-        Ok(Self { signed_data, econtent, lds })
+        Ok(Self {
+            signed_data,
+            econtent,
+            lds,
+        })
     }
 
     /// The EF.SOD bytes re-encoded (outer tag `77` included).
     pub fn signed_data_der(&self) -> Result<Vec<u8>, SodError> {
-        self.signed_data.to_der().map_err(|e| SodError::Cms(e.to_string()))
+        self.signed_data
+            .to_der()
+            .map_err(|e| SodError::Cms(e.to_string()))
     }
 }
 
@@ -178,7 +208,10 @@ mod tests {
         let sod = Sod::from_bytes(&bytes).unwrap();
         assert_eq!(sod.lds.version, 0);
         assert_eq!(sod.lds.hash_algorithm, const_oid::db::rfc5912::ID_SHA_256);
-        assert_eq!(sod.lds.hashes.keys().copied().collect::<Vec<_>>(), vec![1, 2, 7, 11, 12, 14, 15]);
+        assert_eq!(
+            sod.lds.hashes.keys().copied().collect::<Vec<_>>(),
+            vec![1, 2, 7, 11, 12, 14, 15]
+        );
         assert!(sod.lds.hashes.values().all(|h| h.len() == 32));
     }
 
@@ -187,7 +220,10 @@ mod tests {
         let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/EF.SOD.bin").unwrap();
         let mut wrong = bytes.clone();
         wrong[0] = 0x76;
-        assert!(matches!(Sod::from_bytes(&wrong), Err(SodError::OuterTag(_))));
+        assert!(matches!(
+            Sod::from_bytes(&wrong),
+            Err(SodError::OuterTag(_))
+        ));
         for cut in [0, 1, 4, 100, bytes.len() - 1] {
             assert!(Sod::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
         }

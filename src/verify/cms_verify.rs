@@ -9,7 +9,9 @@ use der::asn1::OctetString;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
-use crate::crypto::signature::{self, HashAlgorithm, PublicKey, SignatureAlgorithm, SignatureError};
+use crate::crypto::signature::{
+    self, HashAlgorithm, PublicKey, SignatureAlgorithm, SignatureError,
+};
 
 /// id-contentType (RFC 5652 §11.1).
 const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
@@ -102,7 +104,10 @@ pub fn verify_signed_data(sd: &SignedData, econtent: &[u8]) -> Result<VerifiedSi
     let cert = find_signer_certificate(sd, si).ok_or(CmsError::SignerCertificateMissing)?;
     let digest_algorithm = HashAlgorithm::from_oid(&si.digest_alg.oid)
         .ok_or_else(|| CmsError::DigestAlgorithm(si.digest_alg.oid.to_string()))?;
-    let attrs = si.signed_attrs.as_ref().ok_or(CmsError::NoSignedAttributes)?;
+    let attrs = si
+        .signed_attrs
+        .as_ref()
+        .ok_or(CmsError::NoSignedAttributes)?;
 
     let single_value = |oid: ObjectIdentifier, what: fn(String) -> CmsError| {
         let mut found = attrs.iter().filter(|a| a.oid == oid);
@@ -135,22 +140,34 @@ pub fn verify_signed_data(sd: &SignedData, econtent: &[u8]) -> Result<VerifiedSi
     }
 
     // RFC 5652 §5.4: the signature covers the DER of the attributes with an explicit SET OF tag.
-    let signed = attrs.to_der().map_err(|e| CmsError::Encoding(e.to_string()))?;
-    let params = params_der(si.signature_algorithm.parameters.as_ref()).map_err(CmsError::Signature)?;
+    let signed = attrs
+        .to_der()
+        .map_err(|e| CmsError::Encoding(e.to_string()))?;
+    let params =
+        params_der(si.signature_algorithm.parameters.as_ref()).map_err(CmsError::Signature)?;
     let signature_algorithm = SignatureAlgorithm::from_identifier(
         &si.signature_algorithm.oid,
         params.as_deref(),
         Some(digest_algorithm),
     )
     .map_err(CmsError::Signature)?;
-    let key = PublicKey::from_spki_der(&spki_der(cert).map_err(CmsError::Signature)?).map_err(CmsError::Signature)?;
-    signature::verify(&key, &signature_algorithm, &signed, si.signature.as_bytes()).map_err(CmsError::Signature)?;
-    Ok(VerifiedSigner { certificate: cert.clone(), signature_algorithm, digest_algorithm })
+    let key = PublicKey::from_spki_der(&spki_der(cert).map_err(CmsError::Signature)?)
+        .map_err(CmsError::Signature)?;
+    signature::verify(&key, &signature_algorithm, &signed, si.signature.as_bytes())
+        .map_err(CmsError::Signature)?;
+    Ok(VerifiedSigner {
+        certificate: cert.clone(),
+        signature_algorithm,
+        digest_algorithm,
+    })
 }
 
 /// Verify that `issuer`'s key signed `cert` (algorithm from the certificate's signatureAlgorithm, which
 /// must equal the TBSCertificate's `signature` field).
-pub fn verify_certificate_signature(cert: &Certificate, issuer: &Certificate) -> Result<SignatureAlgorithm, SignatureError> {
+pub fn verify_certificate_signature(
+    cert: &Certificate,
+    issuer: &Certificate,
+) -> Result<SignatureAlgorithm, SignatureError> {
     let outer = cert.signature_algorithm();
     if outer != cert.tbs_certificate().signature() {
         return Err(SignatureError::BadParameters(
@@ -159,8 +176,14 @@ pub fn verify_certificate_signature(cert: &Certificate, issuer: &Certificate) ->
     }
     let params = params_der(outer.parameters.as_ref())?;
     let alg = SignatureAlgorithm::from_identifier(&outer.oid, params.as_deref(), None)?;
-    let tbs = cert.tbs_certificate().to_der().map_err(|e| SignatureError::BadParameters(e.to_string()))?;
-    let sig = cert.signature().as_bytes().ok_or(SignatureError::MalformedSignature)?;
+    let tbs = cert
+        .tbs_certificate()
+        .to_der()
+        .map_err(|e| SignatureError::BadParameters(e.to_string()))?;
+    let sig = cert
+        .signature()
+        .as_bytes()
+        .ok_or(SignatureError::MalformedSignature)?;
     let key = PublicKey::from_spki_der(&spki_der(issuer)?)?;
     signature::verify(&key, &alg, &tbs, sig)?;
     Ok(alg)

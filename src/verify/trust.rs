@@ -101,23 +101,35 @@ impl TrustStore {
     /// Trust one certificate.
     pub fn add_certificate(&mut self, certificate: Certificate, source: impl Into<String>) {
         if !self.anchors.iter().any(|a| a.certificate == certificate) {
-            self.anchors.push(TrustAnchor { certificate, source: source.into() });
+            self.anchors.push(TrustAnchor {
+                certificate,
+                source: source.into(),
+            });
         }
     }
 
     fn add_path(&mut self, path: &Path, depth: usize) -> Result<(), TrustStoreError> {
-        let io = |e: std::io::Error| TrustStoreError::Io { path: path.to_path_buf(), message: e.to_string() };
+        let io = |e: std::io::Error| TrustStoreError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
         let meta = std::fs::metadata(path).map_err(io)?;
         if meta.is_dir() {
             if depth >= MAX_DEPTH {
                 return Ok(());
             }
-            let mut entries: Vec<PathBuf> =
-                std::fs::read_dir(path).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
             entries.sort();
             for entry in entries {
                 let is_dir = entry.is_dir();
-                let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+                let name = entry
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
                 let wanted = ["pem", "crt", "cer", "der", "ml", "cert"]
                     .iter()
                     .any(|ext| name.ends_with(&format!(".{ext}")));
@@ -130,15 +142,19 @@ impl TrustStore {
         if meta.len() > MAX_TRUST_FILE_LEN {
             return Err(TrustStoreError::Io {
                 path: path.to_path_buf(),
-                message: format!("{} bytes is more than the {MAX_TRUST_FILE_LEN} accepted", meta.len()),
+                message: format!(
+                    "{} bytes is more than the {MAX_TRUST_FILE_LEN} accepted",
+                    meta.len()
+                ),
             });
         }
         let bytes = std::fs::read(path).map_err(io)?;
         let source = path.display().to_string();
         self.add_bytes(&bytes, &source).map_err(|e| match e {
-            TrustStoreError::Unrecognised { message, .. } => {
-                TrustStoreError::Unrecognised { path: path.to_path_buf(), message }
-            }
+            TrustStoreError::Unrecognised { message, .. } => TrustStoreError::Unrecognised {
+                path: path.to_path_buf(),
+                message,
+            },
             TrustStoreError::MasterList(m) => TrustStoreError::MasterList(format!("{source}: {m}")),
             other => other,
         })?;
@@ -148,10 +164,13 @@ impl TrustStore {
     /// Add the certificates in `bytes`: PEM (one or more `CERTIFICATE` blocks), a DER certificate, or a
     /// DER CSCA master list. Returns how many certificates were found.
     pub fn add_bytes(&mut self, bytes: &[u8], source: &str) -> Result<usize, TrustStoreError> {
-        let unrecognised =
-            |message: String| TrustStoreError::Unrecognised { path: PathBuf::from(source), message };
+        let unrecognised = |message: String| TrustStoreError::Unrecognised {
+            path: PathBuf::from(source),
+            message,
+        };
         if bytes.starts_with(b"-----BEGIN") || bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            let certs = Certificate::load_pem_chain(bytes).map_err(|e| unrecognised(format!("PEM: {e}")))?;
+            let certs = Certificate::load_pem_chain(bytes)
+                .map_err(|e| unrecognised(format!("PEM: {e}")))?;
             let n = certs.len();
             for c in certs {
                 self.add_certificate(c, source);
@@ -171,7 +190,9 @@ impl TrustStore {
                 }
                 Ok(n)
             }
-            Err(e) => Err(unrecognised(format!("neither a DER certificate nor a CMS master list ({e})"))),
+            Err(e) => Err(unrecognised(format!(
+                "neither a DER certificate nor a CMS master list ({e})"
+            ))),
         }
     }
 }
@@ -183,9 +204,15 @@ impl TrustStore {
 /// the list is intact and issued under one of its own CSCAs; whoever loads the list decides to trust it.
 pub fn parse_master_list(ci: &ContentInfo) -> Result<Vec<Certificate>, TrustStoreError> {
     let ml = |m: String| TrustStoreError::MasterList(m);
-    let sd: SignedData = ci.content.decode_as().map_err(|e: der::Error| ml(format!("SignedData: {e}")))?;
+    let sd: SignedData = ci
+        .content
+        .decode_as()
+        .map_err(|e: der::Error| ml(format!("SignedData: {e}")))?;
     if sd.encap_content_info.econtent_type != ID_CSCA_MASTER_LIST {
-        return Err(ml(format!("eContentType {} is not id-icao-cscaMasterList", sd.encap_content_info.econtent_type)));
+        return Err(ml(format!(
+            "eContentType {} is not id-icao-cscaMasterList",
+            sd.encap_content_info.econtent_type
+        )));
     }
     let content = sd
         .encap_content_info
@@ -194,18 +221,22 @@ pub fn parse_master_list(ci: &ContentInfo) -> Result<Vec<Certificate>, TrustStor
         .ok_or_else(|| ml("no encapsulated content".into()))?
         .decode_as::<OctetString>()
         .map_err(|e| ml(format!("eContent: {e}")))?;
-    let list = CscaMasterList::from_der(content.as_bytes()).map_err(|e| ml(format!("CscaMasterList: {e}")))?;
+    let list = CscaMasterList::from_der(content.as_bytes())
+        .map_err(|e| ml(format!("CscaMasterList: {e}")))?;
     if list.version != 0 {
         return Err(ml(format!("CscaMasterList version {}", list.version)));
     }
-    let signer = verify_signed_data(&sd, content.as_bytes()).map_err(|e| ml(format!("signature: {e}")))?;
+    let signer =
+        verify_signed_data(&sd, content.as_bytes()).map_err(|e| ml(format!("signature: {e}")))?;
     let certs: Vec<Certificate> = list.cert_list.into_vec();
     let certified = certs.iter().any(|csca| {
         csca.tbs_certificate().subject() == signer.certificate.tbs_certificate().issuer()
             && verify_certificate_signature(&signer.certificate, csca).is_ok()
     });
     if !certified {
-        return Err(ml("the master-list signer is not certified by a CSCA in the list".into()));
+        return Err(ml(
+            "the master-list signer is not certified by a CSCA in the list".into(),
+        ));
     }
     Ok(certs)
 }

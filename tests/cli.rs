@@ -186,3 +186,67 @@ fn keys_from_can_and_bad_input() {
     ]);
     assert_ne!(code, 0);
 }
+
+#[test]
+fn verify_valid_dump_against_csca_directory_and_master_list() {
+    for csca in [
+        "fixtures/pki/csca",
+        "fixtures/pki/masterlist/UT-masterlist.ml",
+    ] {
+        let (code, out, stderr) = run(&[
+            "verify",
+            "fixtures/dumps/td3-rsa2048",
+            "--csca",
+            csca,
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let o = &out[0];
+        assert_eq!(o["valid"], true);
+        assert_eq!(o["signature_valid"], true);
+        assert_eq!(o["chain_valid"], true);
+        assert_eq!(o["errors"], serde_json::json!([]));
+        for dg in ["1", "2", "7", "11", "12", "14", "15"] {
+            assert_eq!(o["data_groups"][dg], "valid", "DG{dg}");
+        }
+    }
+}
+
+#[test]
+fn verify_tampered_dumps_fail_closed() {
+    let (code, out, _) = run(&[
+        "verify",
+        "fixtures/dumps/tampered-dg2-edited",
+        "--csca",
+        "fixtures/pki/csca",
+        "--json",
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(out[0]["valid"], false);
+    assert_eq!(out[0]["signature_valid"], true);
+    assert_eq!(out[0]["data_groups"]["2"], "invalid");
+    assert_eq!(out[0]["data_groups"]["1"], "valid");
+
+    let (code, out, _) = run(&[
+        "verify",
+        "fixtures/dumps/tampered-wrong-csca",
+        "--csca",
+        "fixtures/pki/csca",
+        "--json",
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(out[0]["valid"], false);
+    assert_eq!(out[0]["chain_valid"], false);
+
+    // No trust anchor at all: an error, never "valid".
+    let (code, out, _) = run(&[
+        "verify",
+        "fixtures/dumps/td3-rsa2048",
+        "--csca",
+        "fixtures/dumps/td3-rsa2048/DG1.bin",
+        "--json",
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(out[0]["valid"], false);
+    assert!(!out[0]["errors"].as_array().is_none_or(Vec::is_empty));
+}

@@ -6,6 +6,7 @@
 mod keys;
 mod mrz;
 mod output;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Mrz(mrz::Args),
     /// Derive BAC K_seed/K_enc/K_mac and PACE K_pi from an MRZ, MRZ information or CAN.
     Keys(keys::Args),
+    /// Passive authentication of a chip dump: SOD signature, DS → CSCA chain, data-group hashes.
+    Verify(verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mrz(args) => mrz::run(&args),
         Command::Keys(args) => keys::run(&args),
+        Command::Verify(args) => verify::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -928,6 +928,13 @@ mod tests {
             encode_length(1 << 32, &mut Vec::new()),
             Err(TlvError::ValueTooLong(1 << 32))
         );
+        // Three length bytes carrying a 70 000-byte value (e.g. a large DG2 image).
+        let big = vec![0xA5; 70_000];
+        let encoded = encode(Tag::BIOMETRIC_DATA, &big).unwrap();
+        assert_eq!(encoded[..6], hex("5F2E83011170")[..]);
+        let parsed = Tlv::parse_exact(&encoded).unwrap();
+        assert_eq!(parsed.header_len(), 6);
+        assert!(parsed.value == &big[..]);
         // Non-minimal long forms within 4 length bytes are BER and accepted.
         let bytes = hex("04820003414243FF");
         let (t, rest) = Tlv::parse(&bytes).unwrap();

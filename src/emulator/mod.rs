@@ -6,4 +6,4 @@
 
 pub mod files;
 
-pub use files::{FileService, FileSystem, FileSystemError, LdsFile, MAX_FILE_SIZE};
+pub use files::{EMRTD_AID, FileService, FileSystem, FileSystemError, LdsFile, MAX_FILE_SIZE};

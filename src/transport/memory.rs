@@ -159,5 +159,19 @@ mod tests {
         ));
         let mut ext = InMemory::new(Echo, Capabilities::EXTENDED);
         assert_eq!(ext.exchange(&big).unwrap().data.len(), 300);
+        // `exchange` reports unencodable commands and status-less responses as typed errors.
+        assert!(matches!(
+            ext.exchange(&Command::new(0, 0xB0, 0, 0).with_le(0)),
+            Err(TransportError::Apdu(crate::apdu::ApduError::LeOutOfRange(
+                0
+            )))
+        ));
+        let mut mute = InMemory::new(|_: &[u8]| vec![0x90], Capabilities::SHORT);
+        assert!(matches!(
+            mute.exchange(&Command::new(0, 0x84, 0, 0).with_le(8)),
+            Err(TransportError::Apdu(
+                crate::apdu::ApduError::ResponseTooShort(1)
+            ))
+        ));
     }
 }

@@ -304,3 +304,48 @@ fn signed_attributes_are_taken_as_received() {
         .is_err()
     );
 }
+
+mod fuzz {
+    use std::collections::BTreeMap;
+
+    use bankid_activation::verify::{DgStatus, TrustStore, verify};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any change to EF.SOD either leaves it verifying (the byte was not covered, e.g. an unsigned
+        /// certificate field would still break the chain) or fails closed; it never panics.
+        #[test]
+        fn mutated_sod_fails_closed(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
+            let trust = TrustStore::load(&["fixtures/pki/csca"]).unwrap();
+            let mut sod = std::fs::read("fixtures/dumps/ecdsa-p256-sha256/EF.SOD.bin").unwrap();
+            let original = sod.clone();
+            for (pos, b) in edits {
+                let i = pos % sod.len();
+                sod[i] = b;
+            }
+            let mut dgs = BTreeMap::new();
+            for n in [1u8, 2, 15] {
+                dgs.insert(n, std::fs::read(format!("fixtures/dumps/ecdsa-p256-sha256/DG{n}.bin")).unwrap());
+            }
+            let r = verify(&sod, &dgs, &trust);
+            if r.valid {
+                prop_assert!(r.signature_valid && r.chain_valid);
+                prop_assert!(r.data_groups.values().all(|s| *s == DgStatus::Valid));
+            } else {
+                prop_assert!(!r.errors.is_empty());
+            }
+            if sod == original {
+                prop_assert!(r.valid);
+            }
+        }
+
+        #[test]
+        fn random_sod_never_panics(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let trust = TrustStore::new();
+            let r = verify(&data, &BTreeMap::new(), &trust);
+            prop_assert!(!r.valid);
+        }
+    }
+}

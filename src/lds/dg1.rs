@@ -55,6 +55,11 @@ impl Dg1 {
         self.lines.first()?.get(2..5)
     }
 
+    /// The MRZ parsed and checked by [`crate::mrz::parse`] (fields, check digits).
+    pub fn mrz(&self) -> Result<crate::mrz::Mrz, crate::mrz::MrzError> {
+        crate::mrz::parse(&self.line_refs())
+    }
+
     /// The lines as `&str`, for `crate::mrz` parsing.
     pub fn line_refs(&self) -> Vec<&str> {
         self.lines.iter().map(String::as_str).collect()
@@ -79,6 +84,9 @@ mod tests {
             ]
         );
         assert_eq!(dg1.issuing_state(), Some("UTO"));
+        let mrz = dg1.mrz().unwrap();
+        assert!(mrz.is_valid());
+        assert_eq!(mrz.document_number(), "L898902C3");
     }
 
     #[test]
@@ -90,6 +98,7 @@ mod tests {
         let dg1 = Dg1::parse(&bytes).unwrap();
         assert_eq!(dg1.lines.len(), 3);
         assert_eq!(dg1.lines[2], "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+        assert!(dg1.mrz().unwrap().is_valid());
     }
 
     #[test]

@@ -41,6 +41,17 @@ fn rsa_pkcs1v15_all_hashes() {
 }
 
 #[test]
+fn sha1_is_accepted_with_a_warning() {
+    let r = check("ecdsa-p256-sha1");
+    assert!(r.valid);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("SHA-1")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
 fn rsa_pss() {
     for d in ["rsa-pss-sha1", "rsa-pss-sha256", "rsa-pss-sha512"] {
         assert_valid(d);

@@ -138,6 +138,9 @@ pub enum SignatureAlgorithm {
     },
     /// ECDSA with the given hash; the signature is a DER `ECDSA-Sig-Value`.
     Ecdsa(HashAlgorithm),
+    /// ECDSA with the given hash; the signature is plain `r || s` (BSI TR-03111 §5.2.1
+    /// ecdsa-plain-signatures, used by some eMRTD signers and in EAC card-verifiable certificates).
+    EcdsaPlain(HashAlgorithm),
 }
 
 /// OIDs not in `const-oid`'s database under a usable name.
@@ -159,6 +162,21 @@ mod oids {
         ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.13");
     /// prime-field (X9.62).
     pub const PRIME_FIELD: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.1.1");
+    /// ecdsa-plain-SHA1 (BSI TR-03111 §5.2.1).
+    pub const ECDSA_PLAIN_SHA1: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.1");
+    /// ecdsa-plain-SHA224.
+    pub const ECDSA_PLAIN_SHA224: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.2");
+    /// ecdsa-plain-SHA256.
+    pub const ECDSA_PLAIN_SHA256: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.3");
+    /// ecdsa-plain-SHA384.
+    pub const ECDSA_PLAIN_SHA384: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.4");
+    /// ecdsa-plain-SHA512.
+    pub const ECDSA_PLAIN_SHA512: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.5");
     /// id-mgf1 (RFC 8017).
     pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
 }
@@ -219,6 +237,11 @@ impl SignatureAlgorithm {
             rfc5912::ECDSA_WITH_SHA_256 => Self::Ecdsa(HashAlgorithm::Sha256),
             rfc5912::ECDSA_WITH_SHA_384 => Self::Ecdsa(HashAlgorithm::Sha384),
             rfc5912::ECDSA_WITH_SHA_512 => Self::Ecdsa(HashAlgorithm::Sha512),
+            oids::ECDSA_PLAIN_SHA1 => Self::EcdsaPlain(HashAlgorithm::Sha1),
+            oids::ECDSA_PLAIN_SHA224 => Self::EcdsaPlain(HashAlgorithm::Sha224),
+            oids::ECDSA_PLAIN_SHA256 => Self::EcdsaPlain(HashAlgorithm::Sha256),
+            oids::ECDSA_PLAIN_SHA384 => Self::EcdsaPlain(HashAlgorithm::Sha384),
+            oids::ECDSA_PLAIN_SHA512 => Self::EcdsaPlain(HashAlgorithm::Sha512),
             _ => return Err(SignatureError::UnsupportedAlgorithm(oid.to_string())),
         })
     }
@@ -275,7 +298,10 @@ impl SignatureAlgorithm {
     /// The message hash of the scheme.
     pub fn hash(&self) -> HashAlgorithm {
         match *self {
-            Self::RsaPkcs1v15(h) | Self::Ecdsa(h) | Self::RsaPss { hash: h, .. } => h,
+            Self::RsaPkcs1v15(h)
+            | Self::Ecdsa(h)
+            | Self::EcdsaPlain(h)
+            | Self::RsaPss { hash: h, .. } => h,
         }
     }
 
@@ -287,6 +313,7 @@ impl SignatureAlgorithm {
                 format!("RSA-PSS with {} (salt {salt_len})", hash.name())
             }
             Self::Ecdsa(h) => format!("ECDSA with {}", h.name()),
+            Self::EcdsaPlain(h) => format!("ECDSA (plain r||s) with {}", h.name()),
         }
     }
 }
@@ -570,12 +597,16 @@ impl PublicKey {
 }
 
 macro_rules! ecdsa_verify {
-    ($curve:ty, $point:expr, $prehash:expr, $sig:expr) => {{
+    ($curve:ty, $point:expr, $prehash:expr, $sig:expr, $plain:expr) => {{
         use ecdsa::signature::hazmat::PrehashVerifier;
         let key = ecdsa::VerifyingKey::<$curve>::from_sec1_bytes($point)
             .map_err(|_| SignatureError::BadPublicKey("EC point not on the curve".into()))?;
-        let sig = ecdsa::Signature::<$curve>::from_der($sig)
-            .map_err(|_| SignatureError::MalformedSignature)?;
+        let sig = if $plain {
+            ecdsa::Signature::<$curve>::from_slice($sig)
+        } else {
+            ecdsa::Signature::<$curve>::from_der($sig)
+        }
+        .map_err(|_| SignatureError::MalformedSignature)?;
         key.verify_prehash($prehash, &sig)
             .map_err(|_| SignatureError::Invalid)
     }};
@@ -594,6 +625,7 @@ fn verify_generic(
     point: &[u8],
     prehash: &[u8],
     signature: &[u8],
+    plain: bool,
 ) -> Result<(), SignatureError> {
     let known = KNOWN_CURVES
         .iter()
@@ -608,6 +640,13 @@ fn verify_generic(
         &h(known.n)?,
         &h(known.g)?,
     )?;
+    if plain {
+        if signature.len() % 2 != 0 || signature.is_empty() {
+            return Err(SignatureError::MalformedSignature);
+        }
+        let (r, s) = signature.split_at(signature.len() / 2);
+        return c.verify(point, prehash, r, s);
+    }
     let sig = EcdsaSigValue::from_der(signature).map_err(|_| SignatureError::MalformedSignature)?;
     c.verify(point, prehash, sig.r.as_bytes(), sig.s.as_bytes())
 }
@@ -667,24 +706,32 @@ pub fn verify_prehash(
             };
             r.map_err(|_| SignatureError::Invalid)
         }
-        (PublicKey::Ec { curve, point }, SignatureAlgorithm::Ecdsa(_)) => match curve {
-            NamedCurve::P256 => ecdsa_verify!(p256::NistP256, point, prehash, signature),
-            NamedCurve::P384 => ecdsa_verify!(p384::NistP384, point, prehash, signature),
-            NamedCurve::P521 => ecdsa_verify!(p521::NistP521, point, prehash, signature),
-            NamedCurve::BrainpoolP256r1 => {
-                ecdsa_verify!(bp256::BrainpoolP256r1, point, prehash, signature)
+        (
+            PublicKey::Ec { curve, point },
+            SignatureAlgorithm::Ecdsa(_) | SignatureAlgorithm::EcdsaPlain(_),
+        ) => {
+            let plain = matches!(algorithm, SignatureAlgorithm::EcdsaPlain(_));
+            match curve {
+                NamedCurve::P256 => ecdsa_verify!(p256::NistP256, point, prehash, signature, plain),
+                NamedCurve::P384 => ecdsa_verify!(p384::NistP384, point, prehash, signature, plain),
+                NamedCurve::P521 => ecdsa_verify!(p521::NistP521, point, prehash, signature, plain),
+                NamedCurve::BrainpoolP256r1 => {
+                    ecdsa_verify!(bp256::BrainpoolP256r1, point, prehash, signature, plain)
+                }
+                NamedCurve::BrainpoolP384r1 => {
+                    ecdsa_verify!(bp384::BrainpoolP384r1, point, prehash, signature, plain)
+                }
+                NamedCurve::BrainpoolP512r1 => {
+                    verify_generic(*curve, point, prehash, signature, plain)
+                }
             }
-            NamedCurve::BrainpoolP384r1 => {
-                ecdsa_verify!(bp384::BrainpoolP384r1, point, prehash, signature)
-            }
-            NamedCurve::BrainpoolP512r1 => {
-                verify_generic(NamedCurve::BrainpoolP512r1, point, prehash, signature)
-            }
-        },
-        (PublicKey::Rsa(_), SignatureAlgorithm::Ecdsa(_)) => Err(SignatureError::KeyMismatch {
-            algorithm: "ECDSA",
-            key: "RSA",
-        }),
+        }
+        (PublicKey::Rsa(_), SignatureAlgorithm::Ecdsa(_) | SignatureAlgorithm::EcdsaPlain(_)) => {
+            Err(SignatureError::KeyMismatch {
+                algorithm: "ECDSA",
+                key: "RSA",
+            })
+        }
         (PublicKey::Ec { .. }, _) => Err(SignatureError::KeyMismatch {
             algorithm: "RSA",
             key: "EC",
@@ -753,16 +800,51 @@ mod tests {
         let prehash = HashAlgorithm::Sha256.digest(&attrs);
         let sig = si.signature.as_bytes();
         assert_eq!(
-            verify_generic(NamedCurve::P256, &point, &prehash, sig),
+            verify_generic(NamedCurve::P256, &point, &prehash, sig, false),
             Ok(())
         );
         let mut wrong = prehash.clone();
         wrong[0] ^= 1;
         assert_eq!(
-            verify_generic(NamedCurve::P256, &point, &wrong, sig),
+            verify_generic(NamedCurve::P256, &point, &wrong, sig, false),
             Err(SignatureError::Invalid)
         );
-        assert!(verify_generic(NamedCurve::BrainpoolP256r1, &point, &prehash, sig).is_err());
+        assert!(verify_generic(NamedCurve::BrainpoolP256r1, &point, &prehash, sig, false).is_err());
+    }
+
+    #[test]
+    fn plain_ecdsa_signatures_verify() {
+        // The DER signature of fixtures/dumps/ecdsa-p256-sha256 rewritten as plain r||s (BSI TR-03111
+        // §5.2.1, 32 bytes each) must verify under ecdsa-plain-SHA256, on the crate and generic paths.
+        let sod = std::fs::read("fixtures/dumps/ecdsa-p256-sha256/EF.SOD.bin").unwrap();
+        let sod = crate::lds::Sod::from_bytes(&sod).unwrap();
+        let si = &sod.signed_data.signer_infos.0.as_slice()[0];
+        let attrs = der::Encode::to_der(si.signed_attrs.as_ref().unwrap()).unwrap();
+        let cert = crate::verify::find_signer_certificate(&sod.signed_data, si).unwrap();
+        let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info()).unwrap();
+        let key = PublicKey::from_spki_der(&spki).unwrap();
+        let der_sig = EcdsaSigValue::from_der(si.signature.as_bytes()).unwrap();
+        let mut plain = vec![0u8; 64];
+        let (r, s) = (der_sig.r.as_bytes(), der_sig.s.as_bytes());
+        plain[32 - r.len()..32].copy_from_slice(r);
+        plain[64 - s.len()..].copy_from_slice(s);
+        let alg =
+            SignatureAlgorithm::from_identifier(&oids::ECDSA_PLAIN_SHA256, None, None).unwrap();
+        assert_eq!(alg, SignatureAlgorithm::EcdsaPlain(HashAlgorithm::Sha256));
+        assert_eq!(verify(&key, &alg, &attrs, &plain), Ok(()));
+        let PublicKey::Ec { point, .. } = &key else {
+            panic!()
+        };
+        let prehash = HashAlgorithm::Sha256.digest(&attrs);
+        assert_eq!(
+            verify_generic(NamedCurve::P256, point, &prehash, &plain, true),
+            Ok(())
+        );
+        plain[10] ^= 1;
+        assert_eq!(
+            verify(&key, &alg, &attrs, &plain),
+            Err(SignatureError::Invalid)
+        );
     }
 
     #[test]

@@ -183,6 +183,12 @@ pub fn verify_sod(
         Ok(s) => {
             r.signature_valid = true;
             r.signature_algorithm = Some(s.signature_algorithm.describe());
+            if s.signature_algorithm.hash() == HashAlgorithm::Sha1 {
+                r.warnings.push(
+                    "EF.SOD is signed with SHA-1 (accepted: ICAO 9303 still allows it for documents in circulation)"
+                        .into(),
+                );
+            }
             Some(s.certificate)
         }
         Err(e) => {

@@ -641,7 +641,7 @@ fn verify_generic(
         &h(known.g)?,
     )?;
     if plain {
-        if signature.len() % 2 != 0 || signature.is_empty() {
+        if !signature.len().is_multiple_of(2) || signature.is_empty() {
             return Err(SignatureError::MalformedSignature);
         }
         let (r, s) = signature.split_at(signature.len() / 2);

@@ -213,6 +213,20 @@ fn country_mismatch_fails() {
 }
 
 #[test]
+fn expired_ds_certificate_is_reported_not_failed() {
+    let r = check("expired-ds-certificate");
+    assert!(r.valid, "{:?}", r.errors);
+    let ds = r.document_signer.as_ref().unwrap();
+    assert!(!ds.valid_now);
+    assert!(ds.not_after.starts_with("2016-01-01"), "{}", ds.not_after);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("validity period")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
 fn empty_trust_store_trusts_nothing() {
     let r = verify_dump(Path::new("fixtures/dumps/td3-rsa2048"), &TrustStore::new());
     assert!(!r.valid && !r.chain_valid && r.signature_valid);

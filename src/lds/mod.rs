@@ -3,6 +3,7 @@
 //! Every parser takes the file exactly as read (outer tag included) and returns a typed error saying
 //! which file and which element was wrong.
 
+pub mod ber;
 pub mod com;
 pub mod dg1;
 pub mod dg2;

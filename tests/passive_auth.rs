@@ -374,3 +374,29 @@ mod fuzz {
         }
     }
 }
+
+/// DER → BER: every constructed element with an indefinite length.
+fn berify(der_bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for t in bankid_activation::tlv::parse_all(der_bytes) {
+        let t = t.unwrap();
+        if t.is_constructed() {
+            out.extend_from_slice(&t.raw[..t.tag.encoded_len()]);
+            out.push(0x80);
+            out.extend(berify(t.value));
+            out.extend([0, 0]);
+        } else {
+            out.extend_from_slice(t.raw);
+        }
+    }
+    out
+}
+
+#[test]
+fn ber_master_list_loads() {
+    let der = std::fs::read("fixtures/pki/masterlist/UT-masterlist.ml").unwrap();
+    let ber = berify(&der);
+    assert_ne!(ber, der);
+    let mut store = TrustStore::new();
+    assert_eq!(store.add_bytes(&ber, "ber.ml").unwrap(), 6);
+}

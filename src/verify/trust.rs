@@ -186,9 +186,18 @@ impl TrustStore {
             self.add_certificate(cert, source);
             return Ok(1);
         }
-        match ContentInfo::from_der(bytes) {
+        // A master list in BER (indefinite lengths) is normalised to DER first.
+        let normalised;
+        let ml_bytes = if ContentInfo::from_der(bytes).is_ok() {
+            bytes
+        } else {
+            let limit = usize::try_from(MAX_TRUST_FILE_LEN).unwrap_or(usize::MAX);
+            normalised = crate::lds::ber::to_der(bytes, limit).unwrap_or_default();
+            normalised.as_slice()
+        };
+        match ContentInfo::from_der(ml_bytes) {
             Ok(_) => {
-                let (certs, _skipped) = parse_master_list(bytes)?;
+                let (certs, _skipped) = parse_master_list(ml_bytes)?;
                 let n = certs.len();
                 for c in certs {
                     self.add_certificate(c, format!("{source} (master list)"));

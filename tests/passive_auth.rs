@@ -270,6 +270,20 @@ fn directories_der_and_pem_load() {
 }
 
 #[test]
+fn directories_skip_files_that_are_not_certificates() {
+    // fixtures/pki holds keys/*.key.pem next to the certificates: skipped and listed, not fatal.
+    let store = TrustStore::load(&["fixtures/pki"]).unwrap();
+    assert!(
+        store.skipped().iter().any(|s| s.contains("key.pem")),
+        "{:?}",
+        store.skipped()
+    );
+    assert!(store.len() >= 7);
+    // A single file given explicitly must be a certificate or master list.
+    assert!(TrustStore::load(&["fixtures/pki/keys/chip-aa-rsa1024.key.pem"]).is_err());
+}
+
+#[test]
 fn report_json_has_the_contract_fields() {
     let r = check("tampered-dg1-edited");
     let v: serde_json::Value = serde_json::to_value(&r).unwrap();

@@ -70,6 +70,7 @@ pub struct TrustAnchor {
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     anchors: Vec<TrustAnchor>,
+    skipped: Vec<String>,
 }
 
 impl TrustStore {
@@ -91,6 +92,11 @@ impl TrustStore {
     /// The trusted certificates.
     pub fn anchors(&self) -> &[TrustAnchor] {
         &self.anchors
+    }
+
+    /// Files inside loaded directories that were skipped because they hold no certificate, with why.
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
     }
 
     /// Number of trusted certificates.
@@ -139,7 +145,14 @@ impl TrustStore {
                     .iter()
                     .any(|ext| name.ends_with(&format!(".{ext}")));
                 if is_dir || wanted {
-                    self.add_path(&entry, depth.saturating_add(1))?;
+                    // Inside a directory, a file that is not a certificate (e.g. a private key next to
+                    // its certificate) is skipped and listed, not fatal: skipping only removes trust.
+                    match self.add_path(&entry, depth.saturating_add(1)) {
+                        Err(e @ TrustStoreError::Unrecognised { .. }) => {
+                            self.skipped.push(e.to_string())
+                        }
+                        other => other?,
+                    }
                 }
             }
             return Ok(());

@@ -328,6 +328,11 @@ pub fn verify_sod(
             );
             true
         }
+        (Some(_), None) if r.chain_valid => {
+            r.warnings
+                .push("the CSCA certificate names no country: issuing state not compared".into());
+            true
+        }
         _ => true,
     };
 

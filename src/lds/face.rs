@@ -431,4 +431,28 @@ mod tests {
             }
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Hostile image bytes (a decoder is fed whatever the chip sends): errors, never panics.
+        #[test]
+        fn mutated_images_never_panic(
+            jp2 in any::<bool>(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            let rec = FacialRecord::parse(&fixture_record(if jp2 { "ecdsa-bp256-jp2" } else { "td3-rsa2048" })).unwrap();
+            let mut img = rec.faces[0].image.clone();
+            for (pos, b) in edits {
+                // Mostly the headers, where lengths and sizes live.
+                let i = if pos % 2 == 0 { pos % 200.min(img.len()) } else { pos % img.len() };
+                img[i] = b;
+            }
+            let _ = decode_image(&img);
+            let cut = cut % (img.len() + 1);
+            let _ = decode_image(&img[..cut]);
+        }
+
+    }
 }

@@ -177,6 +177,8 @@ mod oids {
     /// ecdsa-plain-SHA512.
     pub const ECDSA_PLAIN_SHA512: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.5");
+    /// id-PK-ECDH (BSI TR-03110-3 §A.1.1.2).
+    pub const ID_PK_ECDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.2");
     /// id-mgf1 (RFC 8017).
     pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
 }
@@ -548,7 +550,9 @@ impl PublicKey {
                     .map(Self::Rsa)
                     .map_err(|e| SignatureError::BadPublicKey(format!("RSA public key: {e}")))
             }
-            rfc5912::ID_EC_PUBLIC_KEY => {
+            // id-PK-ECDH (BSI TR-03110-3 §A.1.1.2): DG14 chip-authentication keys carry the same
+            // ECParameters / named-curve parameters as id-ecPublicKey.
+            rfc5912::ID_EC_PUBLIC_KEY | oids::ID_PK_ECDH => {
                 let params = spki.algorithm.parameters.ok_or_else(|| {
                     SignatureError::BadPublicKey("EC key without domain parameters".into())
                 })?;
@@ -845,6 +849,35 @@ mod tests {
             verify(&key, &alg, &attrs, &plain),
             Err(SignatureError::Invalid)
         );
+    }
+
+    #[test]
+    fn id_pk_ecdh_keys_decode() {
+        // A DG14-style SPKI: the bp256 fixture key's SPKI with its algorithm OID replaced by id-PK-ECDH.
+        let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/DG14.bin").unwrap();
+        let dg14 = crate::lds::Dg14::parse(&bytes).unwrap();
+        let spki = dg14.chip_authentication_keys()[0].0.to_vec();
+        let ec_oid = der::Encode::to_der(&rfc5912::ID_EC_PUBLIC_KEY).unwrap();
+        let pk_oid = der::Encode::to_der(&oids::ID_PK_ECDH).unwrap();
+        assert_eq!(&spki[4..4 + ec_oid.len()], ec_oid.as_slice());
+        // Rebuild: SEQUENCE { SEQUENCE { id-PK-ECDH, params }, BIT STRING } with corrected lengths.
+        let alg_len = usize::from(spki[3]);
+        let params = &spki[4 + ec_oid.len()..4 + alg_len];
+        let rest = &spki[4 + alg_len..];
+        let mut alg = vec![0x30, (pk_oid.len() + params.len()) as u8];
+        alg.extend_from_slice(&pk_oid);
+        alg.extend_from_slice(params);
+        let mut new = vec![0x30, (alg.len() + rest.len()) as u8];
+        new.extend_from_slice(&alg);
+        new.extend_from_slice(rest);
+        let key = PublicKey::from_spki_der(&new).unwrap();
+        assert!(matches!(
+            key,
+            PublicKey::Ec {
+                curve: NamedCurve::BrainpoolP256r1,
+                ..
+            }
+        ));
     }
 
     #[test]

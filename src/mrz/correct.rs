@@ -301,6 +301,22 @@ fn holds(format: Format, rows: &[Vec<u8>]) -> bool {
 }
 
 /// Corrects OCR'd MRZ lines with the default bounds (see [`correct_with`]).
+///
+/// ```
+/// use bankid_activation::mrz::correct;
+/// // ICAO 9303 Part 4 TD3 specimen, read with `O` for `0` in the birth date and the document number.
+/// let c = correct(
+///     &[
+///         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+///         "L8989O2C36UTO74O8122F1204159ZE184226B<<<<<10",
+///     ],
+///     &[],
+/// )
+/// .unwrap();
+/// assert!(c.valid && !c.ambiguous);
+/// assert_eq!(c.lines[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+/// assert_eq!(c.changes.len(), 2);
+/// ```
 pub fn correct(lines: &[&str], candidates: &Candidates) -> Result<Correction, MrzError> {
     correct_with(lines, candidates, &CorrectionOptions::default())
 }
@@ -685,7 +701,7 @@ impl Search<'_> {
             return;
         }
         if k == 0 {
-            self.trials += 1;
+            self.trials = self.trials.saturating_add(1);
             if self.trials > self.max_trials {
                 self.aborted = true;
                 return;

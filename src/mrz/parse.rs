@@ -292,8 +292,7 @@ pub fn detect_format(lines: &[&str]) -> Result<Format, MrzError> {
     if lines.len() < 2 || lines.len() > MAX_LINES {
         return Err(MrzError::LineCount { found: lines.len() });
     }
-    let lens: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
-    let first = lens.first().copied().unwrap_or(0);
+    let first = lines.first().map_or(0, |l| l.chars().count());
     let width = if lines.len() == 3 {
         30
     } else if first == 36 || first == 44 {
@@ -305,7 +304,8 @@ pub fn detect_format(lines: &[&str]) -> Result<Format, MrzError> {
             expected: if first > 40 { 44 } else { 36 },
         });
     };
-    for (i, &n) in lens.iter().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
+        let n = if i == 0 { first } else { line.chars().count() };
         if n != width {
             return Err(MrzError::LineLength {
                 line: i,

@@ -771,6 +771,16 @@ fn correct_filler_k() {
             .iter()
             .all(|c| c.reason == ChangeReason::Filler && c.from == 'K' && c.to == '<')
     );
+    // A one-letter given name K is a name, not a filler (found by proptest).
+    let b = builder_for(Format::Td1)
+        .surname("A")
+        .given_names("K")
+        .build_lines()
+        .unwrap();
+    assert_eq!(b[2], "A<<K<<<<<<<<<<<<<<<<<<<<<<<<<<");
+    let c = correct(&refs(&b), &[]).unwrap();
+    assert!(c.valid && c.changes.is_empty());
+    assert_eq!(c.mrz.unwrap().given_names(), "K");
     // A genuine K in a name is kept.
     let b = builder_for(Format::Td3)
         .given_names("ANNA KARIN")
@@ -931,6 +941,32 @@ mod prop {
             let c = correct(&r, &[]).unwrap();
             prop_assert!(c.valid);
             prop_assert!(c.changes.is_empty());
+        }
+
+        #[test]
+        fn birth_never_after_today(text in "[0-9]{6}", y in 1901u16..2200, m in 1u8..13, d in 1u8..29) {
+            let today = Date::new(y, m, d).unwrap();
+            if let Ok(b) = MrzDate::from_yymmdd(&text).resolve_birth(today) {
+                prop_assert!(b <= today);
+                prop_assert!(b > today.add_years(-101).unwrap());
+                prop_assert_eq!(format!("{:02}{:02}{:02}", b.year % 100, b.month, b.day), text);
+            }
+        }
+
+        #[test]
+        fn expiry_within_window(text in "[0-9]{6}", y in 1901u16..2200, m in 1u8..13, d in 1u8..29) {
+            let today = Date::new(y, m, d).unwrap();
+            let e = MrzDate::from_yymmdd(&text);
+            if let Ok(x) = e.resolve_expiry(today) {
+                prop_assert_eq!(format!("{:02}{:02}{:02}", x.year % 100, x.month, x.day), text.clone());
+                prop_assert!(x <= today.add_years(20).unwrap());
+                prop_assert!(x > today.add_years(-81).unwrap());
+            }
+            // A calendar-valid field always resolves.
+            if e.check().is_ok() && !text.ends_with("0229") {
+                prop_assert!(e.resolve_expiry(today).is_ok());
+                prop_assert!(e.resolve_birth(today).is_ok());
+            }
         }
 
         #[test]

@@ -738,6 +738,56 @@ fn correct_with_candidates() {
 }
 
 #[test]
+fn correct_reports_reasons() {
+    // Lower case is upper-cased; a candidate ranked above the read character wins.
+    let l1 = "P<UTOEriksson<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    let mut cands: Vec<Vec<Vec<(char, f32)>>> = vec![vec![Vec::new(); 44], Vec::new()];
+    cands[0][20] = vec![('N', 0.3), ('M', 0.7)];
+    let l1 = l1.replacen("MARIA", "NARIA", 1);
+    let c = correct(&[&l1, TD3[1]], &cands).unwrap();
+    assert!(c.valid, "{c:?}");
+    assert_eq!(c.lines, TD3);
+    let reasons: Vec<(usize, ChangeReason)> =
+        c.changes.iter().map(|c| (c.column, c.reason)).collect();
+    let mut expected: Vec<(usize, ChangeReason)> =
+        (6..13).map(|i| (i, ChangeReason::Case)).collect();
+    expected.push((20, ChangeReason::Candidate));
+    assert_eq!(reasons, expected);
+}
+
+#[test]
+fn correct_long_number() {
+    // ICAO 9303 Part 11 long-number TD1 with `O` read for `0` in the number's continuation (`7349`
+    // stays; the principal part `D23145890` has the `0`).
+    let l1 = "I<UTOD2314589O<7349<<<<<<<<<<<";
+    let c = correct(&[l1, TD1_LONG[1], TD1_LONG[2]], &[]).unwrap();
+    assert!(c.valid, "{c:?}");
+    assert_eq!(c.lines, TD1_LONG);
+    assert_eq!(c.mrz.unwrap().document_number(), "D23145890734");
+}
+
+#[test]
+fn td2_long_number() {
+    let lines = builder_for(Format::Td2)
+        .document_number("D2314589012")
+        .build_lines()
+        .unwrap();
+    assert_eq!(&lines[1][..10], "D23145890<");
+    assert_eq!(&lines[1][28..30], "12");
+    let m = parse(&refs(&lines)).unwrap();
+    let c = m.check(CheckField::DocumentNumber).unwrap();
+    assert_eq!(
+        (c.line, c.column, c.expected),
+        (1, 30, check_digit("D2314589012").unwrap())
+    );
+    assert!(m.is_valid());
+    assert_eq!(
+        m.mrz_information().get(..12),
+        Some(format!("D2314589012{}", c.expected).as_str())
+    );
+}
+
+#[test]
 fn correct_candidate_digit_in_date() {
     // A birth date digit the OCR engine is unsure of: `7` 0.5 / `1` 0.45 at column 13.
     let mut cands: Vec<Vec<Vec<(char, f32)>>> = vec![Vec::new(), vec![Vec::new(); 44]];

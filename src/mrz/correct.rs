@@ -447,7 +447,11 @@ pub fn correct_with(
                     .collect();
                 ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
                 let mut seen = [false; 128];
-                ranked.retain(|(c, _)| !std::mem::replace(&mut seen[usize::from(*c & 0x7f)], true));
+                // Keep the best score of each character.
+                ranked.retain(|(c, _)| {
+                    seen.get_mut(usize::from(*c))
+                        .is_some_and(|s| !std::mem::replace(s, true))
+                });
                 if let Some(&(_, top)) = ranked.first() {
                     o = ranked.iter().map(|&(c, s)| (c, top - s)).collect();
                     reason = ChangeReason::Candidate;

@@ -1,7 +1,7 @@
 //! Parsing MRZ lines into fields: format detection, field extraction, per-field check digit status.
 
 use super::Format;
-use super::check::{char_value, digit_char};
+use super::check::{WEIGHTS, char_value, digit_char};
 use super::date::MrzDate;
 use super::error::MrzError;
 use super::layout::{Layout, Pos, Span};
@@ -221,14 +221,10 @@ pub(crate) fn at(lines: &[&[u8]], p: Pos) -> u8 {
 
 /// Check digit over several spans, the weights running on from one span to the next.
 fn check_over(lines: &[&[u8]], spans: &[Span]) -> u8 {
-    const WEIGHTS: [u32; 3] = [7, 3, 1];
     let mut sum = 0u32;
-    let mut i = 0usize;
-    for s in spans {
-        for &c in span_bytes(lines, *s) {
-            sum = (sum + char_value(c).unwrap_or(0) * WEIGHTS[i % 3]) % 10;
-            i = i.wrapping_add(1);
-        }
+    let chars = spans.iter().flat_map(|s| span_bytes(lines, *s));
+    for (&c, w) in chars.zip(WEIGHTS.iter().cycle()) {
+        sum = (sum + char_value(c).unwrap_or(0) * w) % 10;
     }
     u8::try_from(sum).unwrap_or(0)
 }

@@ -42,7 +42,7 @@ pub use correct::{
 };
 pub use date::{Date, DateError, MrzDate, days_in_month, is_leap_year};
 pub use error::MrzError;
-pub use parse::{CheckDigit, CheckField, FieldSpan, Mrz, Sex, detect_format, parse};
+pub use parse::{CheckDigit, CheckField, Covers, FieldSpan, Mrz, Sex, detect_format, parse};
 
 /// An MRZ layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -116,7 +116,44 @@ pub struct CheckDigit {
     /// 0-based column of the check character.
     pub column: usize,
     /// The characters the digit is computed over.
-    pub covers: Vec<FieldSpan>,
+    pub covers: Covers,
+}
+
+/// The spans a check digit is computed over (at most four; kept inline, no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Covers {
+    spans: [FieldSpan; 4],
+    len: u8,
+}
+
+impl Covers {
+    fn new(from: &[Span]) -> Covers {
+        let mut c = Covers {
+            spans: [FieldSpan {
+                line: 0,
+                start: 0,
+                end: 0,
+            }; 4],
+            len: 0,
+        };
+        for (slot, s) in c.spans.iter_mut().zip(from.iter().filter(|s| s.len > 0)) {
+            *slot = FieldSpan::from(*s);
+            c.len += 1;
+        }
+        c
+    }
+
+    /// The spans, in the order the weights run over them.
+    pub fn as_slice(&self) -> &[FieldSpan] {
+        self.spans.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl core::ops::Deref for Covers {
+    type Target = [FieldSpan];
+    fn deref(&self) -> &[FieldSpan] {
+        self.as_slice()
+    }
 }
 
 /// A parsed MRZ. Parsing succeeds when the text has an MRZ's shape, even if check digits fail:
@@ -128,8 +165,8 @@ pub struct Mrz {
     document_code: String,
     issuing_state: String,
     document_number: String,
-    /// The number as the BAC "MRZ information" needs it: 9 characters with fillers, or the whole long number.
-    number_for_key: String,
+    /// Where the number is, as the BAC "MRZ information" needs it: 9 characters with fillers, or the whole long number.
+    number_spans: [Span; 2],
     number_check: char,
     nationality: String,
     birth: MrzDate,
@@ -398,10 +435,10 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
     })?;
 
     let num = number_layout(l, raw);
-    let mut number_for_key = ascii(span_bytes(raw, num.spans[0]));
-    number_for_key.push_str(&ascii(span_bytes(raw, num.spans[1])));
     let document_number = if num.spans[1].len > 0 {
-        number_for_key.clone()
+        let mut n = ascii(span_bytes(raw, num.spans[0]));
+        n.push_str(&ascii(span_bytes(raw, num.spans[1])));
+        n
     } else {
         trim_fillers(span_bytes(raw, num.spans[0]))
     };
@@ -418,7 +455,7 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
 
     let (expiry, expiry_check) = match l.expiry {
         Some((s, p)) => (
-            MrzDate::from_yymmdd(&ascii(span_bytes(raw, s))),
+            MrzDate::from_field(span_bytes(raw, s)),
             char::from(at(raw, p)),
         ),
         None => (MrzDate::absent(), '<'),
@@ -433,11 +470,7 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
             ok: c.ok,
             line: usize::from(c.pos.0),
             column: usize::from(c.pos.1),
-            covers: spans
-                .iter()
-                .filter(|s| s.len > 0)
-                .map(|&s| FieldSpan::from(s))
-                .collect(),
+            covers: Covers::new(spans),
         });
     });
 
@@ -447,14 +480,14 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
         document_code: trim_fillers(span_bytes(raw, l.code)),
         issuing_state: trim_fillers(span_bytes(raw, l.state)),
         document_number,
-        number_for_key,
+        number_spans: num.spans,
         number_check: char::from(at(raw, num.check)),
         nationality: match l.nationality {
             Some(s) => trim_fillers(span_bytes(raw, s)),
             // The French card is issued to French nationals only.
             None => "FRA".to_owned(),
         },
-        birth: MrzDate::from_yymmdd(&ascii(span_bytes(raw, l.birth))),
+        birth: MrzDate::from_field(span_bytes(raw, l.birth)),
         birth_check: char::from(at(raw, l.birth_check)),
         expiry,
         expiry_check,
@@ -580,8 +613,11 @@ impl Mrz {
     /// characters with fillers, or the whole long TD1/TD2 number) + its check digit, date of birth +
     /// check digit, date of expiry + check digit, as printed.
     pub fn mrz_information(&self) -> String {
-        let mut s = String::with_capacity(self.number_for_key.len() + 15);
-        s.push_str(&self.number_for_key);
+        let lines: Vec<&[u8]> = self.lines.iter().map(|l| l.as_bytes()).collect();
+        let mut s = String::with_capacity(40);
+        for span in self.number_spans {
+            s.extend(span_bytes(&lines, span).iter().map(|&c| char::from(c)));
+        }
         s.push(self.number_check);
         s.push_str(self.birth.yymmdd());
         s.push(self.birth_check);

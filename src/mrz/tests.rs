@@ -996,7 +996,7 @@ mod prop {
         #[test]
         fn birth_never_after_today(text in "[0-9]{6}", y in 1901u16..2200, m in 1u8..13, d in 1u8..29) {
             let today = Date::new(y, m, d).unwrap();
-            if let Ok(b) = MrzDate::from_yymmdd(&text).resolve_birth(today) {
+            if let Ok(b) = MrzDate::from_yymmdd(&text).unwrap().resolve_birth(today) {
                 prop_assert!(b <= today);
                 prop_assert!(b > today.add_years(-101).unwrap());
                 prop_assert_eq!(format!("{:02}{:02}{:02}", b.year % 100, b.month, b.day), text);
@@ -1006,7 +1006,7 @@ mod prop {
         #[test]
         fn expiry_within_window(text in "[0-9]{6}", y in 1901u16..2200, m in 1u8..13, d in 1u8..29) {
             let today = Date::new(y, m, d).unwrap();
-            let e = MrzDate::from_yymmdd(&text);
+            let e = MrzDate::from_yymmdd(&text).unwrap();
             if let Ok(x) = e.resolve_expiry(today) {
                 prop_assert_eq!(format!("{:02}{:02}{:02}", x.year % 100, x.month, x.day), text.clone());
                 prop_assert!(x <= today.add_years(20).unwrap());

@@ -799,6 +799,31 @@ fn correct_candidate_digit_in_date() {
 }
 
 #[test]
+fn correct_unreadable_check_digit() {
+    // `<` where the TD3 birth date check digit must be a digit: the check digit is recomputed...
+    let mut l2 = TD3[1].to_owned();
+    l2.replace_range(19..20, "<");
+    let c = correct(&[TD3[0], &l2], &[]).unwrap();
+    assert!(c.valid, "{c:?}");
+    assert_eq!(c.lines, TD3);
+    assert_eq!(c.changes.len(), 1);
+    assert_eq!(
+        (c.changes[0].from, c.changes[0].to, c.changes[0].reason),
+        ('<', '2', ChangeReason::CheckDigit)
+    );
+    // ... and a refused correction leaves unreadable characters as read, not a guess.
+    let mut l2 = TD3[1].to_owned();
+    l2.replace_range(19..20, "é");
+    l2.replace_range(1..3, "?B");
+    let c = correct(&[TD3[0], &l2], &[]).unwrap();
+    assert!(!c.valid);
+    assert_eq!(c.lines[1], l2);
+    assert!(c.changes.is_empty(), "{:?}", c.changes);
+    assert_eq!(c.trials, 0);
+    assert!(c.mrz.is_none());
+}
+
+#[test]
 fn correct_unreadable_digit() {
     // A birth date digit OCR could not read (`?`): only one digit satisfies the check digit.
     let mut l2 = TD3[1].to_owned();

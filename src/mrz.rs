@@ -38,7 +38,8 @@ pub use build::MrzBuilder;
 pub use check::check_digit;
 pub use codes::{CodeKind, code_kind, is_known_code, special_code_meaning};
 pub use correct::{
-    Candidates, Change, ChangeReason, Correction, CorrectionOptions, correct, correct_with,
+    Candidates, Change, ChangeReason, Correction, CorrectionOptions, MAX_CANDIDATES, correct,
+    correct_with,
 };
 pub use date::{Date, DateError, MrzDate, days_in_month, is_leap_year};
 pub use error::MrzError;

@@ -15,9 +15,13 @@ use super::parse::{all_checks_hold, evaluate, format_of, parse, span_bytes};
 use super::{Format, Mrz};
 
 /// Ranked alternatives per character: `candidates[line][column]` is a list of `(character, score)`,
-/// higher scores better. An empty outer slice, an empty line list or an empty list means "no
-/// candidates there" (the line's own character and the built-in look-alikes are used).
+/// higher scores better; the first [`MAX_CANDIDATES`] of each list are read. An empty outer
+/// slice, an empty line list or an empty list means "no candidates there" (the line's own
+/// character and the built-in look-alikes are used). Candidates illegal in the field are ignored.
 pub type Candidates = [Vec<Vec<(char, f32)>>];
+
+/// At most this many candidates per position are read (the engine's best should come first).
+pub const MAX_CANDIDATES: usize = 64;
 
 /// Bounds and thresholds of the correction search.
 #[derive(Debug, Clone, PartialEq)]
@@ -453,6 +457,7 @@ pub fn correct_with(
             if let Some(list) = cand_line.and_then(|c| c.get(ci)).filter(|l| !l.is_empty()) {
                 let mut ranked: Vec<(u8, f32)> = list
                     .iter()
+                    .take(MAX_CANDIDATES)
                     .filter(|(c, s)| c.is_ascii() && s.is_finite() && legal(kind, *c as u8))
                     .map(|&(c, s)| (c as u8, s))
                     .collect();

@@ -514,6 +514,41 @@ impl Mrz {
         parse(&lines)
     }
 
+    /// Parses an MRZ written without line breaks, as in the eMRTD DG1 data object `5F1F` (ICAO 9303
+    /// Part 10 §4.7.1): 90 characters are TD1 (3 × 30), 72 are TD2/MRV-B (2 × 36), 88 are TD3/MRV-A (2 × 44).
+    pub fn parse_concatenated(text: &str) -> Result<Mrz, MrzError> {
+        let (count, width) = match text.len() {
+            90 => (3, 30),
+            72 => (2, 36),
+            88 => (2, 44),
+            n => {
+                return Err(MrzError::LineLength {
+                    line: 0,
+                    found: text.chars().count(),
+                    expected: if n > 80 { 88 } else { 72 },
+                });
+            }
+        };
+        let mut lines = Vec::with_capacity(count);
+        for i in 0..count {
+            let line = text.get(i * width..(i + 1) * width).ok_or_else(|| {
+                // Not on a character boundary: some character is not ASCII.
+                let (column, found) = text
+                    .chars()
+                    .enumerate()
+                    .find(|(_, c)| !c.is_ascii())
+                    .unwrap_or((0, '?'));
+                MrzError::IllegalCharacter {
+                    line: 0,
+                    column,
+                    found,
+                }
+            })?;
+            lines.push(line);
+        }
+        parse(&lines)
+    }
+
     /// Parses lines given as owned strings.
     pub fn parse_lines<S: AsRef<str>>(lines: &[S]) -> Result<Mrz, MrzError> {
         if lines.len() > MAX_LINES {

@@ -455,6 +455,33 @@ fn parse_text_splits_whitespace() {
 }
 
 #[test]
+fn parse_concatenated_dg1() {
+    // DG1 holds the MRZ without line breaks (ICAO 9303 Part 10 §4.7.1).
+    for lines in [&TD3[..], &TD1[..], &TD2[..], &MRVA[..], &MRVB[..]] {
+        let joined = lines.concat();
+        let m = Mrz::parse_concatenated(&joined).unwrap();
+        assert_eq!(m.lines(), lines);
+        assert!(m.is_valid());
+    }
+    assert!(matches!(
+        Mrz::parse_concatenated("P<UTO"),
+        Err(MrzError::LineLength { found: 5, .. })
+    ));
+    // 88 bytes, but a two-byte character straddles the line boundary.
+    let mut s = TD3.concat();
+    s.replace_range(43..45, "é");
+    assert_eq!(s.len(), 88);
+    assert!(matches!(
+        Mrz::parse_concatenated(&s),
+        Err(MrzError::IllegalCharacter {
+            found: 'é',
+            column: 43,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn check_digit_api() {
     // ICAO 9303 Part 3 §4.9 example.
     assert_eq!(check_digit("520727"), Some(3));
@@ -933,6 +960,12 @@ mod prop {
         #[test]
         fn parse_text_never_panics(s in any::<String>()) {
             let _ = Mrz::parse_text(&s);
+            let _ = Mrz::parse_concatenated(&s);
+        }
+
+        #[test]
+        fn parse_concatenated_never_panics(v in shaped()) {
+            let _ = Mrz::parse_concatenated(&v.concat());
         }
 
         #[test]

@@ -617,6 +617,16 @@ fn builder_errors() {
             ..
         })
     ));
+    let e = builder_for(Format::Td1)
+        .document_number("D2314589<12")
+        .build_lines();
+    assert!(matches!(
+        e,
+        Err(MrzError::InvalidField {
+            field: "document_number",
+            ..
+        })
+    ));
     // TD2 long numbers (ICAO 9303 Part 6 §4.2.2 note) fit up to 9 + 6 characters.
     let m = builder_for(Format::Td2)
         .document_number("D231458901234")

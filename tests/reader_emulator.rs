@@ -471,3 +471,60 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn card_access_falls_back_to_select_and_may_be_missing() {
+    // A chip that refuses READ BINARY by SFI in the MF (6A86): SELECT MF, SELECT 011C, READ.
+    let mut emulated = chip(EmulatorConfig::default());
+    let mut log: Vec<Vec<u8>> = Vec::new();
+    let handler = |apdu: &[u8]| {
+        log.push(apdu.to_vec());
+        if apdu.starts_with(&[0x00, 0xB0, 0x9C]) {
+            vec![0x6A, 0x86]
+        } else {
+            bankid_activation::transport::ApduHandler::process(&mut emulated, apdu)
+        }
+    };
+    let dump = read(InMemory::new(handler, Capabilities::EXTENDED), ReadOptions::default())
+        .expect("read");
+    assert_identical(&dump, FIXTURE);
+    let hexes: Vec<String> = log.iter().take(4).map(|a| hex_upper(a)).collect();
+    assert_eq!(
+        hexes,
+        ["00B09C0006", "00A4000C023F00", "00A4020C02011C", "00B0000006"]
+    );
+
+    // No EF.CardAccess at all (a BAC-only chip): fine, nothing recorded as read.
+    let mut fs = FileSystem::load_dir(Path::new(FIXTURE)).unwrap();
+    let mut without = FileSystem::new();
+    for (file, bytes) in fs.files() {
+        if file != LdsFile::CardAccess {
+            without.insert(file, bytes.to_vec()).unwrap();
+        }
+    }
+    fs = without;
+    let chip = EmulatedChip::new(fs, EmulatorConfig::default())
+        .unwrap()
+        .with_rng(Box::new(TestRng(4)));
+    let dump = read(chip.into_transport(), ReadOptions::default()).expect("read");
+    assert!(dump.card_access().is_none());
+    assert!(!dump.offers_pace());
+    assert_eq!(dump.unreadable(), [(LdsFile::CardAccess, Unreadable::NotFound)]);
+    assert_eq!(dump.files().len(), fixture_files(FIXTURE).len() - 1);
+}
+
+fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+#[test]
+fn system_randomness_path() {
+    let dump = reader::read_document(
+        chip(EmulatorConfig::default()).into_transport(),
+        &credentials(),
+        &ReadOptions::default(),
+        &mut |_| {},
+    )
+    .expect("read");
+    assert_identical(&dump, FIXTURE);
+}

@@ -208,7 +208,7 @@ mod tests {
         assert!(dir.join("notes.txt").exists());
         assert_eq!(
             dump.files().keys().cloned().collect::<Vec<_>>(),
-            ["EF.CardAccess", "EF.COM"]
+            ["EF.COM", "EF.CardAccess"]
         );
         assert!(format!("{dump:?}").contains("\"EF.COM\": 2"));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -127,8 +127,7 @@ impl ProgressPrinter {
         }
         if p.total > 0 && p.read >= p.total && self.last != Some((p.file, p.read)) {
             eprintln!("  read {:<14} {:>6} bytes", p.file.to_string(), p.total);
-        } else if p.total > 0 {
-            let pct = p.read.saturating_mul(100) / p.total;
+        } else if let Some(pct) = p.read.saturating_mul(100).checked_div(p.total) {
             eprint!(
                 "\r  reading {:<11} {:>6}/{:<6} {pct:>3}%\r",
                 p.file.to_string(),

@@ -6,6 +6,7 @@
 mod keys;
 mod mrz;
 mod output;
+mod read;
 mod verify;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     Mrz(mrz::Args),
     /// Derive BAC K_seed/K_enc/K_mac and PACE K_pi from an MRZ, MRZ information or CAN.
     Keys(keys::Args),
+    /// Read a chip (software chip or PC/SC reader): access control, every file, a dump, verification.
+    Read(read::Args),
     /// Passive authentication of a chip dump: SOD signature, DS → CSCA chain, data-group hashes.
     Verify(verify::Args),
 }
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Mrz(args) => mrz::run(&args),
         Command::Keys(args) => keys::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Read(args) => read::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -204,7 +204,7 @@ impl Sod {
         })
     }
 
-    /// The EF.SOD bytes re-encoded (outer tag `77` included).
+    /// The SignedData re-encoded in DER (without the ContentInfo and the outer tag `77`).
     pub fn signed_data_der(&self) -> Result<Vec<u8>, SodError> {
         self.signed_data
             .to_der()

@@ -5,5 +5,6 @@
 //! wrap it later; through [`crate::transport::InMemory`] it is reached like a real chip.
 
 pub mod files;
+pub mod vpcd;
 
 pub use files::{EMRTD_AID, FileService, FileSystem, FileSystemError, LdsFile, MAX_FILE_SIZE};

@@ -83,6 +83,9 @@ pub struct VpcdCard<H> {
 
 type ResetHook<H> = Box<dyn FnMut(&mut H) + Send>;
 
+/// What the serving thread hands back: the card and how serving ended.
+type Served<H> = (VpcdCard<H>, Result<(), VpcdError>);
+
 impl<H> std::fmt::Debug for VpcdCard<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VpcdCard")
@@ -207,10 +210,8 @@ impl StopHandle {
             .unwrap_or_else(PoisonError::into_inner);
         *guard = stream;
         // A stop that raced with the connect still takes effect.
-        if self.is_stopped() {
-            if let Some(s) = guard.as_ref() {
-                let _ = s.shutdown(Shutdown::Both);
-            }
+        if let (true, Some(s)) = (self.is_stopped(), guard.as_ref()) {
+            let _ = s.shutdown(Shutdown::Both);
         }
     }
 }
@@ -271,7 +272,9 @@ fn read_full(stream: &mut TcpStream, buf: &mut [u8], stop: &StopHandle) -> io::R
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
                 ) => {}
             Err(e) => return Err(e),
         }
@@ -392,7 +395,7 @@ pub fn serve<H: ApduHandler>(
 /// A card served on its own thread; dropping it stops the card.
 pub struct VpcdServer<H> {
     stop: StopHandle,
-    thread: Option<JoinHandle<(VpcdCard<H>, Result<(), VpcdError>)>>,
+    thread: Option<JoinHandle<Served<H>>>,
 }
 
 impl<H> std::fmt::Debug for VpcdServer<H> {
@@ -540,7 +543,10 @@ mod tests {
         d.send(&[CTRL_OFF]);
         d.send(&[0x07]); // unknown control: ignored, no answer
         d.send(&[]); // empty: ignored
-        assert_eq!(d.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]), [0, 0x84, 0, 0, 8, 0x90, 0]);
+        assert_eq!(
+            d.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]),
+            [0, 0x84, 0, 0, 8, 0x90, 0]
+        );
         // A 65535-byte command (the longest the frame carries) is answered: the echo is too
         // long to frame, so 6F00 comes back instead of a frame vpcd would reject.
         let big = vec![0x55; MAX_MESSAGE_LEN];
@@ -574,10 +580,8 @@ mod tests {
         let mut count = 0;
         let handler = move |_: &[u8]| {
             count += 1;
-            if count == 3 {
-                if let Some(h) = slot.lock().unwrap().as_ref() {
-                    h.stop();
-                }
+            if let (3, Some(h)) = (count, slot.lock().unwrap().as_ref()) {
+                h.stop();
             }
             vec![0x90, 0x00]
         };
@@ -608,7 +612,10 @@ mod tests {
         let err = serve(&addr, &mut card, &StopHandle::new()).unwrap_err();
         assert!(matches!(err, VpcdError::Connect { .. }), "{err}");
         assert!(matches!(
-            spawn("no such host:port", VpcdCard::new(|_: &[u8]| vec![0x90, 0x00])),
+            spawn(
+                "no such host:port",
+                VpcdCard::new(|_: &[u8]| vec![0x90, 0x00])
+            ),
             Err(VpcdError::Address { .. })
         ));
         // A frame cut off inside its body is an I/O error, not a hang or a panic.

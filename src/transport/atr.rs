@@ -187,7 +187,9 @@ pub fn emrtd_card_capabilities(extended_length: bool) -> [u8; 3] {
 /// `3B 8n 80 01`, the historical bytes (at most 15, from the ATS), and the TCK.
 /// Longer `historical` input is cut to 15 bytes.
 pub fn contactless_atr(historical: &[u8]) -> Vec<u8> {
-    let hist = historical.get(..historical.len().min(15)).unwrap_or_default();
+    let hist = historical
+        .get(..historical.len().min(15))
+        .unwrap_or_default();
     let n = u8::try_from(hist.len()).unwrap_or(15);
     let mut atr = vec![0x3B, 0x80 | n, 0x80, 0x01];
     atr.extend_from_slice(hist);
@@ -248,8 +250,10 @@ mod tests {
         let atr = Atr::parse(&contactless_atr(&[0x10, 0x01, 0x02])).unwrap();
         assert_eq!(atr.extended_length(), None);
         // Category 00 with status indicator: capabilities before the last three bytes.
-        let atr = Atr::parse(&contactless_atr(&[0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x90, 0x00]))
-            .unwrap();
+        let atr = Atr::parse(&contactless_atr(&[
+            0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x90, 0x00,
+        ]))
+        .unwrap();
         assert_eq!(atr.extended_length(), Some(true));
     }
 

@@ -174,8 +174,13 @@ impl PcscContext {
             .get_status_change(Duration::ZERO, &mut states)
             .map_err(|e| map_error(e, reader))?;
         let [state] = &states;
-        if state.event_state().intersects(State::UNKNOWN | State::IGNORE) {
-            return Err(TransportError::NoReader(format!("{reader}: no such reader")));
+        if state
+            .event_state()
+            .intersects(State::UNKNOWN | State::IGNORE)
+        {
+            return Err(TransportError::NoReader(format!(
+                "{reader}: no such reader"
+            )));
         }
         Ok(info_of(state))
     }
@@ -202,7 +207,9 @@ impl PcscContext {
             let [state] = &mut states;
             let event = state.event_state();
             if event.intersects(State::UNKNOWN | State::IGNORE) {
-                return Err(TransportError::NoReader(format!("{reader}: no such reader")));
+                return Err(TransportError::NoReader(format!(
+                    "{reader}: no such reader"
+                )));
             }
             if event.contains(State::PRESENT) && !event.contains(State::MUTE) {
                 return Ok(info_of(state));
@@ -272,7 +279,11 @@ fn info_of(state: &ReaderState) -> ReaderInfo {
 fn reader_max_apdu_data(card: &Card) -> Option<u32> {
     let mut buf = [0u8; 256];
     let features = card
-        .control(pcsc::ctl_code(CM_IOCTL_GET_FEATURE_REQUEST.into()), &[], &mut buf)
+        .control(
+            pcsc::ctl_code(CM_IOCTL_GET_FEATURE_REQUEST.into()),
+            &[],
+            &mut buf,
+        )
         .ok()?;
     let code = feature_control_code(features, FEATURE_GET_TLV_PROPERTIES)?;
     let mut props = [0u8; 256];
@@ -431,7 +442,9 @@ impl PcscTransport {
             Disposition::LeaveCard,
         )
         .map_err(|e| map_error(e, &self.reader))?;
-        let status = card.status2_owned().map_err(|e| map_error(e, &self.reader))?;
+        let status = card
+            .status2_owned()
+            .map_err(|e| map_error(e, &self.reader))?;
         self.atr = status.atr().to_vec();
         self.protocol = status.protocol2();
         Ok(())
@@ -447,36 +460,46 @@ impl PcscTransport {
         }
     }
 
-    /// Turns an ambiguous transmit failure into "card removed" / "reader gone" when the reader
-    /// state says so.
-    fn classify_failure(&self, e: pcsc::Error) -> TransportError {
-        let mapped = map_error(e, &self.reader);
-        if !matches!(mapped, TransportError::Other(_)) {
-            return mapped;
-        }
+    /// Turns an ambiguous transmit failure (`what`) into "card removed" / "reader gone" when
+    /// the reader state says so. A reader driver notices a vanished card only on its next
+    /// presence poll (pcscd polls drivers without card events every 400 ms; vpcd is one), so
+    /// a card still shown present is watched for up to [`REMOVAL_GRACE`].
+    fn classify_failure(&self, what: String) -> TransportError {
+        let other = TransportError::Other(format!("{}: {what}", self.reader));
         let Ok(name) = CString::new(self.reader.as_str()) else {
-            return mapped;
+            return other;
         };
+        let gone = || TransportError::NoReader(format!("{}: reader gone ({what})", self.reader));
+        let removed = || TransportError::CardRemoved(format!("{}: {what}", self.reader));
         let mut states = [ReaderState::new(name, State::UNAWARE)];
-        match self.ctx.get_status_change(Duration::ZERO, &mut states) {
-            Ok(()) => {
-                let [state] = &states;
-                let event = state.event_state();
-                if event.intersects(State::UNKNOWN | State::IGNORE) {
-                    TransportError::NoReader(format!("{}: reader gone ({e})", self.reader))
-                } else if event.contains(State::EMPTY) || !event.contains(State::PRESENT) {
-                    TransportError::CardRemoved(format!("{}: {e}", self.reader))
-                } else {
-                    mapped
-                }
+        let deadline = Instant::now() + REMOVAL_GRACE;
+        let mut timeout = Duration::ZERO;
+        loop {
+            match self.ctx.get_status_change(timeout, &mut states) {
+                Ok(()) => {}
+                Err(pcsc::Error::Timeout) => return other,
+                Err(pcsc::Error::UnknownReader) => return gone(),
+                Err(_) => return other,
             }
-            Err(pcsc::Error::UnknownReader) => {
-                TransportError::NoReader(format!("{}: reader gone ({e})", self.reader))
+            let [state] = &mut states;
+            let event = state.event_state();
+            if event.intersects(State::UNKNOWN | State::IGNORE) {
+                return gone();
             }
-            Err(_) => mapped,
+            if !event.contains(State::PRESENT) || event.contains(State::MUTE) {
+                return removed();
+            }
+            timeout = deadline.saturating_duration_since(Instant::now());
+            if timeout.is_zero() {
+                return other;
+            }
+            state.sync_current_state();
         }
     }
 }
+
+/// How long a failed exchange waits for the reader to report the card's removal.
+const REMOVAL_GRACE: Duration = Duration::from_millis(1500);
 
 impl Transport for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -498,6 +521,12 @@ impl Transport for PcscTransport {
             return Err(TransportError::Other("connection already closed".into()));
         };
         match card.transmit(command, &mut self.receive) {
+            // No status word: not an answer a card gives. vpcd reports a card that vanished
+            // mid-command this way (an empty response with success).
+            Ok(response) if response.len() < 2 => {
+                let what = format!("reader returned {} bytes, no status word", response.len());
+                Err(self.classify_failure(what))
+            }
             Ok(response) => {
                 if response.len() > self.capabilities.max_response_len {
                     return Err(TransportError::ResponseTooLong {
@@ -507,7 +536,10 @@ impl Transport for PcscTransport {
                 }
                 Ok(response.to_vec())
             }
-            Err(e) => Err(self.classify_failure(e)),
+            Err(e) => match map_error(e, &self.reader) {
+                TransportError::Other(_) => Err(self.classify_failure(format!("PC/SC error: {e}"))),
+                typed => Err(typed),
+            },
         }
     }
 
@@ -595,7 +627,12 @@ mod tests {
         );
         assert_eq!(
             decide_extended_length(None, &bare, Some(0x10000)),
-            (true, S::Reader { max_apdu_data: 0x10000 })
+            (
+                true,
+                S::Reader {
+                    max_apdu_data: 0x10000
+                }
+            )
         );
         assert_eq!(
             decide_extended_length(None, &ours_ext, Some(0)),
@@ -605,7 +642,10 @@ mod tests {
             decide_extended_length(None, &ours_ext, None),
             (true, S::Atr)
         );
-        assert_eq!(decide_extended_length(None, &bare, None), (false, S::Default));
+        assert_eq!(
+            decide_extended_length(None, &bare, None),
+            (false, S::Default)
+        );
         assert_eq!(decide_extended_length(None, b"", None), (false, S::Default));
     }
 
@@ -617,7 +657,10 @@ mod tests {
             map_error(E::RemovedCard, "r"),
             TransportError::CardRemoved(_)
         ));
-        assert!(matches!(map_error(E::ResetCard, "r"), TransportError::Reset));
+        assert!(matches!(
+            map_error(E::ResetCard, "r"),
+            TransportError::Reset
+        ));
         assert!(matches!(
             map_error(E::UnknownReader, "r"),
             TransportError::NoReader(_)

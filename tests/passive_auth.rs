@@ -1,4 +1,5 @@
 //! Passive authentication against the openssl-made fixtures (fixtures/README.md): every algorithm
+#![allow(clippy::unwrap_used)]
 //! combination verifies, every tampered variant fails for the right reason.
 
 use std::path::Path;
@@ -266,4 +267,40 @@ fn missing_sod_and_missing_dir_fail_closed() {
     let r = verify_dump(Path::new("fixtures/dumps/does-not-exist"), &trust());
     assert!(!r.valid);
     assert!(r.errors.iter().any(|e| e.contains("EF.SOD")));
+}
+
+#[test]
+fn master_list_with_an_undecodable_entry_keeps_the_rest() {
+    // fixtures/pki/masterlist/UT-masterlist-bad-entry.ml: six CSCAs plus SEQUENCE { INTEGER 1 }.
+    let bytes = std::fs::read("fixtures/pki/masterlist/UT-masterlist-bad-entry.ml").unwrap();
+    let (certs, skipped) = bankid_activation::verify::parse_master_list(&bytes).unwrap();
+    assert_eq!((certs.len(), skipped), (6, 1));
+    let store = TrustStore::load(&["fixtures/pki/masterlist/UT-masterlist-bad-entry.ml"]).unwrap();
+    assert!(verify_dump(Path::new("fixtures/dumps/ecdsa-bp512-sha512"), &store).valid);
+}
+
+#[test]
+fn signed_attributes_are_taken_as_received() {
+    // openssl writes DER, so the received signed attributes equal their re-encoding.
+    let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/EF.SOD.bin").unwrap();
+    let sod = bankid_activation::lds::Sod::from_bytes(&bytes).unwrap();
+    let raw = sod.signed_attrs_der.clone().unwrap();
+    assert_eq!(raw[0], 0x31);
+    let si = &sod.signed_data.signer_infos.0.as_slice()[0];
+    assert_eq!(
+        raw,
+        der::Encode::to_der(si.signed_attrs.as_ref().unwrap()).unwrap()
+    );
+    // Signed attributes that differ from the parsed ones are refused.
+    let mut other = raw.clone();
+    let n = other.len();
+    other[n - 1] ^= 1;
+    assert!(
+        bankid_activation::verify::verify_signed_data(
+            &sod.signed_data,
+            &sod.econtent,
+            Some(&other)
+        )
+        .is_err()
+    );
 }

@@ -351,6 +351,7 @@ impl FacialRecord {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -415,7 +416,7 @@ mod tests {
     proptest! {
         #[test]
         fn random_records_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let mut d = b"FAC\0010\0".to_vec();
+            let mut d = b"FAC\x00010\x00".to_vec();
             d.extend_from_slice(&data);
             let _ = FacialRecord::parse(&d);
             let _ = FacialRecord::parse(&data);

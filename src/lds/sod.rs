@@ -130,6 +130,8 @@ pub struct Sod {
     pub econtent: Vec<u8>,
     /// The decoded LDSSecurityObject.
     pub lds: LdsSecurityObject,
+    /// The first SignerInfo's signed attributes exactly as received, tagged `31` (what was signed).
+    pub signed_attrs_der: Option<Vec<u8>>,
 }
 
 /// The value of an outer `77` tag (or of any single application-class constructed object) in DER.
@@ -180,10 +182,12 @@ impl Sod {
             .into_bytes()
             .into_vec();
         let lds = LdsSecurityObject::from_der(&econtent)?;
+        let signed_attrs_der = crate::verify::signed_attributes_as_encoded(der_bytes);
         Ok(Self {
             signed_data,
             econtent,
             lds,
+            signed_attrs_der,
         })
     }
 
@@ -196,6 +200,7 @@ impl Sod {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use bankid_activation::emulator::vpcd::{self, StopHandle, VpcdCard};
 use bankid_activation::emulator::{EMRTD_AID, FileService, FileSystem, LdsFile};
 use bankid_activation::transport::atr::{Atr, emrtd_atr};
-use bankid_activation::transport::pcsc::{ExtendedLengthSource, PcscContext, PcscTransport};
+use bankid_activation::transport::pcsc::{
+    ExtendedLengthSource, PcscContext, PcscTransport, list_readers, open,
+};
 use bankid_activation::transport::{StatusWordHandling, Transport, TransportError};
 use bankid_activation::verify::{DgStatus, TrustStore, verify_dump};
 
@@ -271,7 +273,7 @@ fn our_emulator_through_pcscd() {
     let ctx = PcscContext::establish().unwrap();
     ctx.wait_for_card(OUR_READER, Duration::from_secs(10))
         .unwrap();
-    let readers = ctx.readers().unwrap();
+    let readers = list_readers().unwrap();
     let ours = readers.iter().find(|r| r.name == OUR_READER).unwrap();
     assert!(ours.card_present);
     assert_eq!(ours.atr.as_deref(), Some(&emrtd_atr(true)[..]));
@@ -356,6 +358,24 @@ fn our_emulator_short_atr_is_short_link() {
     select_application(&mut link).unwrap();
     let dg2 = read_file_plain(&mut link, 0x0102, 0x8000).unwrap().unwrap();
     assert_eq!(Some(&dg2[..]), fs.get(LdsFile::DataGroup(2)));
+
+    // Another application resets the card (its shared connection closes with "reset card"):
+    // ours gets the typed Reset once, reconnects, and finds the chip back at its reset state
+    // (the vpcd card's on_reset hook ran: application no longer selected).
+    let other = open(OUR_READER, Duration::from_secs(5)).unwrap();
+    other.into_inner().close().unwrap();
+    assert!(matches!(
+        link.transmit(&read_binary_apdu(0, 4)),
+        Err(TransportError::Reset)
+    ));
+    link.inner_mut().reconnect().unwrap();
+    assert_eq!(
+        link.transmit(&read_binary_apdu(0, 4)).unwrap(),
+        [0x69, 0x86]
+    );
+    select_application(&mut link).unwrap();
+    let dg1 = read_file_plain(&mut link, 0x0101, 0xDF).unwrap().unwrap();
+    assert_eq!(Some(&dg1[..]), fs.get(LdsFile::DataGroup(1)));
     link.into_inner().close().unwrap();
     drop(server);
 }

@@ -70,12 +70,15 @@ fn vpcd_driver_installed() -> bool {
         || Path::new("/etc/reader.conf.d/vpcd").exists()
 }
 
+/// True if a process named `pcscd` runs (from /proc, no external tools needed).
 fn pcscd_running() -> bool {
-    Command::new("pidof")
-        .arg("pcscd")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries.flatten().any(|e| {
+                std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "pcscd")
+            })
+        })
+        .unwrap_or(false)
 }
 
 /// pcscd, started by us if it was not running; stopped on drop (only if we started it).
@@ -129,8 +132,13 @@ impl Drop for Pcscd {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             // SIGTERM lets pcscd remove its socket and pid file; SIGKILL if it lingers.
-            let _ = Command::new("kill").arg(child.id().to_string()).status();
-            let deadline = Instant::now() + Duration::from_secs(5);
+            let termed = Command::new("kill")
+                .arg(child.id().to_string())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            let wait = if termed { 5 } else { 0 };
+            let deadline = Instant::now() + Duration::from_secs(wait);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = child.try_wait() {
                     return;
@@ -336,6 +344,26 @@ fn our_emulator_through_pcscd() {
         other => panic!("expected card removed, got {other:?}"),
     }
     drop(link);
+    // An empty reader: waiting runs out as NoCard, connecting is NoCard, an unknown reader
+    // name is NoReader.
+    let t0 = Instant::now();
+    assert!(matches!(
+        ctx.wait_for_card(OUR_READER, Duration::from_millis(600)),
+        Err(TransportError::NoCard(r)) if r == OUR_READER
+    ));
+    assert!(t0.elapsed() >= Duration::from_millis(500));
+    assert!(matches!(
+        ctx.connect(OUR_READER),
+        Err(TransportError::NoCard(_))
+    ));
+    assert!(matches!(
+        ctx.wait_for_card("Virtual PCD 09 09", Duration::from_millis(100)),
+        Err(TransportError::NoReader(_))
+    ));
+    assert!(matches!(
+        open("No Such Reader", Duration::from_millis(100)),
+        Err(TransportError::NoReader(_))
+    ));
 }
 
 #[test]

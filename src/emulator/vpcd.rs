@@ -603,6 +603,30 @@ mod tests {
         assert!(result.is_ok());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Whatever byte stream the driver side sends, the card side answers or ends cleanly:
+        /// the serving thread never panics.
+        #[test]
+        fn arbitrary_driver_bytes_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)
+        ) {
+            let (l, addr) = listener();
+            let t = std::thread::spawn(move || {
+                let mut card = VpcdCard::new(|c: &[u8]| c.to_vec()).reconnect(false);
+                serve(&addr, &mut card, &StopHandle::new())
+            });
+            let mut d = Driver::accept(&l);
+            let _ = d.stream.write_all(&bytes);
+            let _ = d.stream.shutdown(Shutdown::Write);
+            // Drain whatever comes back until the card side closes.
+            let mut sink = Vec::new();
+            let _ = d.stream.read_to_end(&mut sink);
+            drop(d);
+            proptest::prop_assert!(t.join().is_ok());
+        }
+    }
+
     #[test]
     fn truncated_frame_and_no_driver() {
         // Without reconnecting, a driver that is not listening is an error.

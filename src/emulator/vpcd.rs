@@ -110,6 +110,16 @@ impl<H: ApduHandler> VpcdCard<H> {
         }
     }
 
+    /// A card whose handler `make` builds afresh on every power on, power off and reset, as a
+    /// real chip loses its session state (selected files, secure messaging keys) with power.
+    pub fn from_factory(mut make: impl FnMut() -> H + Send + 'static) -> Self
+    where
+        H: 'static,
+    {
+        let first = make();
+        VpcdCard::new(first).on_reset(move |handler: &mut H| *handler = make())
+    }
+
     /// Presents `atr` instead (e.g. [`emrtd_atr`]`(true)` to announce extended length).
     pub fn with_atr(mut self, atr: Vec<u8>) -> Self {
         self.atr = atr;
@@ -559,6 +569,30 @@ mod tests {
         assert_eq!(card.unwrap().atr(), emrtd_atr(false));
         // The driver sees the card go away.
         assert_eq!(d.recv(), None);
+    }
+
+    #[test]
+    fn factory_builds_a_fresh_handler_on_power_events() {
+        let (l, addr) = listener();
+        let built = Arc::new(AtomicU64::new(0));
+        let b = built.clone();
+        // Each handler answers its own APDU count: a fresh one starts at 1 again.
+        let card = VpcdCard::from_factory(move || {
+            b.fetch_add(1, Ordering::SeqCst);
+            let mut n = 0u8;
+            move |_: &[u8]| {
+                n += 1;
+                vec![n, 0x90, 0x00]
+            }
+        });
+        let server = spawn(&addr, card).unwrap();
+        let mut d = Driver::accept(&l);
+        assert_eq!(d.transmit(&[0, 0xB0, 0, 0, 1]), [1, 0x90, 0]);
+        assert_eq!(d.transmit(&[0, 0xB0, 0, 0, 1]), [2, 0x90, 0]);
+        d.send(&[CTRL_RESET]);
+        assert_eq!(d.transmit(&[0, 0xB0, 0, 0, 1]), [1, 0x90, 0]);
+        assert_eq!(built.load(Ordering::SeqCst), 2);
+        drop(server);
     }
 
     #[test]

@@ -13,8 +13,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bankid_activation::access::AccessProtocol;
 use bankid_activation::emulator::vpcd::{self, StopHandle, VpcdCard};
-use bankid_activation::emulator::{EMRTD_AID, FileService, FileSystem, LdsFile};
+use bankid_activation::emulator::{
+    EMRTD_AID, EmulatedChip, EmulatorConfig, FileService, FileSystem, LdsFile,
+};
+use bankid_activation::reader::{self, ChipDump, Credentials, Progress, ReadError, ReadOptions};
+use bankid_activation::transport::ApduHandler;
 use bankid_activation::transport::atr::{Atr, emrtd_atr};
 use bankid_activation::transport::pcsc::{
     ExtendedLengthSource, PcscContext, PcscTransport, list_readers, open,
@@ -29,6 +34,12 @@ const OUR_ADDR: &str = "127.0.0.1:35964";
 const VICC_READER: &str = "Virtual PCD 00 00";
 
 const DUMP: &str = "fixtures/dumps/td3-rsa2048";
+
+/// The TD3 specimen of ICAO 9303 Part 4 Appendix A, the MRZ in the fixture's DG1.
+const MRZ: [&str; 2] = [
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+];
 
 /// The tests share one pcscd and its two slots: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -423,7 +434,7 @@ fn card_removed_mid_read_is_a_clean_error() {
         if let (20, Some(stop)) = (seen, pull.lock().unwrap().as_ref()) {
             stop.stop();
         }
-        bankid_activation::transport::ApduHandler::process(&mut service, apdu)
+        service.process(apdu)
     };
     let server = vpcd::spawn(OUR_ADDR, VpcdCard::new(handler)).unwrap();
     *slot.lock().unwrap() = Some(server.stop_handle());
@@ -594,4 +605,148 @@ fn tempdir(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// A full read (EF.CardAccess if any, BAC, EF.COM, every data group, EF.SOD) through pcscd
+/// with the reader module, as `read --reader` does; the progress callback's last report per
+/// file is kept.
+fn bac_read(
+    reader_name: &str,
+    credentials: &Credentials,
+) -> (Result<ChipDump, ReadError>, Vec<Progress>) {
+    let link = open(reader_name, Duration::from_secs(10)).expect("open reader");
+    let mut last: Vec<Progress> = Vec::new();
+    let result =
+        reader::read_document(
+            link,
+            credentials,
+            &ReadOptions::default(),
+            &mut |p| match last.last_mut() {
+                Some(l) if l.file == p.file => *l = *p,
+                _ => last.push(*p),
+            },
+        );
+    (result, last)
+}
+
+fn specimen() -> Credentials {
+    Credentials::from_mrz_lines(&MRZ).expect("specimen MRZ")
+}
+
+/// The dump equals `expected` file for file, and its directory verifies with the fixture CSCAs.
+fn assert_dump_matches_and_verifies(dump: &ChipDump, expected: &[(LdsFile, Vec<u8>)], tag: &str) {
+    let got: Vec<(LdsFile, Vec<u8>)> = dump.all_files().map(|(f, b)| (f, b.to_vec())).collect();
+    let names = |v: &[(LdsFile, Vec<u8>)]| v.iter().map(|(f, _)| f.to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&got), names(expected), "{tag}: files read");
+    for ((f, g), (_, e)) in got.iter().zip(expected) {
+        assert!(g == e, "{tag}: {f} differs from the fixture");
+    }
+    let out = tempdir(tag);
+    dump.write_dir(&out).unwrap();
+    let trust = TrustStore::load(&[manifest_dir().join("fixtures/pki/csca")]).unwrap();
+    let report = verify_dump(&out, &trust);
+    assert!(report.valid, "{tag}: {report:#?}");
+    assert!(report.data_groups.values().all(|s| *s == DgStatus::Valid));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn fixture_chip_files() -> Vec<(LdsFile, Vec<u8>)> {
+    let fs = fixture_files();
+    let mut files: Vec<(LdsFile, Vec<u8>)> = fs.files().map(|(f, b)| (f, b.to_vec())).collect();
+    files.sort_by_key(|(f, _)| *f);
+    files
+}
+
+#[test]
+fn bac_read_of_our_emulator_through_pcscd() {
+    let _serial = serial();
+    let Some(_pcscd) = Pcscd::start() else { return };
+    let fs = fixture_files();
+    let mut expected = fixture_chip_files();
+    expected.sort_by_key(|(f, _)| *f);
+    for (extended, config) in [
+        (true, EmulatorConfig::default()),
+        (false, EmulatorConfig::short_length()),
+    ] {
+        let fs = fs.clone();
+        let factory_config = config.clone();
+        // A fresh chip on every power event, as a real chip loses its session with power.
+        let card = VpcdCard::from_factory(move || {
+            EmulatedChip::new(fs.clone(), factory_config.clone()).expect("chip")
+        })
+        .with_atr(emrtd_atr(extended));
+        let server = vpcd::spawn(OUR_ADDR, card).unwrap();
+        assert!(server.wait_connected(Duration::from_secs(10)));
+        let tag = if extended {
+            "ours-extended"
+        } else {
+            "ours-short"
+        };
+        let (dump, progress) = bac_read(OUR_READER, &specimen());
+        let dump = dump.unwrap_or_else(|e| panic!("{tag}: {e}"));
+        assert_eq!(dump.access_used(), AccessProtocol::Bac, "{tag}");
+        assert_dump_matches_and_verifies(&dump, &expected, tag);
+        // Progress ends at the full size of every file read from the application.
+        let dg2 = progress
+            .iter()
+            .find(|p| p.file == LdsFile::DataGroup(2))
+            .expect("DG2 progress");
+        assert_eq!(dg2.read, dg2.total);
+        assert_eq!(Some(dg2.total), fs_len(&expected, LdsFile::DataGroup(2)));
+        // Extended length through pcscd takes far fewer APDUs for DG2's 19 KB.
+        if extended {
+            assert!(dump.apdu_count() < 60, "{tag}: {} APDUs", dump.apdu_count());
+        } else {
+            assert!(dump.apdu_count() > 90, "{tag}: {} APDUs", dump.apdu_count());
+        }
+
+        // A wrong MRZ (another document number) is refused as such.
+        let wrong = Credentials::from_document("L898902C4", "740812", "120415").unwrap();
+        let (refused, _) = bac_read(OUR_READER, &wrong);
+        assert!(
+            matches!(refused, Err(ReadError::AccessDenied(AccessProtocol::Bac))),
+            "{tag}: {refused:?}"
+        );
+        drop(server);
+        wait_card_gone(OUR_READER);
+    }
+}
+
+fn fs_len(files: &[(LdsFile, Vec<u8>)], file: LdsFile) -> Option<usize> {
+    files.iter().find(|(f, _)| *f == file).map(|(_, b)| b.len())
+}
+
+#[test]
+fn card_removed_mid_bac_read_is_a_clean_error() {
+    let _serial = serial();
+    let Some(_pcscd) = Pcscd::start() else { return };
+    let mut chip = EmulatedChip::new(fixture_files(), EmulatorConfig::short_length()).unwrap();
+    // BAC takes a handful of APDUs; the 40th is a protected READ BINARY of DG2.
+    let slot: Arc<Mutex<Option<StopHandle>>> = Arc::default();
+    let pull = slot.clone();
+    let mut seen = 0u32;
+    let handler = move |apdu: &[u8]| {
+        seen += 1;
+        if let (40, Some(stop)) = (seen, pull.lock().unwrap().as_ref()) {
+            stop.stop();
+        }
+        chip.process(apdu)
+    };
+    let server = vpcd::spawn(OUR_ADDR, VpcdCard::new(handler)).unwrap();
+    *slot.lock().unwrap() = Some(server.stop_handle());
+    assert!(server.wait_connected(Duration::from_secs(10)));
+    let (result, _) = bac_read(OUR_READER, &specimen());
+    let err = result.expect_err("the read must fail");
+    assert!(err.is_link_lost(), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ReadError::Transport {
+                source: TransportError::CardRemoved(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    drop(server);
 }

@@ -13,7 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use bankid_activation::access::AccessProtocol;
+use bankid_activation::access::{AccessError, AccessProtocol};
+use bankid_activation::apdu::StatusWord;
 use bankid_activation::emulator::vpcd::{self, StopHandle, VpcdCard};
 use bankid_activation::emulator::{
     EMRTD_AID, EmulatedChip, EmulatorConfig, FileService, FileSystem, LdsFile,
@@ -568,7 +569,45 @@ fn vicc_epass_through_pcscd() {
     assert!(report.data_groups.values().all(|s| *s == DgStatus::Valid));
     assert_eq!(report.data_groups.len(), 7);
 
+    // BAC and 3DES secure messaging with the reader module, as `read --reader` does. vicc's
+    // protected responses carry no DO'99' and vicc has no EF.CardAccess (BAC directly).
+    drop(link);
+    let (dump, _) = bac_read(VICC_READER, &specimen());
+    let dump = dump.expect("BAC read of vicc");
+    assert_eq!(dump.access_used(), AccessProtocol::Bac);
+    let expected: Vec<(LdsFile, Vec<u8>)> = {
+        let mut v: Vec<(LdsFile, Vec<u8>)> = VICC_FILES
+            .iter()
+            .map(|(_, name)| {
+                let f = LdsFile::all().find(|f| f.file_name() == *name).unwrap();
+                (f, fs.get(f).unwrap().to_vec())
+            })
+            .collect();
+        v.sort_by_key(|(f, _)| *f);
+        v
+    };
+    assert_dump_matches_and_verifies(&dump, &expected, "vicc-bac");
+    // A wrong MRZ: vicc answers EXTERNAL AUTHENTICATE with 6988 (its README), not the 6300
+    // of ICAO 9303 Part 11; the reader reports the refused step (or, should it learn that
+    // vicc quirk, access denied). Either way no dump and no panic.
+    let wrong = Credentials::from_document("L898902C4", "740812", "120415").unwrap();
+    let (refused, _) = bac_read(VICC_READER, &wrong);
+    assert!(
+        matches!(
+            &refused,
+            Err(ReadError::AccessDenied(AccessProtocol::Bac))
+                | Err(ReadError::Access(AccessError::Refused {
+                    command: "EXTERNAL AUTHENTICATE",
+                    sw: StatusWord(0x6988),
+                    ..
+                }))
+        ),
+        "{refused:?}"
+    );
+
     // Killing vicc mid-read (between two READ BINARY of DG2) is a clean error.
+    let mut link = StatusWordHandling::new(connect(VICC_READER));
+    select_application(&mut link).unwrap();
     let r = link
         .transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x02])
         .unwrap();

@@ -707,13 +707,9 @@ fn bac_read_of_our_emulator_through_pcscd() {
         (true, EmulatorConfig::default()),
         (false, EmulatorConfig::short_length()),
     ] {
-        let fs = fs.clone();
-        let factory_config = config.clone();
-        // A fresh chip on every power event, as a real chip loses its session with power.
-        let card = VpcdCard::from_factory(move || {
-            EmulatedChip::new(fs.clone(), factory_config.clone()).expect("chip")
-        })
-        .with_atr(emrtd_atr(extended));
+        // What `emulate --vpcd` serves: a fresh chip on every power event.
+        let card = VpcdCard::emulated_chip(fs.clone(), config).unwrap();
+        assert_eq!(card.atr(), emrtd_atr(extended));
         let server = vpcd::spawn(OUR_ADDR, card).unwrap();
         assert!(server.wait_connected(Duration::from_secs(10)));
         let tag = if extended {

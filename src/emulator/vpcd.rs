@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use super::{EmulatedChip, EmulatorConfig, EmulatorError, FileSystem};
 use crate::transport::ApduHandler;
 use crate::transport::atr::emrtd_atr;
 
@@ -153,6 +154,26 @@ impl<H: ApduHandler> VpcdCard<H> {
     /// Unwraps the handler.
     pub fn into_handler(self) -> H {
         self.handler
+    }
+}
+
+impl VpcdCard<EmulatedChip> {
+    /// The project's software chip serving `fs` as a vpcd card, what `emulate --vpcd` serves:
+    /// a fresh [`EmulatedChip`] on every power event (the secure messaging session ends with
+    /// power, as on a real chip), and the ATR [`emrtd_atr`] announcing extended length when
+    /// `config` has it.
+    pub fn emulated_chip(fs: FileSystem, config: EmulatorConfig) -> Result<Self, EmulatorError> {
+        let first = EmulatedChip::new(fs.clone(), config.clone())?;
+        let atr = emrtd_atr(config.extended_length);
+        Ok(VpcdCard::new(first)
+            .with_atr(atr)
+            .on_reset(move |chip: &mut EmulatedChip| {
+                // The same inputs built the first chip, so this succeeds; should it not, the
+                // old chip stays rather than the card dying.
+                if let Ok(fresh) = EmulatedChip::new(fs.clone(), config.clone()) {
+                    *chip = fresh;
+                }
+            }))
     }
 }
 

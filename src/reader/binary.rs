@@ -139,7 +139,11 @@ pub(crate) struct Channel<'a, T> {
 
 impl<T: Transport> Channel<'_, T> {
     /// One command, protected if SM is up; the answer unprotected (MAC checked first).
-    pub fn exchange(&mut self, cmd: &Command, file: Option<LdsFile>) -> Result<Response, ReadError> {
+    pub fn exchange(
+        &mut self,
+        cmd: &Command,
+        file: Option<LdsFile>,
+    ) -> Result<Response, ReadError> {
         let transport = |source| ReadError::transport(file, source);
         let sm_error = |source| ReadError::SecureMessaging { file, source };
         match self.sm.as_deref_mut() {
@@ -334,7 +338,10 @@ fn read_piece<T: Transport>(
     }
     let data = if odd {
         unwrap_do53(&answer.data).map_err(|what| {
-            ReadError::malformed(Some(file), format!("READ BINARY (B1) at offset {offset}: {what}"))
+            ReadError::malformed(
+                Some(file),
+                format!("READ BINARY (B1) at offset {offset}: {what}"),
+            )
         })?
     } else {
         answer.data
@@ -363,7 +370,10 @@ fn do53_len(n: usize) -> usize {
 fn unwrap_do53(data: &[u8]) -> Result<Vec<u8>, String> {
     let tlv = Tlv::parse_exact(data).map_err(|e: TlvError| e.to_string())?;
     if tlv.tag.number() != 0x53 {
-        return Err(format!("DO'{:X}' where DO'53' was expected", tlv.tag.number()));
+        return Err(format!(
+            "DO'{:X}' where DO'53' was expected",
+            tlv.tag.number()
+        ));
     }
     Ok(tlv.value.to_vec())
 }

@@ -16,7 +16,9 @@
 use rand_core::CryptoRng;
 
 use super::binary::{self, Channel, FileAccess, FileOutcome, Progress, Sizing, Unreadable};
-use super::{ChipDump, Credentials, EMRTD_AID, LdsFile, ReadError, ReadOptions, data_groups_in_com};
+use super::{
+    ChipDump, Credentials, EMRTD_AID, LdsFile, ReadError, ReadOptions, data_groups_in_com,
+};
 use crate::access::{AccessError, AccessProtocol, bac};
 use crate::apdu::{Command, StatusWord};
 use crate::crypto::keys::BacKeys;
@@ -97,7 +99,8 @@ impl<T> std::fmt::Debug for Unauthenticated<T> {
 }
 impl<T> std::fmt::Debug for ApplicationSelected<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApplicationSelected").finish_non_exhaustive()
+        f.debug_struct("ApplicationSelected")
+            .finish_non_exhaustive()
     }
 }
 impl<T> std::fmt::Debug for Secured<T> {
@@ -246,9 +249,9 @@ impl<T: Transport> Unauthenticated<T> {
         rng: &mut impl CryptoRng,
     ) -> Result<Secured<T>, ReadError> {
         match (self.core.options.access, credentials) {
-            (Access::Pace, _) | (Access::Auto, Credentials::Can(_)) => Err(
-                ReadError::Unsupported("PACE is not available in this build yet".into()),
-            ),
+            (Access::Pace, _) | (Access::Auto, Credentials::Can(_)) => Err(ReadError::Unsupported(
+                "PACE is not available in this build yet".into(),
+            )),
             (Access::Bac, Credentials::Can(_)) => Err(ReadError::InvalidCredentials(
                 "BAC needs the MRZ information; a CAN works with PACE only".into(),
             )),

@@ -259,6 +259,37 @@ fn connect(reader: &str) -> PcscTransport {
     ctx.connect(&name).expect("connect")
 }
 
+/// Reads DG1 with pyscard (another PC/SC client, as `opensc-tool` or `pcsc_scan` would be):
+/// SELECT the application, SELECT DG1, READ BINARY 93 bytes. `None` (skipped) outside CI
+/// without python3-pyscard.
+fn pyscard_read_dg1(reader: &str) -> Option<Vec<u8>> {
+    let script = format!(
+        "from smartcard.System import readers\n\
+         r = [x for x in readers() if str(x) == {reader:?}][0]\n\
+         c = r.createConnection(); c.connect()\n\
+         aid = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01]\n\
+         assert c.transmit([0, 0xA4, 4, 0x0C, 7] + aid)[1:] == (0x90, 0)\n\
+         assert c.transmit([0, 0xA4, 2, 0x0C, 2, 1, 1])[1:] == (0x90, 0)\n\
+         d, s1, s2 = c.transmit([0, 0xB0, 0, 0, 93])\n\
+         assert (s1, s2) == (0x90, 0)\n\
+         print(bytes(d).hex())\n\
+         c.disconnect()\n"
+    );
+    let present = Path::new("/usr/lib/python3/dist-packages/smartcard").exists();
+    require("python3-pyscard", present)?;
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", &script])
+        .stderr(Stdio::piped())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "pyscard: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(hex::decode(String::from_utf8_lossy(&out.stdout).trim()).expect("hex from pyscard"))
+}
+
 /// Waits until `reader` reports no card.
 fn wait_card_gone(reader: &str) {
     let ctx = PcscContext::establish().unwrap();
@@ -307,6 +338,15 @@ fn our_emulator_through_pcscd() {
         ctx.resolve_reader("No Such Reader"),
         Err(TransportError::NoReader(_))
     ));
+
+    // An independent PC/SC client (pyscard) sees a card too: it reads DG1 in plain.
+    if let Some(dg1) = pyscard_read_dg1(OUR_READER) {
+        assert_eq!(
+            Some(&dg1[..]),
+            fs.get(LdsFile::DataGroup(1)),
+            "DG1 via pyscard"
+        );
+    }
 
     let pcsc = connect(OUR_READER);
     assert_eq!(pcsc.atr(), emrtd_atr(true));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bankid_activation::emulator::{EmulatedChip, EmulatorConfig};
 use bankid_activation::reader::{
@@ -13,6 +13,7 @@ use bankid_activation::reader::{
 };
 use bankid_activation::transport::Transport;
 use bankid_activation::verify::{self, VerificationReport};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::output::json_line;
@@ -65,6 +66,9 @@ pub struct Args {
     /// Verify the read against these CSCAs (PEM/DER files, directories, master lists).
     #[arg(long, num_args = 1.., value_name = "PATH")]
     csca: Vec<PathBuf>,
+    /// With --reader: how long to wait for a card to be presented, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    wait: u64,
     /// Never use extended-length APDUs.
     #[arg(long)]
     no_extended_length: bool,
@@ -105,10 +109,11 @@ pub fn emulator_config(access: &str, _chip_can: &str) -> Result<EmulatorConfig, 
     }
 }
 
-/// Prints per-file progress on a terminal (stderr), nothing otherwise.
+/// A progress bar per file on a terminal (stderr); hidden with `--json` or when stderr is not a
+/// terminal.
 pub struct ProgressPrinter {
     enabled: bool,
-    last: Option<(LdsFile, usize)>,
+    current: Option<(LdsFile, ProgressBar)>,
 }
 
 impl ProgressPrinter {
@@ -116,26 +121,42 @@ impl ProgressPrinter {
     pub fn new(json: bool) -> Self {
         ProgressPrinter {
             enabled: !json && std::io::stderr().is_terminal(),
-            last: None,
+            current: None,
         }
     }
 
     /// Called by the reader after every READ BINARY.
     pub fn update(&mut self, p: &Progress) {
-        if !self.enabled {
+        if !self.enabled || p.total == 0 {
             return;
         }
-        if p.total > 0 && p.read >= p.total && self.last != Some((p.file, p.read)) {
-            eprintln!("  read {:<14} {:>6} bytes", p.file.to_string(), p.total);
-        } else if let Some(pct) = p.read.saturating_mul(100).checked_div(p.total) {
-            eprint!(
-                "\r  reading {:<11} {:>6}/{:<6} {pct:>3}%\r",
-                p.file.to_string(),
-                p.read,
-                p.total
-            );
+        if self
+            .current
+            .as_ref()
+            .is_none_or(|(file, _)| *file != p.file)
+        {
+            self.finish();
+            let bar =
+                ProgressBar::with_draw_target(Some(p.total as u64), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "  {prefix:<14} [{bar:30}] {bytes:>9}/{total_bytes:<9} {elapsed_precise}",
+            )
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_prefix(p.file.to_string());
+            self.current = Some((p.file, bar));
         }
-        self.last = Some((p.file, p.read));
+        if let Some((_, bar)) = &self.current {
+            bar.set_position(p.read as u64);
+        }
+    }
+
+    /// Leaves the last bar on screen, complete.
+    pub fn finish(&mut self) {
+        if let Some((_, bar)) = self.current.take() {
+            bar.finish();
+        }
     }
 }
 
@@ -147,7 +168,9 @@ pub fn read_chip<T: Transport>(
     json: bool,
 ) -> Result<ChipDump, ReadError> {
     let mut printer = ProgressPrinter::new(json);
-    reader::read_document(transport, credentials, options, &mut |p| printer.update(p))
+    let dump = reader::read_document(transport, credentials, options, &mut |p| printer.update(p));
+    printer.finish();
+    dump
 }
 
 /// Passive authentication of a dump read in memory.
@@ -172,10 +195,19 @@ fn unverified(dump: &ChipDump, why: &str) -> Value {
            "data_groups": dgs, "errors": [why], "verified": false})
 }
 
-/// The transport for `--reader` (PC/SC).
-fn open_reader(name: &str) -> Result<Box<dyn Transport>, String> {
+/// The transport for `--reader` (PC/SC), waiting up to `wait` for a card.
+#[cfg(feature = "pcsc")]
+fn open_reader(name: &str, wait: Duration) -> Result<Box<dyn Transport>, String> {
+    bankid_activation::transport::pcsc::open(name, wait)
+        .map(|t| Box::new(t) as Box<dyn Transport>)
+        .map_err(|e| e.to_string())
+}
+
+/// Without the `pcsc` feature there is no PC/SC transport.
+#[cfg(not(feature = "pcsc"))]
+fn open_reader(name: &str, _wait: Duration) -> Result<Box<dyn Transport>, String> {
     Err(format!(
-        "--reader {name:?}: this build has no PC/SC transport (use --emulator DIR)"
+        "--reader {name:?}: this build has no PC/SC support (rebuild with --features pcsc)"
     ))
 }
 
@@ -197,7 +229,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             let chip = EmulatedChip::from_dir(dir, config).map_err(|e| e.to_string())?;
             read_chip(chip.into_transport(), &creds, &options, args.json)
         } else {
-            let transport = open_reader(args.reader.as_deref().unwrap_or_default())?;
+            let wait = Duration::from_secs(args.wait);
+            let transport = open_reader(args.reader.as_deref().unwrap_or_default(), wait)?;
             read_chip(transport, &creds, &options, args.json)
         }
         .map_err(|e| e.to_string())?;

@@ -120,7 +120,7 @@ impl Pcscd {
         };
         let guard = Pcscd { child };
         // Both vpcd slots appear once pcscd has loaded the driver.
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let names: Vec<String> = PcscContext::establish()
                 .and_then(|c| c.readers())
@@ -135,6 +135,10 @@ impl Pcscd {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+        // A card served by an earlier test may still be shown until pcscd's next presence
+        // poll: start every test with both slots empty.
+        wait_card_gone(OUR_READER);
+        wait_card_gone(VICC_READER);
         Some(guard)
     }
 }
@@ -952,4 +956,7 @@ fn cli_read_reader_of_vicc_and_of_our_emulate_vpcd() {
     assert_ne!(code, 0);
     assert_eq!(json[0]["error"], "access denied (BAC)");
     let _ = std::fs::remove_dir_all(&out);
+    // Pull the card and let pcscd notice, so the next test does not see this card's ATR.
+    drop(_emulate);
+    wait_card_gone(OUR_READER);
 }

@@ -87,7 +87,12 @@ fn assert_identical(dump: &ChipDump, dir: &str) {
     for (file, bytes) in &expected {
         assert_eq!(dump.get(*file), Some(bytes.as_slice()), "{file} differs");
     }
-    assert_eq!(dump.files().len(), expected.len(), "{:?}", dump.files().keys());
+    assert_eq!(
+        dump.files().len(),
+        expected.len(),
+        "{:?}",
+        dump.files().keys()
+    );
 }
 
 /// Issue 4's bound: 2 for BAC + per file (1 SELECT, or none by SFI) + 1 header read +
@@ -124,7 +129,11 @@ fn short_length_by_sfi_reads_everything_within_the_bound() {
     assert!(dump.offers_pace());
     assert_eq!(dump.apdu_count(), transport.exchanges());
     let bound = apdu_bound(&fixture_files(FIXTURE), false);
-    assert!(dump.apdu_count() <= bound, "{} > {bound}", dump.apdu_count());
+    assert!(
+        dump.apdu_count() <= bound,
+        "{} > {bound}",
+        dump.apdu_count()
+    );
     // Exactly: SELECT, BAC 2, then per file header + ceil(rest/231) (3DES SM, short length;
     // EF.CardAccess is read in plain before BAC, 256 bytes per read).
     let exact: u64 = 1
@@ -181,7 +190,11 @@ fn select_then_read_within_the_bound() {
         let dump = read(&mut transport, options).expect("read");
         assert_identical(&dump, FIXTURE);
         let bound = apdu_bound(&fixture_files(FIXTURE), true);
-        assert!(dump.apdu_count() <= bound, "{} > {bound}", dump.apdu_count());
+        assert!(
+            dump.apdu_count() <= bound,
+            "{} > {bound}",
+            dump.apdu_count()
+        );
     }
 }
 
@@ -261,9 +274,12 @@ fn extended_refused_by_the_chip_falls_back_to_short() {
 
 #[test]
 fn a_dropped_link_is_an_error_at_every_point() {
-    let full = read(chip(EmulatorConfig::short_length()).into_transport(), ReadOptions::default())
-        .unwrap()
-        .apdu_count();
+    let full = read(
+        chip(EmulatorConfig::short_length()).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap()
+    .apdu_count();
     for n in 0..full {
         let faults = Faults::default().drop_link_after(n);
         let transport = chip(EmulatorConfig::short_length().with_faults(faults)).into_transport();
@@ -349,7 +365,8 @@ fn protected_and_missing_groups_are_reported_and_skipped() {
     // ICAO 9303 Part 10 §4.6.1 example EF.COM.
     let com_fixed = hex_decode("60165F0104303130375F36063034303030305C0461756376");
     fs.insert(LdsFile::Com, com_fixed.clone()).unwrap();
-    fs.insert(LdsFile::DataGroup(3), vec![0x63, 0x01, 0x00]).unwrap();
+    fs.insert(LdsFile::DataGroup(3), vec![0x63, 0x01, 0x00])
+        .unwrap();
     let chip = EmulatedChip::new(fs, EmulatorConfig::default())
         .unwrap()
         .with_rng(Box::new(TestRng(9)));
@@ -359,7 +376,10 @@ fn protected_and_missing_groups_are_reported_and_skipped() {
     assert!(dump.get(LdsFile::DataGroup(2)).is_some());
     assert!(dump.get(LdsFile::Sod).is_some());
     assert!(dump.get(LdsFile::DataGroup(3)).is_none());
-    assert!(dump.get(LdsFile::DataGroup(7)).is_none(), "not listed, not read");
+    assert!(
+        dump.get(LdsFile::DataGroup(7)).is_none(),
+        "not listed, not read"
+    );
     assert_eq!(
         dump.unreadable(),
         [
@@ -381,8 +401,11 @@ fn hex_decode(s: &str) -> Vec<u8> {
 
 #[test]
 fn written_dump_verifies_and_reloads() {
-    let dump = read(chip(EmulatorConfig::default()).into_transport(), ReadOptions::default())
-        .expect("read");
+    let dump = read(
+        chip(EmulatorConfig::default()).into_transport(),
+        ReadOptions::default(),
+    )
+    .expect("read");
     let dir = std::env::temp_dir().join(format!("bankid-reader-it-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dump.write_dir(&dir).unwrap();
@@ -485,13 +508,21 @@ fn card_access_falls_back_to_select_and_may_be_missing() {
             bankid_activation::transport::ApduHandler::process(&mut emulated, apdu)
         }
     };
-    let dump = read(InMemory::new(handler, Capabilities::EXTENDED), ReadOptions::default())
-        .expect("read");
+    let dump = read(
+        InMemory::new(handler, Capabilities::EXTENDED),
+        ReadOptions::default(),
+    )
+    .expect("read");
     assert_identical(&dump, FIXTURE);
     let hexes: Vec<String> = log.iter().take(4).map(|a| hex_upper(a)).collect();
     assert_eq!(
         hexes,
-        ["00B09C0006", "00A4000C023F00", "00A4020C02011C", "00B0000006"]
+        [
+            "00B09C0006",
+            "00A4000C023F00",
+            "00A4020C02011C",
+            "00B0000006"
+        ]
     );
 
     // No EF.CardAccess at all (a BAC-only chip): fine, nothing recorded as read.
@@ -509,7 +540,10 @@ fn card_access_falls_back_to_select_and_may_be_missing() {
     let dump = read(chip.into_transport(), ReadOptions::default()).expect("read");
     assert!(dump.card_access().is_none());
     assert!(!dump.offers_pace());
-    assert_eq!(dump.unreadable(), [(LdsFile::CardAccess, Unreadable::NotFound)]);
+    assert_eq!(
+        dump.unreadable(),
+        [(LdsFile::CardAccess, Unreadable::NotFound)]
+    );
     assert_eq!(dump.files().len(), fixture_files(FIXTURE).len() - 1);
 }
 

@@ -92,6 +92,11 @@ impl EmulatorConfig {
             ..Self::default()
         }
     }
+    /// Sets the access control offered.
+    pub fn with_access(mut self, access: AccessMode) -> Self {
+        self.access = access;
+        self
+    }
     /// Sets the BAC keys instead of deriving them from DG1.
     pub fn with_bac_keys(mut self, keys: BacKeys) -> Self {
         self.bac_keys = Some(keys);
@@ -492,7 +497,10 @@ mod tests {
         let r = send(&mut t, "00B09C0006");
         assert_eq!(r.sw, StatusWord::SUCCESS);
         assert_eq!(r.data[0], 0x31);
-        assert_eq!(send(&mut t, "00A4040C07A0000002471001").sw, StatusWord::SUCCESS);
+        assert_eq!(
+            send(&mut t, "00A4040C07A0000002471001").sw,
+            StatusWord::SUCCESS
+        );
         // DG1 by SFI, EF.COM after SELECT: 6982 until BAC.
         assert_eq!(send(&mut t, "00B0810006").sw, StatusWord(0x6982));
         assert_eq!(send(&mut t, "00A4020C02011E").sw, StatusWord::SUCCESS);
@@ -517,9 +525,17 @@ mod tests {
             sm.unwrap(&answer)
         };
         let dg1 = std::fs::read(Path::new(FIXTURE).join("DG1.bin")).unwrap();
-        let r = read(&mut t, &mut sm, Command::read_binary_sfi(1, 0, 256).unwrap()).unwrap();
+        let r = read(
+            &mut t,
+            &mut sm,
+            Command::read_binary_sfi(1, 0, 256).unwrap(),
+        )
+        .unwrap();
         // Le 256 > file: the whole file and 6282 (end of file before Le bytes).
-        assert_eq!((r.data.as_slice(), r.sw), (dg1.as_slice(), StatusWord(0x6282)));
+        assert_eq!(
+            (r.data.as_slice(), r.sw),
+            (dg1.as_slice(), StatusWord(0x6282))
+        );
         // DG3 is absent here, DG3/DG4 would be 6982: an unknown SFI is 6A82, protected.
         let r = read(&mut t, &mut sm, Command::read_binary_sfi(3, 0, 6).unwrap()).unwrap();
         assert_eq!(r.sw, StatusWord(0x6A82));
@@ -530,7 +546,9 @@ mod tests {
         // A tampered MAC: 6988 and the session ends.
         let mut t = chip(EmulatorConfig::default()).into_transport();
         let mut sm = secure(&mut t);
-        let mut wrapped = sm.wrap(&Command::read_binary_sfi(1, 0, 6).unwrap()).unwrap();
+        let mut wrapped = sm
+            .wrap(&Command::read_binary_sfi(1, 0, 6).unwrap())
+            .unwrap();
         let last = wrapped.data.len() - 1;
         wrapped.data[last] ^= 1;
         assert_eq!(t.exchange(&wrapped).unwrap().sw, StatusWord(0x6988));
@@ -544,8 +562,9 @@ mod tests {
         let mut t = chip(config).into_transport();
         assert_eq!(send(&mut t, "00B09C0000").sw, StatusWord(0x6C80));
         assert_eq!(send(&mut t, "00B09C0080").sw, StatusWord(0x6282));
-        let mut t = chip(EmulatorConfig::default().with_faults(Faults::default().wrong_length_above(64)))
-            .into_transport();
+        let mut t =
+            chip(EmulatorConfig::default().with_faults(Faults::default().wrong_length_above(64)))
+                .into_transport();
         assert_eq!(send(&mut t, "00B09C0041").sw, StatusWord::WRONG_LENGTH);
         assert_eq!(send(&mut t, "00B09C0040").sw, StatusWord(0x6282));
         // Extended off: the link refuses extended APDUs, and so would the chip.
@@ -575,11 +594,16 @@ mod tests {
             ));
         }
         assert_eq!(t.exchanges(), 2);
-        let mut a = chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
-        let mut b = chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
+        let mut a =
+            chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
+        let mut b =
+            chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
         assert_eq!(a.process(&[0, 0xB0, 0x9C, 0, 6]).len(), 8);
         b.process(&[0, 0xB0, 0x9C, 0, 6]);
-        let (x, y) = (a.process(&[0, 0x84, 0, 0, 8]), b.process(&[0, 0x84, 0, 0, 8]));
+        let (x, y) = (
+            a.process(&[0, 0x84, 0, 0, 8]),
+            b.process(&[0, 0x84, 0, 0, 8]),
+        );
         assert_eq!(x, y);
         assert_ne!(x, [0x90, 0x00]);
     }
@@ -594,6 +618,8 @@ mod tests {
         ));
         let chip = EmulatedChip::new(fs, EmulatorConfig::default().with_bac_keys(keys())).unwrap();
         assert!(!format!("{chip:?}").contains("k_enc"));
-        assert!(format!("{:?}", EmulatorConfig::default().with_bac_keys(keys())).contains("<redacted>"));
+        assert!(
+            format!("{:?}", EmulatorConfig::default().with_bac_keys(keys())).contains("<redacted>")
+        );
     }
 }

@@ -16,7 +16,6 @@ use crate::transport::ApduHandler;
 /// a face image is typically 15–100 KB).
 pub const MAX_FILE_SIZE: usize = 1 << 20;
 
-
 /// File identifier of the master file.
 const MF_FID: u16 = 0x3F00;
 

@@ -9,5 +9,7 @@
 pub mod chip;
 pub mod files;
 
-pub use chip::{AccessMode, EmulatedChip, EmulatorConfig, EmulatorError, EmulatorTransport, Faults};
+pub use chip::{
+    AccessMode, EmulatedChip, EmulatorConfig, EmulatorError, EmulatorTransport, Faults,
+};
 pub use files::{EMRTD_AID, FileService, FileSystem, FileSystemError, LdsFile, MAX_FILE_SIZE};

@@ -139,7 +139,11 @@ pub(crate) struct Channel<'a, T> {
 
 impl<T: Transport> Channel<'_, T> {
     /// One command, protected if SM is up; the answer unprotected (MAC checked first).
-    pub fn exchange(&mut self, cmd: &Command, file: Option<LdsFile>) -> Result<Response, ReadError> {
+    pub fn exchange(
+        &mut self,
+        cmd: &Command,
+        file: Option<LdsFile>,
+    ) -> Result<Response, ReadError> {
         let transport = |source| ReadError::transport(file, source);
         let sm_error = |source| ReadError::SecureMessaging { file, source };
         match self.sm.as_deref_mut() {
@@ -153,19 +157,17 @@ impl<T: Transport> Channel<'_, T> {
     }
 }
 
-/// The READ BINARY answer for one piece: its data and whether the chip said end of file.
-struct Piece {
-    data: Vec<u8>,
-}
-
+/// What one READ BINARY of the body came to.
 enum Attempt {
-    Got(Piece),
+    /// The data read.
+    Got(Vec<u8>),
     /// 6700 or 6Cxx: try again with the (already lowered) sizes.
     Retry,
     Refused(StatusWord),
 }
 
-/// Reads `file` whole. `select` first sends SELECT (otherwise the first read names the SFI).
+/// Reads `file` whole: SELECT first for [`FileAccess::Select`], otherwise the first read names
+/// the SFI.
 pub(crate) fn read_file<T: Transport>(
     channel: &mut Channel<'_, T>,
     sizing: &mut Sizing,
@@ -244,14 +246,14 @@ pub(crate) fn read_file<T: Transport>(
         let remaining = total.saturating_sub(offset);
         match read_piece(channel, sizing, file, offset, remaining)? {
             Attempt::Got(piece) => {
-                if piece.data.is_empty() {
+                if piece.is_empty() {
                     return Err(ReadError::malformed(
                         Some(file),
                         format!("no data at offset {offset} of {total}"),
                     ));
                 }
-                let take = piece.data.len().min(remaining);
-                content.extend_from_slice(piece.data.get(..take).unwrap_or(&piece.data));
+                let take = piece.len().min(remaining);
+                content.extend_from_slice(piece.get(..take).unwrap_or(&piece));
                 progress(&Progress {
                     file,
                     read: content.len(),
@@ -334,7 +336,10 @@ fn read_piece<T: Transport>(
     }
     let data = if odd {
         unwrap_do53(&answer.data).map_err(|what| {
-            ReadError::malformed(Some(file), format!("READ BINARY (B1) at offset {offset}: {what}"))
+            ReadError::malformed(
+                Some(file),
+                format!("READ BINARY (B1) at offset {offset}: {what}"),
+            )
         })?
     } else {
         answer.data
@@ -345,7 +350,7 @@ fn read_piece<T: Transport>(
             format!("{} bytes where {data_len} were asked", data.len()),
         ));
     }
-    Ok(Attempt::Got(Piece { data }))
+    Ok(Attempt::Got(data))
 }
 
 /// Size of DO'53' around `n` bytes: tag, minimal BER length, value.
@@ -363,7 +368,10 @@ fn do53_len(n: usize) -> usize {
 fn unwrap_do53(data: &[u8]) -> Result<Vec<u8>, String> {
     let tlv = Tlv::parse_exact(data).map_err(|e: TlvError| e.to_string())?;
     if tlv.tag.number() != 0x53 {
-        return Err(format!("DO'{:X}' where DO'53' was expected", tlv.tag.number()));
+        return Err(format!(
+            "DO'{:X}' where DO'53' was expected",
+            tlv.tag.number()
+        ));
     }
     Ok(tlv.value.to_vec())
 }

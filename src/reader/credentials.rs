@@ -10,8 +10,8 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 use super::ReadError;
-use crate::crypto::keys::{BacKeys, CipherSuite, PaceKey};
 use crate::crypto::kdf;
+use crate::crypto::keys::{BacKeys, CipherSuite, PaceKey};
 use crate::mrz;
 
 /// The document's access password.

@@ -203,7 +203,10 @@ mod tests {
         dump.card_access = Some(vec![0x31, 0]);
         dump.write_dir(&dir).unwrap();
         assert_eq!(std::fs::read(dir.join("EF.COM.bin")).unwrap(), [0x60, 0]);
-        assert_eq!(std::fs::read(dir.join("EF.CardAccess.bin")).unwrap(), [0x31, 0]);
+        assert_eq!(
+            std::fs::read(dir.join("EF.CardAccess.bin")).unwrap(),
+            [0x31, 0]
+        );
         assert!(!dir.join("DG3.bin").exists());
         assert!(dir.join("notes.txt").exists());
         assert_eq!(

@@ -112,9 +112,7 @@ impl LdsFile {
             LdsFile::CardAccess => Some(0x31),
             LdsFile::Com => Some(0x60),
             LdsFile::Sod => Some(0x77),
-            LdsFile::DataGroup(n) => DATA_GROUP_TAGS
-                .get(usize::from(n).checked_sub(1)?)
-                .copied(),
+            LdsFile::DataGroup(n) => DATA_GROUP_TAGS.get(usize::from(n).checked_sub(1)?).copied(),
         }
     }
 
@@ -176,7 +174,10 @@ mod tests {
         assert_eq!(LdsFile::DataGroup(2).outer_tag(), Some(0x75));
         assert_eq!(LdsFile::DataGroup(16).outer_tag(), Some(0x70));
         assert_eq!(LdsFile::DataGroup(17).outer_tag(), None);
-        assert_eq!(LdsFile::from_data_group_tag(0x6E), Some(LdsFile::DataGroup(14)));
+        assert_eq!(
+            LdsFile::from_data_group_tag(0x6E),
+            Some(LdsFile::DataGroup(14))
+        );
         assert_eq!(LdsFile::from_data_group_tag(0x60), None);
         for file in LdsFile::all() {
             assert_eq!(LdsFile::from_name(&file.file_name()), Some(file));

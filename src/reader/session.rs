@@ -2,21 +2,44 @@
 //! [`ApplicationSelected`] (eMRTD application, for BAC) → [`Secured`] (secure messaging, files).
 //!
 //! Each step consumes the previous state, so reading a file before access control, or running
-//! BAC twice, does not compile:
+//! BAC twice, does not compile. The right order:
 //!
-//! ```compile_fail
-//! use bankid_activation::reader::Unauthenticated;
-//! fn f<T: bankid_activation::transport::Transport>(t: T) {
-//!     let s = Unauthenticated::new(t);
-//!     // No `read_file` before authentication.
-//!     let _ = s.read_file(bankid_activation::reader::LdsFile::Com, &mut |_| {});
+//! ```
+//! use bankid_activation::crypto::keys::BacKeys;
+//! use bankid_activation::reader::{ChipDump, ReadError, Unauthenticated};
+//! use bankid_activation::transport::Transport;
+//!
+//! fn read<T: Transport>(t: T, keys: &BacKeys, rng: &mut impl rand_core::CryptoRng)
+//!     -> Result<ChipDump, ReadError> {
+//!     let mut session = Unauthenticated::new(t);
+//!     session.read_card_access()?;
+//!     let mut secured = session.select_application()?.authenticate_bac(keys, rng)?;
+//!     secured.read_all(&mut |_| {})
+//! }
+//! ```
+//!
+//! and the same with the file read before BAC, which is refused by the compiler:
+//!
+//! ```compile_fail,E0599
+//! use bankid_activation::crypto::keys::BacKeys;
+//! use bankid_activation::reader::{ChipDump, ReadError, Unauthenticated};
+//! use bankid_activation::transport::Transport;
+//!
+//! fn read<T: Transport>(t: T, keys: &BacKeys, rng: &mut impl rand_core::CryptoRng)
+//!     -> Result<ChipDump, ReadError> {
+//!     let mut session = Unauthenticated::new(t);
+//!     session.read_card_access()?;
+//!     let mut selected = session.select_application()?;
+//!     selected.read_all(&mut |_| {})
 //! }
 //! ```
 
 use rand_core::CryptoRng;
 
 use super::binary::{self, Channel, FileAccess, FileOutcome, Progress, Sizing, Unreadable};
-use super::{ChipDump, Credentials, EMRTD_AID, LdsFile, ReadError, ReadOptions, data_groups_in_com};
+use super::{
+    ChipDump, Credentials, EMRTD_AID, LdsFile, ReadError, ReadOptions, data_groups_in_com,
+};
 use crate::access::{AccessError, AccessProtocol, bac};
 use crate::apdu::{Command, StatusWord};
 use crate::crypto::keys::BacKeys;
@@ -97,7 +120,8 @@ impl<T> std::fmt::Debug for Unauthenticated<T> {
 }
 impl<T> std::fmt::Debug for ApplicationSelected<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApplicationSelected").finish_non_exhaustive()
+        f.debug_struct("ApplicationSelected")
+            .finish_non_exhaustive()
     }
 }
 impl<T> std::fmt::Debug for Secured<T> {
@@ -246,9 +270,9 @@ impl<T: Transport> Unauthenticated<T> {
         rng: &mut impl CryptoRng,
     ) -> Result<Secured<T>, ReadError> {
         match (self.core.options.access, credentials) {
-            (Access::Pace, _) | (Access::Auto, Credentials::Can(_)) => Err(
-                ReadError::Unsupported("PACE is not available in this build yet".into()),
-            ),
+            (Access::Pace, _) | (Access::Auto, Credentials::Can(_)) => Err(ReadError::Unsupported(
+                "PACE is not available in this build yet".into(),
+            )),
             (Access::Bac, Credentials::Can(_)) => Err(ReadError::InvalidCredentials(
                 "BAC needs the MRZ information; a CAN works with PACE only".into(),
             )),

@@ -562,3 +562,59 @@ fn system_randomness_path() {
     .expect("read");
     assert_identical(&dump, FIXTURE);
 }
+
+/// A chip serving the fixture with DG2 replaced by `dg2`.
+fn chip_with_dg2(dg2: Vec<u8>) -> EmulatedChip {
+    let mut fs = FileSystem::load_dir(Path::new(FIXTURE)).unwrap();
+    fs.insert(LdsFile::DataGroup(2), dg2).unwrap();
+    EmulatedChip::new(fs, EmulatorConfig::default())
+        .unwrap()
+        .with_rng(Box::new(TestRng(21)))
+}
+
+#[test]
+fn lying_length_fields_are_the_chips_fault() {
+    // 4 GiB announced: refused before anything is allocated for it.
+    let err = read(
+        chip_with_dg2(vec![0x75, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x00]).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Malformed {
+                file: Some(LdsFile::DataGroup(2)),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.fault(), reader::Fault::Chip);
+    // An indefinite length (80) is not BER-TLV as the LDS uses it.
+    let err = read(
+        chip_with_dg2(vec![0x75, 0x80, 0x00, 0x00]).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.fault(), reader::Fault::Chip, "{err}");
+    // A file shorter than its length field: an error, not a short DG2 passed as complete.
+    let mut short = vec![0x75, 0x82, 0x10, 0x00];
+    short.extend_from_slice(&[0xAB; 100]);
+    let err = read(chip_with_dg2(short).into_transport(), ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Refused {
+                file: Some(LdsFile::DataGroup(2)),
+                ..
+            } | ReadError::Malformed { .. }
+        ),
+        "{err}"
+    );
+    // Padding after the data object is not part of the file.
+    let mut padded = vec![0x75, 0x03, 1, 2, 3];
+    padded.extend_from_slice(&[0xFF; 20]);
+    let dump = read(chip_with_dg2(padded).into_transport(), ReadOptions::default()).unwrap();
+    assert_eq!(dump.get(LdsFile::DataGroup(2)), Some(&[0x75, 0x03, 1, 2, 3][..]));
+}

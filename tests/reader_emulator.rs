@@ -601,7 +601,11 @@ fn lying_length_fields_are_the_chips_fault() {
     // A file shorter than its length field: an error, not a short DG2 passed as complete.
     let mut short = vec![0x75, 0x82, 0x10, 0x00];
     short.extend_from_slice(&[0xAB; 100]);
-    let err = read(chip_with_dg2(short).into_transport(), ReadOptions::default()).unwrap_err();
+    let err = read(
+        chip_with_dg2(short).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -615,6 +619,13 @@ fn lying_length_fields_are_the_chips_fault() {
     // Padding after the data object is not part of the file.
     let mut padded = vec![0x75, 0x03, 1, 2, 3];
     padded.extend_from_slice(&[0xFF; 20]);
-    let dump = read(chip_with_dg2(padded).into_transport(), ReadOptions::default()).unwrap();
-    assert_eq!(dump.get(LdsFile::DataGroup(2)), Some(&[0x75, 0x03, 1, 2, 3][..]));
+    let dump = read(
+        chip_with_dg2(padded).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        dump.get(LdsFile::DataGroup(2)),
+        Some(&[0x75, 0x03, 1, 2, 3][..])
+    );
 }

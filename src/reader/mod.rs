@@ -113,7 +113,7 @@ pub fn read_document_with_rng<T: Transport>(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ChipDump, ReadError> {
     let mut session = Unauthenticated::with_options(transport, *options);
-    session.read_card_access()?;
+    session.read_card_access_with_progress(progress)?;
     let mut secured = session.authenticate(credentials, rng)?;
     secured.read_all(progress)
 }

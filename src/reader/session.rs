@@ -162,9 +162,17 @@ impl<T: Transport> Unauthenticated<T> {
     /// refused EF.CardAccess is `None` (BAC-only chips have none); only a link failure is an
     /// error.
     pub fn read_card_access(&mut self) -> Result<Option<&[u8]>, ReadError> {
+        self.read_card_access_with_progress(&mut |_| {})
+    }
+
+    /// [`Unauthenticated::read_card_access`] reporting progress.
+    pub fn read_card_access_with_progress(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Option<&[u8]>, ReadError> {
         if !self.core.card_access_tried {
             self.core.card_access_tried = true;
-            let outcome = self.try_card_access()?;
+            let outcome = self.try_card_access(progress)?;
             match outcome {
                 FileOutcome::Read(bytes) => self.core.card_access = Some(bytes),
                 FileOutcome::Unreadable(why) => {
@@ -175,8 +183,10 @@ impl<T: Transport> Unauthenticated<T> {
         Ok(self.core.card_access.as_deref())
     }
 
-    fn try_card_access(&mut self) -> Result<FileOutcome, ReadError> {
-        let progress = &mut |_: &Progress| {};
+    fn try_card_access(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<FileOutcome, ReadError> {
         let caps = self.core.link.capabilities();
         let mut sizing = Sizing::new(caps, None, self.core.options.extended_length);
         let first = tolerant(binary::read_file(

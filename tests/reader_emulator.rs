@@ -629,3 +629,41 @@ fn lying_length_fields_are_the_chips_fault() {
         Some(&[0x75, 0x03, 1, 2, 3][..])
     );
 }
+
+#[test]
+fn get_response_chains_are_followed_and_counted() {
+    // A T=0-style link: answers longer than 100 bytes come as 100 bytes + 61xx, the rest by
+    // GET RESPONSE (ISO/IEC 7816-4 §5.3.4); the reader's link layer assembles them.
+    let mut emulated = chip(EmulatorConfig::short_length());
+    let mut pending: Vec<u8> = Vec::new();
+    let mut get_responses = 0u64;
+    let handler = |apdu: &[u8]| {
+        let mut answer = if apdu.starts_with(&[0x00, 0xC0, 0x00, 0x00]) {
+            get_responses += 1;
+            std::mem::take(&mut pending)
+        } else {
+            bankid_activation::transport::ApduHandler::process(&mut emulated, apdu)
+        };
+        if answer.len() > 102 {
+            let sw = answer.split_off(answer.len() - 2);
+            pending = answer.split_off(100);
+            pending.extend_from_slice(&sw);
+            let left = (pending.len() - 2).min(256) as u8;
+            answer.extend_from_slice(&[0x61, left]);
+        }
+        answer
+    };
+    let mut transport = InMemory::new(handler, Capabilities::SHORT);
+    let dump = read(&mut transport, ReadOptions::default()).expect("read");
+    assert_identical(&dump, FIXTURE);
+    assert_eq!(dump.apdu_count(), transport.exchanges());
+    let without = read(
+        chip(EmulatorConfig::short_length()).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap()
+    .apdu_count();
+    drop(transport);
+    assert!(get_responses > 80, "{get_responses}");
+    assert_eq!(dump.apdu_count(), without + get_responses);
+}

@@ -663,7 +663,6 @@ fn get_response_chains_are_followed_and_counted() {
     )
     .unwrap()
     .apdu_count();
-    drop(transport);
     assert!(get_responses > 80, "{get_responses}");
     assert_eq!(dump.apdu_count(), without + get_responses);
 }

@@ -138,23 +138,47 @@ pub enum SignatureAlgorithm {
     },
     /// ECDSA with the given hash; the signature is a DER `ECDSA-Sig-Value`.
     Ecdsa(HashAlgorithm),
+    /// ECDSA with the given hash; the signature is plain `r || s` (BSI TR-03111 §5.2.1
+    /// ecdsa-plain-signatures, used by some eMRTD signers and in EAC card-verifiable certificates).
+    EcdsaPlain(HashAlgorithm),
 }
 
 /// OIDs not in `const-oid`'s database under a usable name.
 mod oids {
     use const_oid::ObjectIdentifier;
     /// sha224WithRSAEncryption (RFC 4055).
-    pub const SHA224_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.14");
+    pub const SHA224_WITH_RSA: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.14");
     /// ecdsa-with-SHA1 (RFC 3279).
     pub const ECDSA_WITH_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
     /// brainpoolP256r1 (RFC 5639).
-    pub const BRAINPOOL_P256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+    pub const BRAINPOOL_P256R1: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7");
     /// brainpoolP384r1 (RFC 5639).
-    pub const BRAINPOOL_P384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11");
+    pub const BRAINPOOL_P384R1: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11");
     /// brainpoolP512r1 (RFC 5639).
-    pub const BRAINPOOL_P512R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.13");
+    pub const BRAINPOOL_P512R1: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.13");
     /// prime-field (X9.62).
     pub const PRIME_FIELD: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.1.1");
+    /// ecdsa-plain-SHA1 (BSI TR-03111 §5.2.1).
+    pub const ECDSA_PLAIN_SHA1: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.1");
+    /// ecdsa-plain-SHA224.
+    pub const ECDSA_PLAIN_SHA224: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.2");
+    /// ecdsa-plain-SHA256.
+    pub const ECDSA_PLAIN_SHA256: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.3");
+    /// ecdsa-plain-SHA384.
+    pub const ECDSA_PLAIN_SHA384: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.4");
+    /// ecdsa-plain-SHA512.
+    pub const ECDSA_PLAIN_SHA512: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.5");
+    /// id-PK-ECDH (BSI TR-03110-3 §A.1.1.2).
+    pub const ID_PK_ECDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.2");
     /// id-mgf1 (RFC 8017).
     pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
 }
@@ -196,7 +220,9 @@ impl SignatureAlgorithm {
     ) -> Result<Self, SignatureError> {
         let need_digest = || {
             digest.ok_or_else(|| {
-                SignatureError::BadParameters(format!("{oid} names no hash and no digest algorithm was given"))
+                SignatureError::BadParameters(format!(
+                    "{oid} names no hash and no digest algorithm was given"
+                ))
             })
         };
         Ok(match *oid {
@@ -213,6 +239,11 @@ impl SignatureAlgorithm {
             rfc5912::ECDSA_WITH_SHA_256 => Self::Ecdsa(HashAlgorithm::Sha256),
             rfc5912::ECDSA_WITH_SHA_384 => Self::Ecdsa(HashAlgorithm::Sha384),
             rfc5912::ECDSA_WITH_SHA_512 => Self::Ecdsa(HashAlgorithm::Sha512),
+            oids::ECDSA_PLAIN_SHA1 => Self::EcdsaPlain(HashAlgorithm::Sha1),
+            oids::ECDSA_PLAIN_SHA224 => Self::EcdsaPlain(HashAlgorithm::Sha224),
+            oids::ECDSA_PLAIN_SHA256 => Self::EcdsaPlain(HashAlgorithm::Sha256),
+            oids::ECDSA_PLAIN_SHA384 => Self::EcdsaPlain(HashAlgorithm::Sha384),
+            oids::ECDSA_PLAIN_SHA512 => Self::EcdsaPlain(HashAlgorithm::Sha512),
             _ => return Err(SignatureError::UnsupportedAlgorithm(oid.to_string())),
         })
     }
@@ -221,7 +252,12 @@ impl SignatureAlgorithm {
         let bad = |e: der::Error| SignatureError::BadParameters(format!("RSASSA-PSS-params: {e}"));
         let p = match parameters {
             Some(bytes) => PssParams::from_der(bytes).map_err(bad)?,
-            None => PssParams { hash: None, mask_gen: None, salt_len: None, trailer: None },
+            None => PssParams {
+                hash: None,
+                mask_gen: None,
+                salt_len: None,
+                trailer: None,
+            },
         };
         let hash = match &p.hash {
             Some(h) => hash_of(&h.oid)?,
@@ -237,7 +273,12 @@ impl SignatureAlgorithm {
                     .map_err(bad)?;
                 hash_of(&inner.oid)?
             }
-            Some(m) => return Err(SignatureError::BadParameters(format!("mask generation function {}", m.oid))),
+            Some(m) => {
+                return Err(SignatureError::BadParameters(format!(
+                    "mask generation function {}",
+                    m.oid
+                )));
+            }
         };
         if mgf_hash != hash {
             return Err(SignatureError::BadParameters(format!(
@@ -247,7 +288,9 @@ impl SignatureAlgorithm {
             )));
         }
         if p.trailer.unwrap_or(1) != 1 {
-            return Err(SignatureError::BadParameters("trailer field other than 1".into()));
+            return Err(SignatureError::BadParameters(
+                "trailer field other than 1".into(),
+            ));
         }
         let salt_len = usize::try_from(p.salt_len.unwrap_or(20))
             .map_err(|_| SignatureError::BadParameters("salt length".into()))?;
@@ -257,7 +300,10 @@ impl SignatureAlgorithm {
     /// The message hash of the scheme.
     pub fn hash(&self) -> HashAlgorithm {
         match *self {
-            Self::RsaPkcs1v15(h) | Self::Ecdsa(h) | Self::RsaPss { hash: h, .. } => h,
+            Self::RsaPkcs1v15(h)
+            | Self::Ecdsa(h)
+            | Self::EcdsaPlain(h)
+            | Self::RsaPss { hash: h, .. } => h,
         }
     }
 
@@ -265,8 +311,11 @@ impl SignatureAlgorithm {
     pub fn describe(&self) -> String {
         match self {
             Self::RsaPkcs1v15(h) => format!("RSA PKCS#1 v1.5 with {}", h.name()),
-            Self::RsaPss { hash, salt_len } => format!("RSA-PSS with {} (salt {salt_len})", hash.name()),
+            Self::RsaPss { hash, salt_len } => {
+                format!("RSA-PSS with {} (salt {salt_len})", hash.name())
+            }
             Self::Ecdsa(h) => format!("ECDSA with {}", h.name()),
+            Self::EcdsaPlain(h) => format!("ECDSA (plain r||s) with {}", h.name()),
         }
     }
 }
@@ -418,15 +467,23 @@ pub fn match_explicit_curve(der_params: &[u8]) -> Result<NamedCurve, SignatureEr
     let p = EcParameters::from_der(der_params)
         .map_err(|e| SignatureError::BadPublicKey(format!("explicit EC parameters: {e}")))?;
     if p.field_id.field_type != oids::PRIME_FIELD {
-        return Err(SignatureError::UnsupportedCurve(format!("field type {}", p.field_id.field_type)));
+        return Err(SignatureError::UnsupportedCurve(format!(
+            "field type {}",
+            p.field_id.field_type
+        )));
     }
     if p.version != 1 {
-        return Err(SignatureError::UnsupportedCurve(format!("ECParameters version {}", p.version)));
+        return Err(SignatureError::UnsupportedCurve(format!(
+            "ECParameters version {}",
+            p.version
+        )));
     }
-    if let Some(h) = &p.cofactor {
-        if strip_zeros(h.as_bytes()) != [1] {
-            return Err(SignatureError::UnsupportedCurve("cofactor other than 1".into()));
-        }
+    if let Some(h) = &p.cofactor
+        && strip_zeros(h.as_bytes()) != [1]
+    {
+        return Err(SignatureError::UnsupportedCurve(
+            "cofactor other than 1".into(),
+        ));
     }
     for known in &KNOWN_CURVES {
         let g_ok = hex::decode(known.g).is_ok_and(|g| same_point(p.base.as_bytes(), &g));
@@ -439,7 +496,9 @@ pub fn match_explicit_curve(der_params: &[u8]) -> Result<NamedCurve, SignatureEr
             return Ok(known.curve);
         }
     }
-    Err(SignatureError::UnsupportedCurve("explicit parameters match no supported named curve".into()))
+    Err(SignatureError::UnsupportedCurve(
+        "explicit parameters match no supported named curve".into(),
+    ))
 }
 
 /// Whether `point` (SEC1 uncompressed or compressed) is the uncompressed point `g`.
@@ -482,32 +541,40 @@ impl PublicKey {
 
     /// Decode a parsed `SubjectPublicKeyInfo`.
     pub fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<Self, SignatureError> {
-        let key_bytes = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or_else(|| SignatureError::BadPublicKey("public key bit string has unused bits".into()))?;
+        let key_bytes = spki.subject_public_key.as_bytes().ok_or_else(|| {
+            SignatureError::BadPublicKey("public key bit string has unused bits".into())
+        })?;
         match spki.algorithm.oid {
-            rfc5912::RSA_ENCRYPTION | rfc5912::ID_RSASSA_PSS => RsaPublicKey::from_pkcs1_der(key_bytes)
-                .map(Self::Rsa)
-                .map_err(|e| SignatureError::BadPublicKey(format!("RSA public key: {e}"))),
-            rfc5912::ID_EC_PUBLIC_KEY => {
-                let params = spki
-                    .algorithm
-                    .parameters
-                    .ok_or_else(|| SignatureError::BadPublicKey("EC key without domain parameters".into()))?;
+            rfc5912::RSA_ENCRYPTION | rfc5912::ID_RSASSA_PSS => {
+                RsaPublicKey::from_pkcs1_der(key_bytes)
+                    .map(Self::Rsa)
+                    .map_err(|e| SignatureError::BadPublicKey(format!("RSA public key: {e}")))
+            }
+            // id-PK-ECDH (BSI TR-03110-3 §A.1.1.2): DG14 chip-authentication keys carry the same
+            // ECParameters / named-curve parameters as id-ecPublicKey.
+            rfc5912::ID_EC_PUBLIC_KEY | oids::ID_PK_ECDH => {
+                let params = spki.algorithm.parameters.ok_or_else(|| {
+                    SignatureError::BadPublicKey("EC key without domain parameters".into())
+                })?;
                 let curve = if let Ok(oid) = params.decode_as::<ObjectIdentifier>() {
-                    NamedCurve::from_oid(&oid).ok_or_else(|| SignatureError::UnsupportedCurve(oid.to_string()))?
+                    NamedCurve::from_oid(&oid)
+                        .ok_or_else(|| SignatureError::UnsupportedCurve(oid.to_string()))?
                 } else {
                     let der_params = der::Encode::to_der(&params)
                         .map_err(|e| SignatureError::BadPublicKey(format!("EC parameters: {e}")))?;
                     match_explicit_curve(&der_params)?
                 };
-                Ok(Self::Ec { curve, point: key_bytes.to_vec() })
+                Ok(Self::Ec {
+                    curve,
+                    point: key_bytes.to_vec(),
+                })
             }
-            rfc8410::ID_X_25519 | rfc8410::ID_ED_25519 => {
-                Err(SignatureError::BadPublicKey(format!("key algorithm {} not used in eMRTDs", spki.algorithm.oid)))
-            }
-            other => Err(SignatureError::BadPublicKey(format!("key algorithm {other}"))),
+            rfc8410::ID_X_25519 | rfc8410::ID_ED_25519 => Err(SignatureError::BadPublicKey(
+                format!("key algorithm {} not used in eMRTDs", spki.algorithm.oid),
+            )),
+            other => Err(SignatureError::BadPublicKey(format!(
+                "key algorithm {other}"
+            ))),
         }
     }
 
@@ -534,12 +601,18 @@ impl PublicKey {
 }
 
 macro_rules! ecdsa_verify {
-    ($curve:ty, $point:expr, $prehash:expr, $sig:expr) => {{
+    ($curve:ty, $point:expr, $prehash:expr, $sig:expr, $plain:expr) => {{
         use ecdsa::signature::hazmat::PrehashVerifier;
         let key = ecdsa::VerifyingKey::<$curve>::from_sec1_bytes($point)
             .map_err(|_| SignatureError::BadPublicKey("EC point not on the curve".into()))?;
-        let sig = ecdsa::Signature::<$curve>::from_der($sig).map_err(|_| SignatureError::MalformedSignature)?;
-        key.verify_prehash($prehash, &sig).map_err(|_| SignatureError::Invalid)
+        let sig = if $plain {
+            ecdsa::Signature::<$curve>::from_slice($sig)
+        } else {
+            ecdsa::Signature::<$curve>::from_der($sig)
+        }
+        .map_err(|_| SignatureError::MalformedSignature)?;
+        key.verify_prehash($prehash, &sig)
+            .map_err(|_| SignatureError::Invalid)
     }};
 }
 
@@ -551,13 +624,33 @@ struct EcdsaSigValue<'a> {
 }
 
 /// ECDSA on a curve without a RustCrypto crate, with its domain parameters from [`KNOWN_CURVES`].
-fn verify_generic(curve: NamedCurve, point: &[u8], prehash: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+fn verify_generic(
+    curve: NamedCurve,
+    point: &[u8],
+    prehash: &[u8],
+    signature: &[u8],
+    plain: bool,
+) -> Result<(), SignatureError> {
     let known = KNOWN_CURVES
         .iter()
         .find(|k| k.curve == curve)
         .ok_or_else(|| SignatureError::UnsupportedCurve(curve.name().into()))?;
-    let h = |s: &str| hex::decode(s).map_err(|_| SignatureError::UnsupportedCurve(curve.name().into()));
-    let c = weierstrass::Curve::new(&h(known.p)?, &h(known.a)?, &h(known.b)?, &h(known.n)?, &h(known.g)?)?;
+    let h =
+        |s: &str| hex::decode(s).map_err(|_| SignatureError::UnsupportedCurve(curve.name().into()));
+    let c = weierstrass::Curve::new(
+        &h(known.p)?,
+        &h(known.a)?,
+        &h(known.b)?,
+        &h(known.n)?,
+        &h(known.g)?,
+    )?;
+    if plain {
+        if !signature.len().is_multiple_of(2) || signature.is_empty() {
+            return Err(SignatureError::MalformedSignature);
+        }
+        let (r, s) = signature.split_at(signature.len() / 2);
+        return c.verify(point, prehash, r, s);
+    }
     let sig = EcdsaSigValue::from_der(signature).map_err(|_| SignatureError::MalformedSignature)?;
     c.verify(point, prehash, sig.r.as_bytes(), sig.s.as_bytes())
 }
@@ -582,7 +675,9 @@ pub fn verify_prehash(
     signature: &[u8],
 ) -> Result<(), SignatureError> {
     if prehash.len() != algorithm.hash().output_len() {
-        return Err(SignatureError::BadParameters("digest length does not match the hash".into()));
+        return Err(SignatureError::BadParameters(
+            "digest length does not match the hash".into(),
+        ));
     }
     match (key, algorithm) {
         (PublicKey::Rsa(k), SignatureAlgorithm::RsaPkcs1v15(h)) => {
@@ -593,47 +688,82 @@ pub fn verify_prehash(
                 HashAlgorithm::Sha384 => Pkcs1v15Sign::new::<Sha384>(),
                 HashAlgorithm::Sha512 => Pkcs1v15Sign::new::<Sha512>(),
             };
-            k.verify(scheme, prehash, signature).map_err(|_| SignatureError::Invalid)
+            k.verify(scheme, prehash, signature)
+                .map_err(|_| SignatureError::Invalid)
         }
         (PublicKey::Rsa(k), SignatureAlgorithm::RsaPss { hash, salt_len }) => {
             let s = *salt_len;
             let r = match hash {
                 HashAlgorithm::Sha1 => k.verify(Pss::<Sha1>::new_with_salt(s), prehash, signature),
-                HashAlgorithm::Sha224 => k.verify(Pss::<Sha224>::new_with_salt(s), prehash, signature),
-                HashAlgorithm::Sha256 => k.verify(Pss::<Sha256>::new_with_salt(s), prehash, signature),
-                HashAlgorithm::Sha384 => k.verify(Pss::<Sha384>::new_with_salt(s), prehash, signature),
-                HashAlgorithm::Sha512 => k.verify(Pss::<Sha512>::new_with_salt(s), prehash, signature),
+                HashAlgorithm::Sha224 => {
+                    k.verify(Pss::<Sha224>::new_with_salt(s), prehash, signature)
+                }
+                HashAlgorithm::Sha256 => {
+                    k.verify(Pss::<Sha256>::new_with_salt(s), prehash, signature)
+                }
+                HashAlgorithm::Sha384 => {
+                    k.verify(Pss::<Sha384>::new_with_salt(s), prehash, signature)
+                }
+                HashAlgorithm::Sha512 => {
+                    k.verify(Pss::<Sha512>::new_with_salt(s), prehash, signature)
+                }
             };
             r.map_err(|_| SignatureError::Invalid)
         }
-        (PublicKey::Ec { curve, point }, SignatureAlgorithm::Ecdsa(_)) => match curve {
-            NamedCurve::P256 => ecdsa_verify!(p256::NistP256, point, prehash, signature),
-            NamedCurve::P384 => ecdsa_verify!(p384::NistP384, point, prehash, signature),
-            NamedCurve::P521 => ecdsa_verify!(p521::NistP521, point, prehash, signature),
-            NamedCurve::BrainpoolP256r1 => ecdsa_verify!(bp256::BrainpoolP256r1, point, prehash, signature),
-            NamedCurve::BrainpoolP384r1 => ecdsa_verify!(bp384::BrainpoolP384r1, point, prehash, signature),
-            NamedCurve::BrainpoolP512r1 => verify_generic(NamedCurve::BrainpoolP512r1, point, prehash, signature),
-        },
-        (PublicKey::Rsa(_), SignatureAlgorithm::Ecdsa(_)) => {
-            Err(SignatureError::KeyMismatch { algorithm: "ECDSA", key: "RSA" })
+        (
+            PublicKey::Ec { curve, point },
+            SignatureAlgorithm::Ecdsa(_) | SignatureAlgorithm::EcdsaPlain(_),
+        ) => {
+            let plain = matches!(algorithm, SignatureAlgorithm::EcdsaPlain(_));
+            match curve {
+                NamedCurve::P256 => ecdsa_verify!(p256::NistP256, point, prehash, signature, plain),
+                NamedCurve::P384 => ecdsa_verify!(p384::NistP384, point, prehash, signature, plain),
+                NamedCurve::P521 => ecdsa_verify!(p521::NistP521, point, prehash, signature, plain),
+                NamedCurve::BrainpoolP256r1 => {
+                    ecdsa_verify!(bp256::BrainpoolP256r1, point, prehash, signature, plain)
+                }
+                NamedCurve::BrainpoolP384r1 => {
+                    ecdsa_verify!(bp384::BrainpoolP384r1, point, prehash, signature, plain)
+                }
+                NamedCurve::BrainpoolP512r1 => {
+                    verify_generic(*curve, point, prehash, signature, plain)
+                }
+            }
         }
-        (PublicKey::Ec { .. }, _) => Err(SignatureError::KeyMismatch { algorithm: "RSA", key: "EC" }),
+        (PublicKey::Rsa(_), SignatureAlgorithm::Ecdsa(_) | SignatureAlgorithm::EcdsaPlain(_)) => {
+            Err(SignatureError::KeyMismatch {
+                algorithm: "ECDSA",
+                key: "RSA",
+            })
+        }
+        (PublicKey::Ec { .. }, _) => Err(SignatureError::KeyMismatch {
+            algorithm: "RSA",
+            key: "EC",
+        }),
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn explicit_parameters_from_openssl_match_named_curves() {
         // `openssl ecparam -name brainpoolP256r1 -param_enc explicit` as found in fixture DS certificates.
-        let pem = std::fs::read_to_string("fixtures/pki/ds/ds-ecdsa-bp256-explicit-sha256.pem").unwrap();
+        let pem =
+            std::fs::read_to_string("fixtures/pki/ds/ds-ecdsa-bp256-explicit-sha256.pem").unwrap();
         let (_, der_bytes) = der::pem::decode_vec(pem.as_bytes()).unwrap();
         let cert = <x509_cert::Certificate as Decode>::from_der(&der_bytes).unwrap();
         let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info()).unwrap();
         let key = PublicKey::from_spki_der(&spki).unwrap();
-        assert!(matches!(key, PublicKey::Ec { curve: NamedCurve::BrainpoolP256r1, .. }));
+        assert!(matches!(
+            key,
+            PublicKey::Ec {
+                curve: NamedCurve::BrainpoolP256r1,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -668,27 +798,111 @@ mod tests {
         let attrs = der::Encode::to_der(si.signed_attrs.as_ref().unwrap()).unwrap();
         let cert = crate::verify::find_signer_certificate(&sod.signed_data, si).unwrap();
         let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info()).unwrap();
-        let PublicKey::Ec { point, .. } = PublicKey::from_spki_der(&spki).unwrap() else { panic!() };
+        let PublicKey::Ec { point, .. } = PublicKey::from_spki_der(&spki).unwrap() else {
+            panic!()
+        };
         let prehash = HashAlgorithm::Sha256.digest(&attrs);
         let sig = si.signature.as_bytes();
-        assert_eq!(verify_generic(NamedCurve::P256, &point, &prehash, sig), Ok(()));
+        assert_eq!(
+            verify_generic(NamedCurve::P256, &point, &prehash, sig, false),
+            Ok(())
+        );
         let mut wrong = prehash.clone();
         wrong[0] ^= 1;
-        assert_eq!(verify_generic(NamedCurve::P256, &point, &wrong, sig), Err(SignatureError::Invalid));
-        assert_eq!(verify_generic(NamedCurve::BrainpoolP256r1, &point, &prehash, sig).is_ok(), false);
+        assert_eq!(
+            verify_generic(NamedCurve::P256, &point, &wrong, sig, false),
+            Err(SignatureError::Invalid)
+        );
+        assert!(verify_generic(NamedCurve::BrainpoolP256r1, &point, &prehash, sig, false).is_err());
+    }
+
+    #[test]
+    fn plain_ecdsa_signatures_verify() {
+        // The DER signature of fixtures/dumps/ecdsa-p256-sha256 rewritten as plain r||s (BSI TR-03111
+        // §5.2.1, 32 bytes each) must verify under ecdsa-plain-SHA256, on the crate and generic paths.
+        let sod = std::fs::read("fixtures/dumps/ecdsa-p256-sha256/EF.SOD.bin").unwrap();
+        let sod = crate::lds::Sod::from_bytes(&sod).unwrap();
+        let si = &sod.signed_data.signer_infos.0.as_slice()[0];
+        let attrs = der::Encode::to_der(si.signed_attrs.as_ref().unwrap()).unwrap();
+        let cert = crate::verify::find_signer_certificate(&sod.signed_data, si).unwrap();
+        let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info()).unwrap();
+        let key = PublicKey::from_spki_der(&spki).unwrap();
+        let der_sig = EcdsaSigValue::from_der(si.signature.as_bytes()).unwrap();
+        let mut plain = vec![0u8; 64];
+        let (r, s) = (der_sig.r.as_bytes(), der_sig.s.as_bytes());
+        plain[32 - r.len()..32].copy_from_slice(r);
+        plain[64 - s.len()..].copy_from_slice(s);
+        let alg =
+            SignatureAlgorithm::from_identifier(&oids::ECDSA_PLAIN_SHA256, None, None).unwrap();
+        assert_eq!(alg, SignatureAlgorithm::EcdsaPlain(HashAlgorithm::Sha256));
+        assert_eq!(verify(&key, &alg, &attrs, &plain), Ok(()));
+        let PublicKey::Ec { point, .. } = &key else {
+            panic!()
+        };
+        let prehash = HashAlgorithm::Sha256.digest(&attrs);
+        assert_eq!(
+            verify_generic(NamedCurve::P256, point, &prehash, &plain, true),
+            Ok(())
+        );
+        plain[10] ^= 1;
+        assert_eq!(
+            verify(&key, &alg, &attrs, &plain),
+            Err(SignatureError::Invalid)
+        );
+    }
+
+    #[test]
+    fn id_pk_ecdh_keys_decode() {
+        // A DG14-style SPKI: the bp256 fixture key's SPKI with its algorithm OID replaced by id-PK-ECDH.
+        let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/DG14.bin").unwrap();
+        let dg14 = crate::lds::Dg14::parse(&bytes).unwrap();
+        let spki = dg14.chip_authentication_keys()[0].0.to_vec();
+        let ec_oid = der::Encode::to_der(&rfc5912::ID_EC_PUBLIC_KEY).unwrap();
+        let pk_oid = der::Encode::to_der(&oids::ID_PK_ECDH).unwrap();
+        assert_eq!(&spki[4..4 + ec_oid.len()], ec_oid.as_slice());
+        // Rebuild: SEQUENCE { SEQUENCE { id-PK-ECDH, params }, BIT STRING } with corrected lengths.
+        let alg_len = usize::from(spki[3]);
+        let params = &spki[4 + ec_oid.len()..4 + alg_len];
+        let rest = &spki[4 + alg_len..];
+        let mut alg = vec![0x30, (pk_oid.len() + params.len()) as u8];
+        alg.extend_from_slice(&pk_oid);
+        alg.extend_from_slice(params);
+        let mut new = vec![0x30, (alg.len() + rest.len()) as u8];
+        new.extend_from_slice(&alg);
+        new.extend_from_slice(rest);
+        let key = PublicKey::from_spki_der(&new).unwrap();
+        assert!(matches!(
+            key,
+            PublicKey::Ec {
+                curve: NamedCurve::BrainpoolP256r1,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn pss_defaults_are_sha1_salt_20() {
         // RFC 8017 Appendix A.2.3: an empty RSASSA-PSS-params means SHA-1, MGF1-SHA-1, salt 20.
-        let alg = SignatureAlgorithm::from_identifier(&rfc5912::ID_RSASSA_PSS, Some(&[0x30, 0x00]), None).unwrap();
-        assert_eq!(alg, SignatureAlgorithm::RsaPss { hash: HashAlgorithm::Sha1, salt_len: 20 });
+        let alg =
+            SignatureAlgorithm::from_identifier(&rfc5912::ID_RSASSA_PSS, Some(&[0x30, 0x00]), None)
+                .unwrap();
+        assert_eq!(
+            alg,
+            SignatureAlgorithm::RsaPss {
+                hash: HashAlgorithm::Sha1,
+                salt_len: 20
+            }
+        );
     }
 
     #[test]
     fn rsa_encryption_takes_the_digest_algorithm() {
-        let alg =
-            SignatureAlgorithm::from_identifier(&rfc5912::RSA_ENCRYPTION, None, Some(HashAlgorithm::Sha384)).unwrap();
+        let alg = SignatureAlgorithm::from_identifier(
+            &rfc5912::RSA_ENCRYPTION,
+            None,
+            Some(HashAlgorithm::Sha384),
+        )
+        .unwrap();
         assert_eq!(alg, SignatureAlgorithm::RsaPkcs1v15(HashAlgorithm::Sha384));
         assert!(SignatureAlgorithm::from_identifier(&rfc5912::RSA_ENCRYPTION, None, None).is_err());
     }

@@ -8,6 +8,7 @@
 
 pub mod chip;
 pub mod files;
+pub mod vpcd;
 
 pub use chip::{
     AccessMode, EmulatedChip, EmulatorConfig, EmulatorError, EmulatorTransport, Faults,

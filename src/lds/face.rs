@@ -54,7 +54,8 @@ impl ImageFormat {
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
         if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             Some(Self::Jpeg)
-        } else if bytes.starts_with(&[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
+        } else if bytes.starts_with(&[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20])
+            || bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
         {
             Some(Self::Jpeg2000)
         } else {
@@ -77,7 +78,8 @@ pub struct DecodedImage {
 }
 
 fn check_size(width: u32, height: u32) -> Result<(), FaceError> {
-    if u64::from(width).saturating_mul(u64::from(height)) > MAX_PIXELS || width == 0 || height == 0 {
+    if u64::from(width).saturating_mul(u64::from(height)) > MAX_PIXELS || width == 0 || height == 0
+    {
         return Err(FaceError::TooLarge { width, height });
     }
     Ok(())
@@ -88,7 +90,9 @@ pub fn decode_image(bytes: &[u8]) -> Result<DecodedImage, FaceError> {
     match ImageFormat::sniff(bytes) {
         Some(ImageFormat::Jpeg) => decode_jpeg(bytes),
         Some(ImageFormat::Jpeg2000) => decode_jpeg2000(bytes),
-        None => Err(FaceError::Decode("neither a JPEG nor a JPEG 2000 image".into())),
+        None => Err(FaceError::Decode(
+            "neither a JPEG nor a JPEG 2000 image".into(),
+        )),
     }
 }
 
@@ -99,31 +103,55 @@ pub fn decode_jpeg(bytes: &[u8]) -> Result<DecodedImage, FaceError> {
         .map_err(|e| FaceError::Decode(format!("JPEG: {e}")))?;
     let (width, height) = decoder.dimensions();
     check_size(width, height)?;
-    let img = image::DynamicImage::from_decoder(decoder).map_err(|e| FaceError::Decode(format!("JPEG: {e}")))?;
+    let img = image::DynamicImage::from_decoder(decoder)
+        .map_err(|e| FaceError::Decode(format!("JPEG: {e}")))?;
     let channels = img.color().channel_count();
-    let pixels = if channels == 1 { img.into_luma8().into_raw() } else { img.into_rgb8().into_raw() };
-    Ok(DecodedImage { width, height, channels: if channels == 1 { 1 } else { 3 }, pixels })
+    let pixels = if channels == 1 {
+        img.into_luma8().into_raw()
+    } else {
+        img.into_rgb8().into_raw()
+    };
+    Ok(DecodedImage {
+        width,
+        height,
+        channels: if channels == 1 { 1 } else { 3 },
+        pixels,
+    })
 }
 
 /// Decode a JPEG 2000 image (JP2 file or raw codestream).
 pub fn decode_jpeg2000(bytes: &[u8]) -> Result<DecodedImage, FaceError> {
     let settings = hayro_jpeg2000::DecodeSettings::default();
-    let img = hayro_jpeg2000::Image::new(bytes, &settings).map_err(|e| FaceError::Decode(format!("JPEG 2000: {e}")))?;
+    let img = hayro_jpeg2000::Image::new(bytes, &settings)
+        .map_err(|e| FaceError::Decode(format!("JPEG 2000: {e}")))?;
     let (width, height) = (img.width(), img.height());
     check_size(width, height)?;
     let has_alpha = img.has_alpha();
-    let channels = img.color_space().num_channels().saturating_add(u8::from(has_alpha));
+    let channels = img
+        .color_space()
+        .num_channels()
+        .saturating_add(u8::from(has_alpha));
     let mut ctx = hayro_jpeg2000::DecoderContext::default();
-    let decoded = img.decode(&mut ctx).map_err(|e| FaceError::Decode(format!("JPEG 2000: {e}")))?;
+    let decoded = img
+        .decode(&mut ctx)
+        .map_err(|e| FaceError::Decode(format!("JPEG 2000: {e}")))?;
     if decoded.components().is_empty() {
         return Err(FaceError::Decode("JPEG 2000: no components".into()));
     }
     let pixels = decoded.data_u8();
     let expected = u64::from(width) * u64::from(height) * u64::from(channels);
     if pixels.len() as u64 != expected {
-        return Err(FaceError::Decode(format!("JPEG 2000: {} samples, expected {expected}", pixels.len())));
+        return Err(FaceError::Decode(format!(
+            "JPEG 2000: {} samples, expected {expected}",
+            pixels.len()
+        )));
     }
-    Ok(DecodedImage { width, height, channels, pixels })
+    Ok(DecodedImage {
+        width,
+        height,
+        channels,
+        pixels,
+    })
 }
 
 /// The facial information block of one face (ISO/IEC 19794-5:2005 §5.5).
@@ -207,8 +235,14 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], FaceError> {
-        let end = self.pos.checked_add(n).ok_or(FaceError::Truncated { what, offset: self.pos })?;
-        let s = self.data.get(self.pos..end).ok_or(FaceError::Truncated { what, offset: self.pos })?;
+        let end = self.pos.checked_add(n).ok_or(FaceError::Truncated {
+            what,
+            offset: self.pos,
+        })?;
+        let s = self.data.get(self.pos..end).ok_or(FaceError::Truncated {
+            what,
+            offset: self.pos,
+        })?;
         self.pos = end;
         Ok(s)
     }
@@ -216,7 +250,10 @@ impl<'a> Cursor<'a> {
         Ok(self.take(1, what)?.first().copied().unwrap_or_default())
     }
     fn be(&mut self, n: usize, what: &'static str) -> Result<u32, FaceError> {
-        Ok(self.take(n, what)?.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+        Ok(self
+            .take(n, what)?
+            .iter()
+            .fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
     }
     fn arr3(&mut self, what: &'static str) -> Result<[u8; 3], FaceError> {
         let s = self.take(3, what)?;
@@ -237,7 +274,8 @@ impl FacialRecord {
             return Err(FaceError::BadFormat(m));
         }
         let version_bytes = c.take(4, "version")?;
-        let version = String::from_utf8_lossy(version_bytes.get(..3).unwrap_or_default()).into_owned();
+        let version =
+            String::from_utf8_lossy(version_bytes.get(..3).unwrap_or_default()).into_owned();
         let record_len = c.be(4, "record length")? as usize;
         if record_len > data.len() {
             return Err(FaceError::BadLength(format!(
@@ -256,7 +294,11 @@ impl FacialRecord {
             let block_end = block_start
                 .checked_add(block_len)
                 .filter(|&e| e <= record_len)
-                .ok_or_else(|| FaceError::BadLength(format!("block length {block_len} at {block_start} overruns the record")))?;
+                .ok_or_else(|| {
+                    FaceError::BadLength(format!(
+                        "block length {block_len} at {block_start} overruns the record"
+                    ))
+                })?;
             let feature_points = c.be(2, "number of feature points")? as u16;
             let info = FacialInformation {
                 feature_points,
@@ -291,17 +333,25 @@ impl FacialRecord {
                 device_type: c.be(2, "device type")? as u16,
                 quality: c.be(2, "quality")? as u16,
             };
-            let image_len = block_end
-                .checked_sub(c.pos)
-                .ok_or_else(|| FaceError::BadLength(format!("block of {block_len} bytes is shorter than its headers")))?;
+            let image_len = block_end.checked_sub(c.pos).ok_or_else(|| {
+                FaceError::BadLength(format!(
+                    "block of {block_len} bytes is shorter than its headers"
+                ))
+            })?;
             let image = c.take(image_len, "image data")?.to_vec();
-            faces.push(FaceImage { info, feature_points: points, image_info, image });
+            faces.push(FaceImage {
+                info,
+                feature_points: points,
+                image_info,
+                image,
+            });
         }
         Ok(Self { version, faces })
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -319,7 +369,14 @@ mod tests {
         let rec = FacialRecord::parse(&fixture_record("td3-rsa2048")).unwrap();
         assert_eq!(rec.version, "010");
         let face = &rec.faces[0];
-        assert_eq!((face.info.gender, face.info.eye_colour, face.info.hair_colour), (2, 2, 4));
+        assert_eq!(
+            (
+                face.info.gender,
+                face.info.eye_colour,
+                face.info.hair_colour
+            ),
+            (2, 2, 4)
+        );
         assert_eq!(face.image_info.format, ImageFormat::Jpeg);
         let img = face.decode().unwrap();
         assert_eq!((img.width, img.height, img.channels), (360, 480, 3));
@@ -359,7 +416,7 @@ mod tests {
     proptest! {
         #[test]
         fn random_records_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let mut d = b"FAC\0010\0".to_vec();
+            let mut d = b"FAC\x00010\x00".to_vec();
             d.extend_from_slice(&data);
             let _ = FacialRecord::parse(&d);
             let _ = FacialRecord::parse(&data);
@@ -373,5 +430,29 @@ mod tests {
                 prop_assert!(!r.faces.is_empty());
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Hostile image bytes (a decoder is fed whatever the chip sends): errors, never panics.
+        #[test]
+        fn mutated_images_never_panic(
+            jp2 in any::<bool>(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            let rec = FacialRecord::parse(&fixture_record(if jp2 { "ecdsa-bp256-jp2" } else { "td3-rsa2048" })).unwrap();
+            let mut img = rec.faces[0].image.clone();
+            for (pos, b) in edits {
+                // Mostly the headers, where lengths and sizes live.
+                let i = if pos % 2 == 0 { pos % 200.min(img.len()) } else { pos % img.len() };
+                img[i] = b;
+            }
+            let _ = decode_image(&img);
+            let cut = cut % (img.len() + 1);
+            let _ = decode_image(&img[..cut]);
+        }
+
     }
 }

@@ -144,13 +144,18 @@ fn under(oid: &ObjectIdentifier, arc: &ObjectIdentifier) -> bool {
 }
 
 fn int(any: AnyRef<'_>, protocol: &ObjectIdentifier, what: &str) -> Result<u64, SecurityInfoError> {
-    any.decode_as::<u64>().map_err(|e| SecurityInfoError::Malformed {
-        protocol: protocol.to_string(),
-        message: format!("{what}: {e}"),
-    })
+    any.decode_as::<u64>()
+        .map_err(|e| SecurityInfoError::Malformed {
+            protocol: protocol.to_string(),
+            message: format!("{what}: {e}"),
+        })
 }
 
-fn opt_int(any: Option<AnyRef<'_>>, protocol: &ObjectIdentifier, what: &str) -> Result<Option<u64>, SecurityInfoError> {
+fn opt_int(
+    any: Option<AnyRef<'_>>,
+    protocol: &ObjectIdentifier,
+    what: &str,
+) -> Result<Option<u64>, SecurityInfoError> {
     any.map(|a| int(a, protocol, what)).transpose()
 }
 
@@ -196,7 +201,10 @@ fn classify(
             protocol,
         }
     } else if (protocol == ID_TA || under(&protocol, &ID_TA)) && is_int {
-        SecurityInfo::TerminalAuthentication { version: int(required, &protocol, "version")?, protocol }
+        SecurityInfo::TerminalAuthentication {
+            version: int(required, &protocol, "version")?,
+            protocol,
+        }
     } else if protocol == ID_AA && is_int {
         let alg = optional
             .ok_or_else(|| SecurityInfoError::Malformed {
@@ -226,7 +234,10 @@ fn classify(
 /// as chips do not always sort their SETs, and bytes after the SET are ignored (a file read to its full
 /// size may be padded after the object).
 pub fn parse_security_infos(der_bytes: &[u8]) -> Result<Vec<SecurityInfo>, SecurityInfoError> {
-    let set: AnyRef<'_> = SliceReader::new(der_bytes).map_err(der_err)?.decode().map_err(der_err)?;
+    let set: AnyRef<'_> = SliceReader::new(der_bytes)
+        .map_err(der_err)?
+        .decode()
+        .map_err(der_err)?;
     if set.header().tag() != Tag::Set {
         return Err(SecurityInfoError::NotASet(set.header().tag().to_string()));
     }
@@ -238,12 +249,19 @@ pub fn parse_security_infos(der_bytes: &[u8]) -> Result<Vec<SecurityInfo>, Secur
         }
         let entry: AnyRef<'_> = reader.decode().map_err(der_err)?;
         if entry.header().tag() != Tag::Sequence {
-            return Err(SecurityInfoError::Der(format!("SecurityInfo is a {}, not a SEQUENCE", entry.header().tag())));
+            return Err(SecurityInfoError::Der(format!(
+                "SecurityInfo is a {}, not a SEQUENCE",
+                entry.header().tag()
+            )));
         }
         let mut fields = SliceReader::new(entry.value()).map_err(der_err)?;
         let protocol: ObjectIdentifier = fields.decode().map_err(der_err)?;
         let required: AnyRef<'_> = fields.decode().map_err(der_err)?;
-        let optional: Option<AnyRef<'_>> = if fields.is_finished() { None } else { Some(fields.decode().map_err(der_err)?) };
+        let optional: Option<AnyRef<'_>> = if fields.is_finished() {
+            None
+        } else {
+            Some(fields.decode().map_err(der_err)?)
+        };
         if !fields.is_finished() {
             return Err(SecurityInfoError::Malformed {
                 protocol: protocol.to_string(),
@@ -256,6 +274,7 @@ pub fn parse_security_infos(der_bytes: &[u8]) -> Result<Vec<SecurityInfo>, Secur
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -292,7 +311,13 @@ mod tests {
         .unwrap();
         let infos = parse_security_infos(&bytes).unwrap();
         assert_eq!(infos.len(), 5);
-        assert_eq!(infos[0], SecurityInfo::TerminalAuthentication { protocol: ID_TA, version: 2 });
+        assert_eq!(
+            infos[0],
+            SecurityInfo::TerminalAuthentication {
+                protocol: ID_TA,
+                version: 2
+            }
+        );
         assert_eq!(
             infos[1],
             SecurityInfo::ChipAuthentication {
@@ -301,8 +326,21 @@ mod tests {
                 key_id: Some(0x41),
             }
         );
-        assert!(matches!(infos[2], SecurityInfo::Pace { version: 2, parameter_id: Some(13), .. }));
-        assert!(matches!(infos[3], SecurityInfo::ChipAuthenticationDomainParameters { key_id: Some(0x41), .. }));
+        assert!(matches!(
+            infos[2],
+            SecurityInfo::Pace {
+                version: 2,
+                parameter_id: Some(13),
+                ..
+            }
+        ));
+        assert!(matches!(
+            infos[3],
+            SecurityInfo::ChipAuthenticationDomainParameters {
+                key_id: Some(0x41),
+                ..
+            }
+        ));
         assert!(matches!(infos[4], SecurityInfo::Other { .. }));
     }
 

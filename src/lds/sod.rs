@@ -84,24 +84,39 @@ pub struct LdsSecurityObject {
 impl LdsSecurityObject {
     /// Decode the DER LDSSecurityObject.
     pub fn from_der(bytes: &[u8]) -> Result<Self, SodError> {
-        let asn = LdsSecurityObjectAsn::from_der(bytes).map_err(|e| SodError::LdsSecurityObject(e.to_string()))?;
+        let asn = LdsSecurityObjectAsn::from_der(bytes)
+            .map_err(|e| SodError::LdsSecurityObject(e.to_string()))?;
         if asn.version > 1 {
-            return Err(SodError::LdsSecurityObject(format!("version {}", asn.version)));
+            return Err(SodError::LdsSecurityObject(format!(
+                "version {}",
+                asn.version
+            )));
         }
         let mut hashes = BTreeMap::new();
         for h in asn.data_group_hash_values {
             if !(1..=16).contains(&h.number) {
-                return Err(SodError::LdsSecurityObject(format!("data group number {}", h.number)));
+                return Err(SodError::LdsSecurityObject(format!(
+                    "data group number {}",
+                    h.number
+                )));
             }
-            if hashes.insert(h.number, h.value.as_bytes().to_vec()).is_some() {
-                return Err(SodError::LdsSecurityObject(format!("DG{} listed twice", h.number)));
+            if hashes
+                .insert(h.number, h.value.as_bytes().to_vec())
+                .is_some()
+            {
+                return Err(SodError::LdsSecurityObject(format!(
+                    "DG{} listed twice",
+                    h.number
+                )));
             }
         }
         Ok(Self {
             version: asn.version,
             hash_algorithm: asn.hash_algorithm.oid,
             hashes,
-            lds_version: asn.lds_version_info.map(|v| (v.lds_version.to_string(), v.unicode_version.to_string())),
+            lds_version: asn
+                .lds_version_info
+                .map(|v| (v.lds_version.to_string(), v.unicode_version.to_string())),
         })
     }
 }
@@ -115,25 +130,46 @@ pub struct Sod {
     pub econtent: Vec<u8>,
     /// The decoded LDSSecurityObject.
     pub lds: LdsSecurityObject,
+    /// The first SignerInfo's signed attributes exactly as received, tagged `31` (what was signed).
+    pub signed_attrs_der: Option<Vec<u8>>,
 }
 
 /// The value of an outer `77` tag (or of any single application-class constructed object) in DER.
 fn strip_outer(bytes: &[u8], tag_number: u8) -> Result<&[u8], SodError> {
     let any = der::asn1::AnyRef::from_der(bytes).map_err(|e| SodError::OuterTag(e.to_string()))?;
-    let expected = Tag::Application { constructed: true, number: TagNumber(u32::from(tag_number)) };
+    let expected = Tag::Application {
+        constructed: true,
+        number: TagNumber(u32::from(tag_number)),
+    };
     if any.header().tag() != expected {
-        return Err(SodError::OuterTag(format!("found {}, expected {expected}", any.header().tag())));
+        return Err(SodError::OuterTag(format!(
+            "found {}, expected {expected}",
+            any.header().tag()
+        )));
     }
     Ok(any.value())
 }
 
 impl Sod {
     /// Parse EF.SOD as read from the chip (outer tag `77` included).
+    ///
+    /// DER is parsed as is; if that fails, the file is normalised from BER (indefinite lengths,
+    /// segmented strings — as some chips store it) to DER and parsed again. Signatures stay
+    /// verifiable because everything signed in a SignedData is defined over DER.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SodError> {
         if bytes.len() > MAX_SOD_LEN {
             return Err(SodError::TooLarge(bytes.len()));
         }
-        Self::from_content_info(strip_outer(bytes, 0x17)?)
+        let strict = strip_outer(bytes, 0x17).and_then(Self::from_content_info);
+        match strict {
+            Ok(sod) => Ok(sod),
+            Err(first_error) => match super::ber::to_der(bytes, MAX_SOD_LEN) {
+                Ok(der_bytes) if der_bytes != bytes => {
+                    strip_outer(&der_bytes, 0x17).and_then(Self::from_content_info)
+                }
+                _ => Err(first_error),
+            },
+        }
     }
 
     /// Parse a bare DER CMS ContentInfo holding the SignedData.
@@ -142,7 +178,10 @@ impl Sod {
         if ci.content_type != ID_SIGNED_DATA {
             return Err(SodError::NotSignedData(ci.content_type.to_string()));
         }
-        let signed_data: SignedData = ci.content.decode_as().map_err(|e: der::Error| SodError::Cms(e.to_string()))?;
+        let signed_data: SignedData = ci
+            .content
+            .decode_as()
+            .map_err(|e: der::Error| SodError::Cms(e.to_string()))?;
         let eci = &signed_data.encap_content_info;
         if eci.econtent_type != ID_LDS_SECURITY_OBJECT {
             return Err(SodError::WrongContentType(eci.econtent_type.to_string()));
@@ -156,16 +195,25 @@ impl Sod {
             .into_bytes()
             .into_vec();
         let lds = LdsSecurityObject::from_der(&econtent)?;
-        Ok(Self { signed_data, econtent, lds })
+        let signed_attrs_der = crate::verify::signed_attributes_as_encoded(der_bytes);
+        Ok(Self {
+            signed_data,
+            econtent,
+            lds,
+            signed_attrs_der,
+        })
     }
 
-    /// The EF.SOD bytes re-encoded (outer tag `77` included).
+    /// The SignedData re-encoded in DER (without the ContentInfo and the outer tag `77`).
     pub fn signed_data_der(&self) -> Result<Vec<u8>, SodError> {
-        self.signed_data.to_der().map_err(|e| SodError::Cms(e.to_string()))
+        self.signed_data
+            .to_der()
+            .map_err(|e| SodError::Cms(e.to_string()))
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -178,7 +226,10 @@ mod tests {
         let sod = Sod::from_bytes(&bytes).unwrap();
         assert_eq!(sod.lds.version, 0);
         assert_eq!(sod.lds.hash_algorithm, const_oid::db::rfc5912::ID_SHA_256);
-        assert_eq!(sod.lds.hashes.keys().copied().collect::<Vec<_>>(), vec![1, 2, 7, 11, 12, 14, 15]);
+        assert_eq!(
+            sod.lds.hashes.keys().copied().collect::<Vec<_>>(),
+            vec![1, 2, 7, 11, 12, 14, 15]
+        );
         assert!(sod.lds.hashes.values().all(|h| h.len() == 32));
     }
 
@@ -187,10 +238,61 @@ mod tests {
         let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/EF.SOD.bin").unwrap();
         let mut wrong = bytes.clone();
         wrong[0] = 0x76;
-        assert!(matches!(Sod::from_bytes(&wrong), Err(SodError::OuterTag(_))));
+        assert!(matches!(
+            Sod::from_bytes(&wrong),
+            Err(SodError::OuterTag(_))
+        ));
         for cut in [0, 1, 4, 100, bytes.len() - 1] {
             assert!(Sod::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    /// Re-encode DER as BER: every constructed element with an indefinite length, and every OCTET
+    /// STRING longer than 16 bytes split into a constructed string of 16-byte segments.
+    fn berify(der_bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for t in crate::tlv::parse_all(der_bytes) {
+            let t = t.unwrap();
+            let tag_len = t.tag.encoded_len();
+            let tag = &t.raw[..tag_len];
+            if t.is_constructed() {
+                out.extend_from_slice(tag);
+                out.push(0x80);
+                out.extend(berify(t.value));
+                out.extend([0, 0]);
+            } else if t.tag.number() == 0x04 && t.value.len() > 16 {
+                out.extend([0x24, 0x80]);
+                for seg in t.value.chunks(16) {
+                    out.push(0x04);
+                    out.push(seg.len() as u8);
+                    out.extend_from_slice(seg);
+                }
+                out.extend([0, 0]);
+            } else {
+                out.extend_from_slice(t.raw);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ber_encoded_sod_parses_to_the_same_content() {
+        let der_bytes = std::fs::read("fixtures/dumps/td3-rsa2048/EF.SOD.bin").unwrap();
+        let ber = berify(&der_bytes);
+        assert_ne!(ber, der_bytes);
+        assert!(ber.len() > der_bytes.len());
+        let a = Sod::from_bytes(&der_bytes).unwrap();
+        let b = Sod::from_bytes(&ber).unwrap();
+        assert_eq!(a, b);
+        // And passive authentication of the BER form holds (signatures are over DER).
+        let trust = crate::verify::TrustStore::load(&["fixtures/pki/csca"]).unwrap();
+        let mut dgs = std::collections::BTreeMap::new();
+        for n in [1u8, 2, 7, 11, 12, 14, 15] {
+            let f = format!("fixtures/dumps/td3-rsa2048/DG{n}.bin");
+            dgs.insert(n, std::fs::read(f).unwrap());
+        }
+        let r = crate::verify::verify(&ber, &dgs, &trust);
+        assert!(r.valid, "{:?}", r.errors);
     }
 
     proptest! {

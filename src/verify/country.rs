@@ -41,10 +41,14 @@ pub fn alpha2_for(mrz_code: &str) -> Option<&'static str> {
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    TABLE.split_ascii_whitespace().find(|e| e.get(..3) == Some(code)).and_then(|e| e.get(3..5))
+    TABLE
+        .split_ascii_whitespace()
+        .find(|e| e.get(..3) == Some(code))
+        .and_then(|e| e.get(3..5))
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

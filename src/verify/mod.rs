@@ -17,8 +17,14 @@ use std::path::Path;
 use serde::Serialize;
 use x509_cert::Certificate;
 
-pub use cms_verify::{CmsError, VerifiedSigner, find_signer_certificate, verify_certificate_signature, verify_signed_data};
-pub use trust::{ID_CSCA_MASTER_LIST, MAX_TRUST_FILE_LEN, TrustAnchor, TrustStore, TrustStoreError, parse_master_list};
+pub use cms_verify::{
+    CmsError, VerifiedSigner, find_signer_certificate, signed_attributes_as_encoded,
+    verify_certificate_signature, verify_signed_data,
+};
+pub use trust::{
+    ID_CSCA_MASTER_LIST, MAX_TRUST_FILE_LEN, TrustAnchor, TrustStore, TrustStoreError,
+    parse_master_list,
+};
 
 use crate::crypto::signature::{HashAlgorithm, PublicKey};
 use crate::lds::Sod;
@@ -62,7 +68,8 @@ impl CertificateSummary {
         let tbs = cert.tbs_certificate();
         let validity = tbs.validity();
         let now = std::time::SystemTime::now();
-        let valid_now = validity.not_before.to_system_time() <= now && now <= validity.not_after.to_system_time();
+        let valid_now = validity.not_before.to_system_time() <= now
+            && now <= validity.not_after.to_system_time();
         let key = der::Encode::to_der(tbs.subject_public_key_info())
             .ok()
             .and_then(|d| PublicKey::from_spki_der(&d).ok())
@@ -70,7 +77,12 @@ impl CertificateSummary {
                 PublicKey::Ec { curve, .. } => format!("EC {}", curve.name()),
                 other => format!("{}-{}", other.kind(), other.bits()),
             })
-            .unwrap_or_else(|| format!("unsupported ({})", tbs.subject_public_key_info().algorithm.oid));
+            .unwrap_or_else(|| {
+                format!(
+                    "unsupported ({})",
+                    tbs.subject_public_key_info().algorithm.oid
+                )
+            });
         Self {
             subject: tbs.subject().to_string(),
             issuer: tbs.issuer().to_string(),
@@ -134,7 +146,11 @@ impl VerificationReport {
 
 /// Passive authentication of EF.SOD (outer tag `77` included) and the data groups read, each as read from
 /// the chip (outer tag included), keyed by data group number.
-pub fn verify(ef_sod: &[u8], data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustStore) -> VerificationReport {
+pub fn verify(
+    ef_sod: &[u8],
+    data_groups: &BTreeMap<u8, Vec<u8>>,
+    trust: &TrustStore,
+) -> VerificationReport {
     let sod = match Sod::from_bytes(ef_sod) {
         Ok(s) => s,
         Err(e) => {
@@ -142,7 +158,8 @@ pub fn verify(ef_sod: &[u8], data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustS
             for &n in data_groups.keys() {
                 r.data_groups.insert(n, DgStatus::Unchecked);
             }
-            r.errors.push("no data group could be checked: EF.SOD is unusable".into());
+            r.errors
+                .push("no data group could be checked: EF.SOD is unusable".into());
             return r;
         }
     };
@@ -150,27 +167,38 @@ pub fn verify(ef_sod: &[u8], data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustS
 }
 
 /// Passive authentication with an already parsed EF.SOD.
-pub fn verify_sod(sod: &Sod, data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustStore) -> VerificationReport {
+pub fn verify_sod(
+    sod: &Sod,
+    data_groups: &BTreeMap<u8, Vec<u8>>,
+    trust: &TrustStore,
+) -> VerificationReport {
     let mut r = VerificationReport::failed(Vec::new());
 
     // 1. The SignerInfo: signed attributes and signature.
-    let signer = match verify_signed_data(&sod.signed_data, &sod.econtent) {
+    let signer = match verify_signed_data(
+        &sod.signed_data,
+        &sod.econtent,
+        sod.signed_attrs_der.as_deref(),
+    ) {
         Ok(s) => {
             r.signature_valid = true;
             r.signature_algorithm = Some(s.signature_algorithm.describe());
+            if s.signature_algorithm.hash() == HashAlgorithm::Sha1 {
+                r.warnings.push(
+                    "EF.SOD is signed with SHA-1 (accepted: ICAO 9303 still allows it for documents in circulation)"
+                        .into(),
+                );
+            }
             Some(s.certificate)
         }
         Err(e) => {
             r.errors.push(format!("EF.SOD signature: {e}"));
-            if let Some(si) = sod.signed_data.signer_infos.0.as_slice().first() {
-                if let Some(cert) = cms_verify::find_signer_certificate(&sod.signed_data, si) {
-                    Some(cert.clone())
-                } else {
-                    None
-                }
-            } else {
-                None
-            }
+            sod.signed_data
+                .signer_infos
+                .0
+                .as_slice()
+                .first()
+                .and_then(|si| cms_verify::find_signer_certificate(&sod.signed_data, si).cloned())
         }
     };
 
@@ -197,26 +225,46 @@ pub fn verify_sod(sod: &Sod, data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustS
                     ));
                 }
                 r.csca = Some(summary);
-                csca_country = csca.tbs_certificate().subject().country().ok().flatten().map(|c| c.to_string());
-                let ds_country = ds.tbs_certificate().issuer().country().ok().flatten().map(|c| c.to_string());
+                csca_country = csca
+                    .tbs_certificate()
+                    .subject()
+                    .country()
+                    .ok()
+                    .flatten()
+                    .map(|c| c.to_string());
+                let ds_country = ds
+                    .tbs_certificate()
+                    .issuer()
+                    .country()
+                    .ok()
+                    .flatten()
+                    .map(|c| c.to_string());
                 if ds_country.is_some() && ds_country != csca_country {
-                    r.errors.push("the DS certificate's issuer country differs from the CSCA's".into());
+                    r.errors
+                        .push("the DS certificate's issuer country differs from the CSCA's".into());
                     r.chain_valid = false;
                 }
             }
             Err(e) => r.errors.push(format!("certificate chain: {e}")),
         }
     } else {
-        r.errors.push("certificate chain: no document signer certificate in EF.SOD".into());
+        r.errors
+            .push("certificate chain: no document signer certificate in EF.SOD".into());
     }
 
     // 3. The data group hashes.
     let hash = HashAlgorithm::from_oid(&sod.lds.hash_algorithm);
-    r.lds_hash_algorithm = Some(hash.map_or_else(|| sod.lds.hash_algorithm.to_string(), |h| h.name().to_string()));
+    r.lds_hash_algorithm = Some(hash.map_or_else(
+        || sod.lds.hash_algorithm.to_string(),
+        |h| h.name().to_string(),
+    ));
     let mut dg_ok = true;
     match hash {
         None => {
-            r.errors.push(format!("LDSSecurityObject hash algorithm {} is not supported", sod.lds.hash_algorithm));
+            r.errors.push(format!(
+                "LDSSecurityObject hash algorithm {} is not supported",
+                sod.lds.hash_algorithm
+            ));
             dg_ok = false;
             for &n in data_groups.keys().chain(sod.lds.hashes.keys()) {
                 r.data_groups.insert(n, DgStatus::Unchecked);
@@ -226,12 +274,14 @@ pub fn verify_sod(sod: &Sod, data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustS
             for (&n, bytes) in data_groups {
                 let status = match sod.lds.hashes.get(&n) {
                     None => {
-                        r.errors.push(format!("DG{n} is present but has no hash in EF.SOD"));
+                        r.errors
+                            .push(format!("DG{n} is present but has no hash in EF.SOD"));
                         DgStatus::Invalid
                     }
                     Some(expected) if *expected == h.digest(bytes) => DgStatus::Valid,
                     Some(_) => {
-                        r.errors.push(format!("DG{n} hash does not match EF.SOD ({})", h.name()));
+                        r.errors
+                            .push(format!("DG{n} hash does not match EF.SOD ({})", h.name()));
                         DgStatus::Invalid
                     }
                 };
@@ -241,7 +291,9 @@ pub fn verify_sod(sod: &Sod, data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustS
             for &n in sod.lds.hashes.keys() {
                 if let std::collections::btree_map::Entry::Vacant(e) = r.data_groups.entry(n) {
                     e.insert(DgStatus::Unchecked);
-                    r.warnings.push(format!("DG{n} is listed in EF.SOD but was not read: unchecked"));
+                    r.warnings.push(format!(
+                        "DG{n} is listed in EF.SOD but was not read: unchecked"
+                    ));
                 }
             }
         }
@@ -257,17 +309,28 @@ pub fn verify_sod(sod: &Sod, data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustS
                 let same = a2.eq_ignore_ascii_case(c);
                 r.country_match = Some(same);
                 if !same {
-                    r.errors.push(format!("CSCA country {c} does not match the issuing state {state}"));
+                    r.errors.push(format!(
+                        "CSCA country {c} does not match the issuing state {state}"
+                    ));
                 }
                 same
             }
             None => {
-                r.warnings.push(format!("issuing state {state} has no known ISO 3166 code: country not compared"));
+                r.warnings.push(format!(
+                    "issuing state {state} has no known ISO 3166 code: country not compared"
+                ));
                 true
             }
         },
         (None, Some(_)) => {
-            r.warnings.push("DG1 not read or unparsable: issuing state not compared with the CSCA".into());
+            r.warnings.push(
+                "DG1 not read or unparsable: issuing state not compared with the CSCA".into(),
+            );
+            true
+        }
+        (Some(_), None) if r.chain_valid => {
+            r.warnings
+                .push("the CSCA certificate names no country: issuing state not compared".into());
             true
         }
         _ => true,
@@ -295,7 +358,9 @@ fn find_csca<'a>(ds: &Certificate, trust: &'a TrustStore) -> Result<&'a Certific
         }
     }
     Err(match last_error {
-        Some(e) => format!("DS certificate signature does not verify with any trusted CSCA named {issuer}: {e}"),
+        Some(e) => format!(
+            "DS certificate signature does not verify with any trusted CSCA named {issuer}: {e}"
+        ),
         None => format!("no trusted CSCA named {issuer}"),
     })
 }
@@ -307,8 +372,12 @@ pub fn verify_dump(dir: &Path, trust: &TrustStore) -> VerificationReport {
         match std::fs::metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("{name}: {e}")),
-            Ok(m) if m.len() > MAX_DG_FILE_LEN => Err(format!("{name}: {} bytes is too large", m.len())),
-            Ok(_) => std::fs::read(&path).map(Some).map_err(|e| format!("{name}: {e}")),
+            Ok(m) if m.len() > MAX_DG_FILE_LEN => {
+                Err(format!("{name}: {} bytes is too large", m.len()))
+            }
+            Ok(_) => std::fs::read(&path)
+                .map(Some)
+                .map_err(|e| format!("{name}: {e}")),
         }
     };
     let mut dgs = BTreeMap::new();

@@ -23,12 +23,19 @@ pub(super) struct Curve {
 type Jacobian = Option<(BoxedMontyForm, BoxedMontyForm, BoxedMontyForm)>;
 
 fn uint(bytes: &[u8], bits: u32) -> Result<BoxedUint, SignatureError> {
-    BoxedUint::from_be_slice(bytes, bits).map_err(|_| SignatureError::BadParameters("integer too large".into()))
+    BoxedUint::from_be_slice(bytes, bits)
+        .map_err(|_| SignatureError::BadParameters("integer too large".into()))
 }
 
 impl Curve {
     /// Build from big-endian p, a, b, n and the uncompressed generator.
-    pub(super) fn new(p: &[u8], a: &[u8], b: &[u8], n: &[u8], g: &[u8]) -> Result<Self, SignatureError> {
+    pub(super) fn new(
+        p: &[u8],
+        a: &[u8],
+        b: &[u8],
+        n: &[u8],
+        g: &[u8],
+    ) -> Result<Self, SignatureError> {
         let coord_len = p.len();
         let bits = u32::try_from(coord_len.max(n.len()).div_ceil(8).saturating_mul(64))
             .map_err(|_| SignatureError::BadParameters("curve too large".into()))?;
@@ -38,7 +45,9 @@ impl Curve {
         let fp = BoxedMontyParams::new_vartime(p_odd);
         let fn_ = BoxedMontyParams::new_vartime(n_odd.clone());
         let (gx, gy) = split_point(g, coord_len)?;
-        let fe = |v: &[u8]| -> Result<BoxedMontyForm, SignatureError> { Ok(BoxedMontyForm::new(uint(v, bits)?, &fp)) };
+        let fe = |v: &[u8]| -> Result<BoxedMontyForm, SignatureError> {
+            Ok(BoxedMontyForm::new(uint(v, bits)?, &fp))
+        };
         let curve = Self {
             a: fe(a)?,
             b: fe(b)?,
@@ -66,9 +75,15 @@ impl Curve {
         let yy = y.square();
         let s = x.mul(&yy).double().double();
         let zz = z.square();
-        let m = x.square().double().add(&x.square()).add(&self.a.mul(&zz.square()));
+        let m = x
+            .square()
+            .double()
+            .add(&x.square())
+            .add(&self.a.mul(&zz.square()));
         let x3 = m.square().sub(&s.double());
-        let y3 = m.mul(&s.sub(&x3)).sub(&yy.square().double().double().double());
+        let y3 = m
+            .mul(&s.sub(&x3))
+            .sub(&yy.square().double().double().double());
         let z3 = y.mul(z).double();
         Some((x3, y3, z3))
     }
@@ -87,7 +102,11 @@ impl Curve {
         let s1 = y1.mul(z2).mul(&z2z2);
         let s2 = y2.mul(z1).mul(&z1z1);
         if u1.retrieve() == u2.retrieve() {
-            return if s1.retrieve() == s2.retrieve() { self.double(p) } else { None };
+            return if s1.retrieve() == s2.retrieve() {
+                self.double(p)
+            } else {
+                None
+            };
         }
         let h = u2.sub(&u1);
         let r = s2.sub(&s1);
@@ -120,21 +139,34 @@ impl Curve {
     }
 
     /// Verify an ECDSA signature (r, s big-endian) over `prehash` with the uncompressed public point.
-    pub(super) fn verify(&self, point: &[u8], prehash: &[u8], r: &[u8], s: &[u8]) -> Result<(), SignatureError> {
+    pub(super) fn verify(
+        &self,
+        point: &[u8],
+        prehash: &[u8],
+        r: &[u8],
+        s: &[u8],
+    ) -> Result<(), SignatureError> {
         let (qx, qy) = split_point(point, self.coord_len)?;
         let p = self.fp.modulus().as_ref();
         let (qx, qy) = (uint(qx, self.bits)?, uint(qy, self.bits)?);
-        if &qx >= p || &qy >= p {
-            return Err(SignatureError::BadPublicKey("EC point coordinate not below p".into()));
+        if qx >= *p || qy >= *p {
+            return Err(SignatureError::BadPublicKey(
+                "EC point coordinate not below p".into(),
+            ));
         }
-        let (qx, qy) = (BoxedMontyForm::new(qx, &self.fp), BoxedMontyForm::new(qy, &self.fp));
+        let (qx, qy) = (
+            BoxedMontyForm::new(qx, &self.fp),
+            BoxedMontyForm::new(qy, &self.fp),
+        );
         if !self.on_curve(&qx, &qy) {
-            return Err(SignatureError::BadPublicKey("EC point not on the curve".into()));
+            return Err(SignatureError::BadPublicKey(
+                "EC point not on the curve".into(),
+            ));
         }
         let n = self.n.as_ref();
         let r = uint(r, self.bits).map_err(|_| SignatureError::MalformedSignature)?;
         let s = uint(s, self.bits).map_err(|_| SignatureError::MalformedSignature)?;
-        if bool::from(r.is_zero()) || bool::from(s.is_zero()) || &r >= n || &s >= n {
+        if bool::from(r.is_zero()) || bool::from(s.is_zero()) || r >= *n || s >= *n {
             return Err(SignatureError::Invalid);
         }
         // e = leftmost bitlen(n) bits of the hash (SEC 1 §4.1.4 step 3); then e < 2^bitlen(n) < 2n.
@@ -142,11 +174,16 @@ impl Curve {
         let hash_bits = u32::try_from(prehash.len().saturating_mul(8))
             .map_err(|_| SignatureError::BadParameters("digest too long".into()))?;
         let wide = BoxedUint::from_be_slice_vartime(prehash);
-        let e = if hash_bits > nbits { wide.wrapping_shr_vartime(hash_bits - nbits) } else { wide };
+        let e = if hash_bits > nbits {
+            wide.wrapping_shr_vartime(hash_bits - nbits)
+        } else {
+            wide
+        };
         let e = uint(&e.to_be_bytes_trimmed_vartime(), self.bits)?;
-        let e = if &e >= n { e.wrapping_sub(n) } else { e };
+        let e = if e >= *n { e.wrapping_sub(n) } else { e };
         let fe = |v: BoxedUint| BoxedMontyForm::new(v, &self.fn_);
-        let w = Option::<BoxedMontyForm>::from(fe(s).invert_vartime()).ok_or(SignatureError::Invalid)?;
+        let w = Option::<BoxedMontyForm>::from(fe(s).invert_vartime())
+            .ok_or(SignatureError::Invalid)?;
         let u1 = fe(e).mul(&w).retrieve();
         let u2 = fe(r.clone()).mul(&w).retrieve();
         let one = BoxedMontyForm::one(&self.fp);
@@ -154,15 +191,28 @@ impl Curve {
         let Some((x, _, z)) = self.mul_add(&u1, &u2, &q) else {
             return Err(SignatureError::Invalid);
         };
-        let z_inv = Option::<BoxedMontyForm>::from(z.square().invert_vartime()).ok_or(SignatureError::Invalid)?;
+        let z_inv = Option::<BoxedMontyForm>::from(z.square().invert_vartime())
+            .ok_or(SignatureError::Invalid)?;
         let x_affine = x.mul(&z_inv).retrieve();
-        let v = if &x_affine >= n { x_affine.wrapping_sub(n) } else { x_affine };
-        if v == r { Ok(()) } else { Err(SignatureError::Invalid) }
+        let v = if x_affine >= *n {
+            x_affine.wrapping_sub(n)
+        } else {
+            x_affine
+        };
+        if v == r {
+            Ok(())
+        } else {
+            Err(SignatureError::Invalid)
+        }
     }
 }
 
 fn split_point(point: &[u8], coord_len: usize) -> Result<(&[u8], &[u8]), SignatureError> {
-    let bad = || SignatureError::BadPublicKey("EC point is not an uncompressed point of the curve's size".into());
+    let bad = || {
+        SignatureError::BadPublicKey(
+            "EC point is not an uncompressed point of the curve's size".into(),
+        )
+    };
     let rest = point.strip_prefix(&[0x04]).ok_or_else(bad)?;
     if rest.len() != coord_len.saturating_mul(2) {
         return Err(bad());

@@ -666,3 +666,24 @@ fn get_response_chains_are_followed_and_counted() {
     assert!(get_responses > 80, "{get_responses}");
     assert_eq!(dump.apdu_count(), without + get_responses);
 }
+
+#[test]
+fn a_chip_without_sfi_reads_is_read_with_select() {
+    let config = EmulatorConfig::short_length().with_short_file_ids(false);
+    let mut session = Unauthenticated::new(chip(config).into_transport());
+    session.read_card_access().unwrap();
+    let mut secured = session
+        .authenticate(&credentials(), &mut TestRng(5))
+        .unwrap();
+    let dump = secured.read_all(&mut |_| {}).expect("read");
+    assert_identical(&dump, FIXTURE);
+    assert_eq!(secured.file_access(), FileAccess::Select);
+    // One refused SFI read for EF.CardAccess (then SELECT MF) and one for EF.COM, then SELECT
+    // + READ BINARY within the bound.
+    let bound = apdu_bound(&fixture_files(FIXTURE), true) + 3;
+    assert!(
+        dump.apdu_count() <= bound,
+        "{} > {bound}",
+        dump.apdu_count()
+    );
+}

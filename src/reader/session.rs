@@ -36,7 +36,7 @@
 
 use rand_core::CryptoRng;
 
-use super::binary::{self, Channel, FileAccess, FileOutcome, Progress, Sizing, Unreadable};
+use super::binary::{self, Channel, FileAccess, FileOutcome, Progress, Read, Sizing, Unreadable};
 use super::{
     ChipDump, Credentials, EMRTD_AID, LdsFile, ReadError, ReadOptions, data_groups_in_com,
 };
@@ -111,6 +111,7 @@ pub struct Secured<T> {
     sm: SecureChannel,
     sizing: Sizing,
     protocol: AccessProtocol,
+    file_access: FileAccess,
 }
 
 impl<T> std::fmt::Debug for Unauthenticated<T> {
@@ -189,13 +190,16 @@ impl<T: Transport> Unauthenticated<T> {
     ) -> Result<FileOutcome, ReadError> {
         let caps = self.core.link.capabilities();
         let mut sizing = Sizing::new(caps, None, self.core.options.extended_length);
-        let first = tolerant(binary::read_file(
-            &mut self.core.plain(),
-            &mut sizing,
-            LdsFile::CardAccess,
-            FileAccess::ShortFileId,
-            progress,
-        ))?;
+        let first = tolerant(
+            binary::read_file(
+                &mut self.core.plain(),
+                &mut sizing,
+                LdsFile::CardAccess,
+                FileAccess::ShortFileId,
+                progress,
+            )
+            .map(done_or_refused),
+        )?;
         if let FileOutcome::Read(_) | FileOutcome::Unreadable(Unreadable::Protected(_)) = first {
             return Ok(first);
         }
@@ -206,13 +210,16 @@ impl<T: Transport> Unauthenticated<T> {
         if !mf.sw.is_success() {
             return Ok(first);
         }
-        tolerant(binary::read_file(
-            &mut self.core.plain(),
-            &mut sizing,
-            LdsFile::CardAccess,
-            FileAccess::Select,
-            progress,
-        ))
+        tolerant(
+            binary::read_file(
+                &mut self.core.plain(),
+                &mut sizing,
+                LdsFile::CardAccess,
+                FileAccess::Select,
+                progress,
+            )
+            .map(done_or_refused),
+        )
     }
 
     /// EF.CardAccess as read, if [`Unauthenticated::read_card_access`] found one.
@@ -301,6 +308,14 @@ impl<T: Transport> Unauthenticated<T> {
     }
 }
 
+/// An SFI refusal where no retry follows is the file refused.
+fn done_or_refused(read: Read) -> FileOutcome {
+    match read {
+        Read::Done(outcome) => outcome,
+        Read::SfiRefused(sw) => FileOutcome::Unreadable(Unreadable::Refused(sw)),
+    }
+}
+
 /// A tolerated file: status-word refusals and malformed content become [`Unreadable`].
 fn tolerant(result: Result<FileOutcome, ReadError>) -> Result<FileOutcome, ReadError> {
     match result {
@@ -361,6 +376,7 @@ impl<T: Transport> Secured<T> {
             None => sizing,
         };
         Secured {
+            file_access: core.options.file_access,
             core,
             sm,
             sizing,
@@ -382,6 +398,9 @@ impl<T: Transport> Secured<T> {
 
     /// Reads one file through secure messaging (by SFI or SELECT as the options say).
     /// `Unreadable` means the chip refused this file (6982, 6A82) and the session goes on.
+    ///
+    /// A chip that refuses SFI addressing itself (6A86, 6B00, 6A81, 6986 to the first READ
+    /// BINARY by SFI) is read with SELECT + READ BINARY from then on.
     pub fn read_file(
         &mut self,
         file: LdsFile,
@@ -391,13 +410,34 @@ impl<T: Transport> Secured<T> {
             link: &mut self.core.link,
             sm: Some(&mut self.sm),
         };
-        binary::read_file(
+        match binary::read_file(
             &mut channel,
             &mut self.sizing,
             file,
-            self.core.options.file_access,
+            self.file_access,
             progress,
-        )
+        )? {
+            Read::Done(outcome) => Ok(outcome),
+            Read::SfiRefused(_) => {
+                self.file_access = FileAccess::Select;
+                match binary::read_file(
+                    &mut channel,
+                    &mut self.sizing,
+                    file,
+                    FileAccess::Select,
+                    progress,
+                )? {
+                    Read::Done(outcome) => Ok(outcome),
+                    // Not reached: SELECT reads are never SFI refusals.
+                    Read::SfiRefused(sw) => Ok(FileOutcome::Unreadable(Unreadable::Refused(sw))),
+                }
+            }
+        }
+    }
+
+    /// How files are addressed now: the option given, or SELECT after the chip refused SFIs.
+    pub fn file_access(&self) -> FileAccess {
+        self.file_access
     }
 
     /// Reads EF.COM, every data group it lists (DG1..DG16 if EF.COM is missing), and EF.SOD,

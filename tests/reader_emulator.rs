@@ -562,3 +562,128 @@ fn system_randomness_path() {
     .expect("read");
     assert_identical(&dump, FIXTURE);
 }
+
+/// A chip serving the fixture with DG2 replaced by `dg2`.
+fn chip_with_dg2(dg2: Vec<u8>) -> EmulatedChip {
+    let mut fs = FileSystem::load_dir(Path::new(FIXTURE)).unwrap();
+    fs.insert(LdsFile::DataGroup(2), dg2).unwrap();
+    EmulatedChip::new(fs, EmulatorConfig::default())
+        .unwrap()
+        .with_rng(Box::new(TestRng(21)))
+}
+
+#[test]
+fn lying_length_fields_are_the_chips_fault() {
+    // 4 GiB announced: refused before anything is allocated for it.
+    let err = read(
+        chip_with_dg2(vec![0x75, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x00]).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Malformed {
+                file: Some(LdsFile::DataGroup(2)),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.fault(), reader::Fault::Chip);
+    // An indefinite length (80) is not BER-TLV as the LDS uses it.
+    let err = read(
+        chip_with_dg2(vec![0x75, 0x80, 0x00, 0x00]).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.fault(), reader::Fault::Chip, "{err}");
+    // A file shorter than its length field: an error, not a short DG2 passed as complete.
+    let mut short = vec![0x75, 0x82, 0x10, 0x00];
+    short.extend_from_slice(&[0xAB; 100]);
+    let err = read(
+        chip_with_dg2(short).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Refused {
+                file: Some(LdsFile::DataGroup(2)),
+                ..
+            } | ReadError::Malformed { .. }
+        ),
+        "{err}"
+    );
+    // Padding after the data object is not part of the file.
+    let mut padded = vec![0x75, 0x03, 1, 2, 3];
+    padded.extend_from_slice(&[0xFF; 20]);
+    let dump = read(
+        chip_with_dg2(padded).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        dump.get(LdsFile::DataGroup(2)),
+        Some(&[0x75, 0x03, 1, 2, 3][..])
+    );
+}
+
+#[test]
+fn get_response_chains_are_followed_and_counted() {
+    // A T=0-style link: answers longer than 100 bytes come as 100 bytes + 61xx, the rest by
+    // GET RESPONSE (ISO/IEC 7816-4 §5.3.4); the reader's link layer assembles them.
+    let mut emulated = chip(EmulatorConfig::short_length());
+    let mut pending: Vec<u8> = Vec::new();
+    let mut get_responses = 0u64;
+    let handler = |apdu: &[u8]| {
+        let mut answer = if apdu.starts_with(&[0x00, 0xC0, 0x00, 0x00]) {
+            get_responses += 1;
+            std::mem::take(&mut pending)
+        } else {
+            bankid_activation::transport::ApduHandler::process(&mut emulated, apdu)
+        };
+        if answer.len() > 102 {
+            let sw = answer.split_off(answer.len() - 2);
+            pending = answer.split_off(100);
+            pending.extend_from_slice(&sw);
+            let left = (pending.len() - 2).min(256) as u8;
+            answer.extend_from_slice(&[0x61, left]);
+        }
+        answer
+    };
+    let mut transport = InMemory::new(handler, Capabilities::SHORT);
+    let dump = read(&mut transport, ReadOptions::default()).expect("read");
+    assert_identical(&dump, FIXTURE);
+    assert_eq!(dump.apdu_count(), transport.exchanges());
+    let without = read(
+        chip(EmulatorConfig::short_length()).into_transport(),
+        ReadOptions::default(),
+    )
+    .unwrap()
+    .apdu_count();
+    assert!(get_responses > 80, "{get_responses}");
+    assert_eq!(dump.apdu_count(), without + get_responses);
+}
+
+#[test]
+fn a_chip_without_sfi_reads_is_read_with_select() {
+    let config = EmulatorConfig::short_length().with_short_file_ids(false);
+    let mut session = Unauthenticated::new(chip(config).into_transport());
+    session.read_card_access().unwrap();
+    let mut secured = session
+        .authenticate(&credentials(), &mut TestRng(5))
+        .unwrap();
+    let dump = secured.read_all(&mut |_| {}).expect("read");
+    assert_identical(&dump, FIXTURE);
+    assert_eq!(secured.file_access(), FileAccess::Select);
+    // One refused SFI read for EF.CardAccess (then SELECT MF) and one for EF.COM, then SELECT
+    // + READ BINARY within the bound.
+    let bound = apdu_bound(&fixture_files(FIXTURE), true) + 3;
+    assert!(
+        dump.apdu_count() <= bound,
+        "{} > {bound}",
+        dump.apdu_count()
+    );
+}

@@ -56,6 +56,9 @@ pub struct EmulatorConfig {
     /// The chip's response buffer: a READ BINARY asking for more plain bytes is answered 6Cxx
     /// (when this is at most 256) or 6700. 65536 means no limit beyond the APDU format.
     pub max_response_data: usize,
+    /// Whether READ BINARY by short EF identifier (P1 = `80 | SFI`) is supported; without it
+    /// such reads answer 6A86 and files must be selected.
+    pub short_file_ids: bool,
     /// Fault injection.
     pub faults: Faults,
 }
@@ -67,6 +70,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("bac_keys", &self.bac_keys.as_ref().map(|_| "<redacted>"))
             .field("extended_length", &self.extended_length)
             .field("max_response_data", &self.max_response_data)
+            .field("short_file_ids", &self.short_file_ids)
             .field("faults", &self.faults)
             .finish()
     }
@@ -79,6 +83,7 @@ impl Default for EmulatorConfig {
             bac_keys: None,
             extended_length: true,
             max_response_data: 65536,
+            short_file_ids: true,
             faults: Faults::default(),
         }
     }
@@ -91,6 +96,11 @@ impl EmulatorConfig {
             extended_length: false,
             ..Self::default()
         }
+    }
+    /// Sets the access control offered.
+    pub fn with_access(mut self, access: AccessMode) -> Self {
+        self.access = access;
+        self
     }
     /// Sets the BAC keys instead of deriving them from DG1.
     pub fn with_bac_keys(mut self, keys: BacKeys) -> Self {
@@ -105,6 +115,11 @@ impl EmulatorConfig {
     /// Sets the response buffer size.
     pub fn with_max_response_data(mut self, max: usize) -> Self {
         self.max_response_data = max;
+        self
+    }
+    /// Turns READ BINARY by short EF identifier on or off.
+    pub fn with_short_file_ids(mut self, on: bool) -> Self {
+        self.short_file_ids = on;
         self
     }
     /// Sets the faults.
@@ -245,13 +260,17 @@ impl EmulatedChip {
         self.files.set_authenticated(false);
     }
 
-    /// Length limits of the chip: extended length off, the buffer, the 6700 fault.
-    fn length_refusal(&self, cmd: &Command, form: LengthForm) -> Option<StatusWord> {
+    /// What the chip refuses before the file service: extended length when off, SFI reads when
+    /// off, reads beyond the buffer, the 6700 fault.
+    fn refusal(&self, cmd: &Command, form: LengthForm) -> Option<StatusWord> {
         if !self.config.extended_length && form == LengthForm::Extended {
             return Some(StatusWord::WRONG_LENGTH);
         }
         if !matches!(cmd.ins, ins::READ_BINARY | ins::READ_BINARY_ODD) {
             return None;
+        }
+        if !self.config.short_file_ids && cmd.ins == ins::READ_BINARY && cmd.p1 & 0x80 != 0 {
+            return Some(StatusWord::INCORRECT_P1P2);
         }
         let le = cmd.le?;
         if self
@@ -298,7 +317,7 @@ impl EmulatedChip {
                     Err(e) => Response::status(e.status_word()),
                 }
             }
-            _ => match self.length_refusal(cmd, form) {
+            _ => match self.refusal(cmd, form) {
                 Some(sw) => Response::status(sw),
                 None => self.files.handle(cmd),
             },
@@ -321,7 +340,7 @@ impl EmulatedChip {
                 return Response::status(e.chip_status_word()).to_bytes();
             }
         };
-        let answer = match self.length_refusal(&inner, form) {
+        let answer = match self.refusal(&inner, form) {
             Some(sw) => Response::status(sw),
             None => self.files.handle(&inner),
         };

@@ -157,32 +157,47 @@ impl<T: Transport> Channel<'_, T> {
     }
 }
 
-/// The READ BINARY answer for one piece: its data and whether the chip said end of file.
-struct Piece {
-    data: Vec<u8>,
-}
-
+/// What one READ BINARY of the body came to.
 enum Attempt {
-    Got(Piece),
+    /// The data read.
+    Got(Vec<u8>),
     /// 6700 or 6Cxx: try again with the (already lowered) sizes.
     Retry,
     Refused(StatusWord),
 }
 
-/// Reads `file` whole. `select` first sends SELECT (otherwise the first read names the SFI).
+/// Status words with which a chip refuses READ BINARY by short EF identifier itself (not the
+/// file): incorrect or wrong P1-P2, function not supported, no current EF.
+const SFI_REFUSALS: [StatusWord; 4] = [
+    StatusWord::INCORRECT_P1P2,
+    StatusWord::WRONG_P1P2,
+    StatusWord(0x6A81),
+    StatusWord::NO_CURRENT_EF,
+];
+
+/// A file read, or the chip's refusal of SFI addressing (to retry with SELECT).
+pub(crate) enum Read {
+    /// The file, or why it is unreadable.
+    Done(FileOutcome),
+    /// The first READ BINARY by SFI got one of [`SFI_REFUSALS`].
+    SfiRefused(StatusWord),
+}
+
+/// Reads `file` whole: SELECT first for [`FileAccess::Select`], otherwise the first read names
+/// the SFI.
 pub(crate) fn read_file<T: Transport>(
     channel: &mut Channel<'_, T>,
     sizing: &mut Sizing,
     file: LdsFile,
     access: FileAccess,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<FileOutcome, ReadError> {
+) -> Result<Read, ReadError> {
     let by_sfi = access == FileAccess::ShortFileId;
     if !by_sfi {
         let answer = channel.exchange(&Command::select_ef(file.fid()), Some(file))?;
         match answer.sw {
             StatusWord::SUCCESS => {}
-            sw => return refusal(file, "SELECT", sw),
+            sw => return refusal(file, "SELECT", sw).map(Read::Done),
         }
     }
 
@@ -203,11 +218,14 @@ pub(crate) fn read_file<T: Transport>(
                 match (exact, sw) {
                     (Some(exact), _) => header_le = exact,
                     (None, StatusWord::WRONG_LENGTH) if header_le > 1 => header_le /= 2,
-                    _ => return refusal(file, "READ BINARY", sw),
+                    (None, sw) if by_sfi && SFI_REFUSALS.contains(&sw) => {
+                        return Ok(Read::SfiRefused(sw));
+                    }
+                    _ => return refusal(file, "READ BINARY", sw).map(Read::Done),
                 }
                 step_downs = step_downs.saturating_add(1);
                 if step_downs > MAX_STEP_DOWNS {
-                    return refusal(file, "READ BINARY", sw);
+                    return refusal(file, "READ BINARY", sw).map(Read::Done);
                 }
             }
         }
@@ -248,14 +266,14 @@ pub(crate) fn read_file<T: Transport>(
         let remaining = total.saturating_sub(offset);
         match read_piece(channel, sizing, file, offset, remaining)? {
             Attempt::Got(piece) => {
-                if piece.data.is_empty() {
+                if piece.is_empty() {
                     return Err(ReadError::malformed(
                         Some(file),
                         format!("no data at offset {offset} of {total}"),
                     ));
                 }
-                let take = piece.data.len().min(remaining);
-                content.extend_from_slice(piece.data.get(..take).unwrap_or(&piece.data));
+                let take = piece.len().min(remaining);
+                content.extend_from_slice(piece.get(..take).unwrap_or(&piece));
                 progress(&Progress {
                     file,
                     read: content.len(),
@@ -265,7 +283,7 @@ pub(crate) fn read_file<T: Transport>(
             Attempt::Retry => {
                 step_downs = step_downs.saturating_add(1);
                 if step_downs > MAX_STEP_DOWNS {
-                    return refusal(file, "READ BINARY", StatusWord::WRONG_LENGTH);
+                    return refusal(file, "READ BINARY", StatusWord::WRONG_LENGTH).map(Read::Done);
                 }
             }
             Attempt::Refused(sw) => {
@@ -277,7 +295,7 @@ pub(crate) fn read_file<T: Transport>(
             }
         }
     }
-    Ok(FileOutcome::Read(content))
+    Ok(Read::Done(FileOutcome::Read(content)))
 }
 
 /// One READ BINARY of up to `remaining` bytes at `offset`: B0 with the offset in P1-P2 up to
@@ -352,7 +370,7 @@ fn read_piece<T: Transport>(
             format!("{} bytes where {data_len} were asked", data.len()),
         ));
     }
-    Ok(Attempt::Got(Piece { data }))
+    Ok(Attempt::Got(data))
 }
 
 /// Size of DO'53' around `n` bytes: tag, minimal BER length, value.

@@ -42,6 +42,13 @@ impl Credentials {
         Self::from_mrz_information(&parsed.mrz_information())
     }
 
+    /// From the MRZ as one text, lines separated by line breaks or other whitespace.
+    pub fn from_mrz_text(text: &str) -> Result<Self, ReadError> {
+        let parsed = mrz::Mrz::parse_text(text)
+            .map_err(|e| ReadError::InvalidCredentials(format!("MRZ: {e}")))?;
+        Self::from_mrz_information(&parsed.mrz_information())
+    }
+
     /// From the document number and the dates of birth and expiry (`YYMMDD`); the check
     /// digits are computed.
     pub fn from_document(
@@ -131,6 +138,13 @@ mod tests {
             panic!("MRZ credentials expected")
         };
         assert_eq!(c.as_str(), "L898902C3674081221204159");
+        let Credentials::Mrz(d) = Credentials::from_mrz_text(
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        )
+        .unwrap() else {
+            panic!("MRZ credentials expected")
+        };
+        assert_eq!(*d, *c);
     }
 
     #[test]

@@ -11,6 +11,28 @@
 //! [`read_document`] runs the whole flow; the states are public for callers that want more
 //! (active or chip authentication after the read, say).
 //!
+//! ```
+//! use bankid_activation::emulator::{EmulatedChip, EmulatorConfig};
+//! use bankid_activation::reader::{self, Credentials, ReadOptions};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = std::path::Path::new("fixtures/dumps/td3-rsa2048");
+//! let chip = EmulatedChip::from_dir(dir, EmulatorConfig::default())?;
+//! let credentials = Credentials::from_document("L898902C3", "740812", "120415")?;
+//! let dump = reader::read_document(
+//!     chip.into_transport(),
+//!     &credentials,
+//!     &ReadOptions::default(),
+//!     &mut |p| eprintln!("{} {}/{}", p.file, p.read, p.total),
+//! )?;
+//! assert_eq!(dump.access_used().to_string(), "BAC");
+//! assert_eq!(dump.dg1_mrz().unwrap()[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+//! assert_eq!(dump.files().len(), 10);
+//! assert_eq!(dump.apdu_count(), 23);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Reads follow ICAO 9303 Part 10 §3.6: the first READ BINARY asks for [`HEADER_READ_LEN`]
 //! bytes to learn the file length from its TLV header, the rest comes in the largest pieces that
 //! fit: extended length when the transport reports it (odd INS `B1` with DO'54' beyond offset
@@ -113,7 +135,7 @@ pub fn read_document_with_rng<T: Transport>(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ChipDump, ReadError> {
     let mut session = Unauthenticated::with_options(transport, *options);
-    session.read_card_access()?;
+    session.read_card_access_with_progress(progress)?;
     let mut secured = session.authenticate(credentials, rng)?;
     secured.read_all(progress)
 }

@@ -2,20 +2,41 @@
 //! [`ApplicationSelected`] (eMRTD application, for BAC) → [`Secured`] (secure messaging, files).
 //!
 //! Each step consumes the previous state, so reading a file before access control, or running
-//! BAC twice, does not compile:
+//! BAC twice, does not compile. The right order:
 //!
-//! ```compile_fail
-//! use bankid_activation::reader::Unauthenticated;
-//! fn f<T: bankid_activation::transport::Transport>(t: T) {
-//!     let s = Unauthenticated::new(t);
-//!     // No `read_file` before authentication.
-//!     let _ = s.read_file(bankid_activation::reader::LdsFile::Com, &mut |_| {});
+//! ```
+//! use bankid_activation::crypto::keys::BacKeys;
+//! use bankid_activation::reader::{ChipDump, ReadError, Unauthenticated};
+//! use bankid_activation::transport::Transport;
+//!
+//! fn read<T: Transport>(t: T, keys: &BacKeys, rng: &mut impl rand_core::CryptoRng)
+//!     -> Result<ChipDump, ReadError> {
+//!     let mut session = Unauthenticated::new(t);
+//!     session.read_card_access()?;
+//!     let mut secured = session.select_application()?.authenticate_bac(keys, rng)?;
+//!     secured.read_all(&mut |_| {})
+//! }
+//! ```
+//!
+//! and the same with the file read before BAC, which is refused by the compiler:
+//!
+//! ```compile_fail,E0599
+//! use bankid_activation::crypto::keys::BacKeys;
+//! use bankid_activation::reader::{ChipDump, ReadError, Unauthenticated};
+//! use bankid_activation::transport::Transport;
+//!
+//! fn read<T: Transport>(t: T, keys: &BacKeys, rng: &mut impl rand_core::CryptoRng)
+//!     -> Result<ChipDump, ReadError> {
+//!     let mut session = Unauthenticated::new(t);
+//!     session.read_card_access()?;
+//!     let mut selected = session.select_application()?;
+//!     selected.read_all(&mut |_| {})
 //! }
 //! ```
 
 use rand_core::CryptoRng;
 
-use super::binary::{self, Channel, FileAccess, FileOutcome, Progress, Sizing, Unreadable};
+use super::binary::{self, Channel, FileAccess, FileOutcome, Progress, Read, Sizing, Unreadable};
 use super::{
     ChipDump, Credentials, EMRTD_AID, LdsFile, ReadError, ReadOptions, data_groups_in_com,
 };
@@ -90,6 +111,7 @@ pub struct Secured<T> {
     sm: SecureChannel,
     sizing: Sizing,
     protocol: AccessProtocol,
+    file_access: FileAccess,
 }
 
 impl<T> std::fmt::Debug for Unauthenticated<T> {
@@ -141,9 +163,17 @@ impl<T: Transport> Unauthenticated<T> {
     /// refused EF.CardAccess is `None` (BAC-only chips have none); only a link failure is an
     /// error.
     pub fn read_card_access(&mut self) -> Result<Option<&[u8]>, ReadError> {
+        self.read_card_access_with_progress(&mut |_| {})
+    }
+
+    /// [`Unauthenticated::read_card_access`] reporting progress.
+    pub fn read_card_access_with_progress(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Option<&[u8]>, ReadError> {
         if !self.core.card_access_tried {
             self.core.card_access_tried = true;
-            let outcome = self.try_card_access()?;
+            let outcome = self.try_card_access(progress)?;
             match outcome {
                 FileOutcome::Read(bytes) => self.core.card_access = Some(bytes),
                 FileOutcome::Unreadable(why) => {
@@ -154,17 +184,22 @@ impl<T: Transport> Unauthenticated<T> {
         Ok(self.core.card_access.as_deref())
     }
 
-    fn try_card_access(&mut self) -> Result<FileOutcome, ReadError> {
-        let progress = &mut |_: &Progress| {};
+    fn try_card_access(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<FileOutcome, ReadError> {
         let caps = self.core.link.capabilities();
         let mut sizing = Sizing::new(caps, None, self.core.options.extended_length);
-        let first = tolerant(binary::read_file(
-            &mut self.core.plain(),
-            &mut sizing,
-            LdsFile::CardAccess,
-            FileAccess::ShortFileId,
-            progress,
-        ))?;
+        let first = tolerant(
+            binary::read_file(
+                &mut self.core.plain(),
+                &mut sizing,
+                LdsFile::CardAccess,
+                FileAccess::ShortFileId,
+                progress,
+            )
+            .map(done_or_refused),
+        )?;
         if let FileOutcome::Read(_) | FileOutcome::Unreadable(Unreadable::Protected(_)) = first {
             return Ok(first);
         }
@@ -175,13 +210,16 @@ impl<T: Transport> Unauthenticated<T> {
         if !mf.sw.is_success() {
             return Ok(first);
         }
-        tolerant(binary::read_file(
-            &mut self.core.plain(),
-            &mut sizing,
-            LdsFile::CardAccess,
-            FileAccess::Select,
-            progress,
-        ))
+        tolerant(
+            binary::read_file(
+                &mut self.core.plain(),
+                &mut sizing,
+                LdsFile::CardAccess,
+                FileAccess::Select,
+                progress,
+            )
+            .map(done_or_refused),
+        )
     }
 
     /// EF.CardAccess as read, if [`Unauthenticated::read_card_access`] found one.
@@ -270,6 +308,14 @@ impl<T: Transport> Unauthenticated<T> {
     }
 }
 
+/// An SFI refusal where no retry follows is the file refused.
+fn done_or_refused(read: Read) -> FileOutcome {
+    match read {
+        Read::Done(outcome) => outcome,
+        Read::SfiRefused(sw) => FileOutcome::Unreadable(Unreadable::Refused(sw)),
+    }
+}
+
 /// A tolerated file: status-word refusals and malformed content become [`Unreadable`].
 fn tolerant(result: Result<FileOutcome, ReadError>) -> Result<FileOutcome, ReadError> {
     match result {
@@ -330,6 +376,7 @@ impl<T: Transport> Secured<T> {
             None => sizing,
         };
         Secured {
+            file_access: core.options.file_access,
             core,
             sm,
             sizing,
@@ -351,6 +398,9 @@ impl<T: Transport> Secured<T> {
 
     /// Reads one file through secure messaging (by SFI or SELECT as the options say).
     /// `Unreadable` means the chip refused this file (6982, 6A82) and the session goes on.
+    ///
+    /// A chip that refuses SFI addressing itself (6A86, 6B00, 6A81, 6986 to the first READ
+    /// BINARY by SFI) is read with SELECT + READ BINARY from then on.
     pub fn read_file(
         &mut self,
         file: LdsFile,
@@ -360,13 +410,34 @@ impl<T: Transport> Secured<T> {
             link: &mut self.core.link,
             sm: Some(&mut self.sm),
         };
-        binary::read_file(
+        match binary::read_file(
             &mut channel,
             &mut self.sizing,
             file,
-            self.core.options.file_access,
+            self.file_access,
             progress,
-        )
+        )? {
+            Read::Done(outcome) => Ok(outcome),
+            Read::SfiRefused(_) => {
+                self.file_access = FileAccess::Select;
+                match binary::read_file(
+                    &mut channel,
+                    &mut self.sizing,
+                    file,
+                    FileAccess::Select,
+                    progress,
+                )? {
+                    Read::Done(outcome) => Ok(outcome),
+                    // Not reached: SELECT reads are never SFI refusals.
+                    Read::SfiRefused(sw) => Ok(FileOutcome::Unreadable(Unreadable::Refused(sw))),
+                }
+            }
+        }
+    }
+
+    /// How files are addressed now: the option given, or SELECT after the chip refused SFIs.
+    pub fn file_access(&self) -> FileAccess {
+        self.file_access
     }
 
     /// Reads EF.COM, every data group it lists (DG1..DG16 if EF.COM is missing), and EF.SOD,

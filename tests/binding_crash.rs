@@ -1,0 +1,138 @@
+//! Crash safety of the SQLite binding store: a child process binds devices in a loop and is SIGKILLed
+//! at a random moment, 50 times over one store; after each kill the store must open, pass SQLite's
+//! integrity check, hold exactly one active device (the old one or a new one) and keep every binding
+//! it acknowledged. A harness-less test: the same binary is the child (`--child DB`).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bankid_activation::activation::binding::{BindingStore, Device, SqliteBindingStore};
+
+const BANKID: &str = "bankid-anna";
+const KILLS: usize = 50;
+
+/// Child: bind a new device forever, printing each acknowledged (committed) bind's device id.
+fn child(db: &Path) -> ! {
+    let store = SqliteBindingStore::open(db).expect("store opens");
+    // One key for every device: the point multiplication is slow in debug builds, and key reuse
+    // does not matter to the store.
+    let key = support::p256_spki(1);
+    let pid = std::process::id();
+    let mut out = std::io::stdout().lock();
+    for n in 0usize.. {
+        let id = format!("dev-{pid}-{n}");
+        let device = Device::from_spki_der(&id, &key).expect("device");
+        store.bind(support::approval(BANKID), &device).expect("bind");
+        writeln!(out, "{id}").expect("stdout");
+        out.flush().expect("stdout");
+    }
+    unreachable!()
+}
+
+/// xorshift64*: enough randomness for kill timings.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        child(Path::new(&args[i + 1]));
+    }
+    let started = Instant::now();
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("binding_crash: seed {seed}");
+    let mut rng = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    drop(SqliteBindingStore::open(&db).unwrap());
+    let exe = std::env::current_exe().unwrap();
+
+    let mut history: Vec<(i64, String)> = Vec::new();
+    let mut acknowledged_total = 0usize;
+    for round in 0..KILLS {
+        let mut child = Command::new(&exe)
+            .arg("--child")
+            .arg(&db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<String>>()
+        });
+        std::thread::sleep(Duration::from_micros(5_000 + rng.next() % 145_000));
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        let acknowledged = reader.join().unwrap();
+        acknowledged_total += acknowledged.len();
+
+        let store = SqliteBindingStore::open(&db)
+            .unwrap_or_else(|e| panic!("round {round}: the store does not open: {e}"));
+        store
+            .check_consistency()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let now: Vec<(i64, String)> = store
+            .history(BANKID)
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.seq, b.device_id))
+            .collect();
+        // Nothing lost: the old history is a prefix, every acknowledged bind is there, and at most
+        // one more (committed, killed before it could print) is.
+        assert!(now.starts_with(&history), "round {round}: history rewritten");
+        let new: Vec<&String> = now[history.len()..].iter().map(|(_, d)| d).collect();
+        assert!(
+            new.len() == acknowledged.len() || new.len() == acknowledged.len() + 1,
+            "round {round}: {} acknowledged, {} new",
+            acknowledged.len(),
+            new.len()
+        );
+        assert!(
+            new.iter().zip(&acknowledged).all(|(a, b)| *a == b),
+            "round {round}: acknowledged binds missing"
+        );
+        // Exactly one active device: the newest binding (the old one if nothing new committed).
+        let active = store.active(BANKID).unwrap();
+        match (active, now.last()) {
+            (Some(a), Some((_, last))) => assert_eq!(&a.device_id, last, "round {round}"),
+            (None, None) => {}
+            (a, l) => panic!("round {round}: active {a:?}, last {l:?}"),
+        }
+        let active_rows = store
+            .history(BANKID)
+            .unwrap()
+            .iter()
+            .filter(|b| b.replaced_at_ms.is_none())
+            .count();
+        assert!(active_rows <= 1, "round {round}: {active_rows} active devices");
+        assert_eq!(store.audit(BANKID).unwrap().len(), now.len(), "round {round}: audit complete");
+        history = now;
+    }
+    assert!(acknowledged_total > 0, "no bind ever committed: the kills tested nothing");
+    println!(
+        "binding_crash: {KILLS} kills, {} bindings ({} acknowledged), {:.1} s",
+        history.len(),
+        acknowledged_total,
+        started.elapsed().as_secs_f64()
+    );
+    println!("binding_crash: 1 passed, 0 failed");
+}

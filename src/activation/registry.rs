@@ -211,6 +211,17 @@ impl<R: Registry + ?Sized> Registry for std::sync::Arc<R> {
     }
 }
 
+/// `registry import FILE.json --db PATH`: opens (creating) the embedded registry at `db` and imports
+/// `json_file` all-or-nothing.
+pub fn import_file(
+    json_file: impl AsRef<std::path::Path>,
+    db: impl AsRef<std::path::Path>,
+) -> Result<ImportSummary, ImportError> {
+    SqliteRegistry::open(db)
+        .map_err(ImportError::Open)?
+        .import_file(json_file)
+}
+
 /// Whether `id` is an accepted BankID identifier (see the module docs).
 pub fn is_valid_bankid_id(id: &str) -> bool {
     (1..=64).contains(&id.len())

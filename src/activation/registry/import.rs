@@ -83,13 +83,16 @@ pub enum ImportError {
         /// What is wrong.
         reason: String,
     },
+    /// The registry database could not be opened.
+    #[error("{0}")]
+    Open(#[source] super::RegistryError),
     /// The database refused the import (rolled back).
     #[error("registry database: {0}")]
     Database(#[from] rusqlite::Error),
 }
 
 /// What an import loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct ImportSummary {
     /// People written (inserted or replaced).
     pub people: usize,

@@ -65,11 +65,11 @@ pub fn specimen_today() -> Date {
     Date::new(2010, 1, 1).unwrap()
 }
 
-/// An approval for `bankid` from the real policy over synthetic evidence (the specimen MRZ, a
-/// passive-authentication report marked valid, a passed clone check).
-pub fn approval(bankid: &str) -> ApprovedActivation {
+/// Synthetic approving evidence for `bankid`: the specimen MRZ scanned and in DG1, a
+/// passive-authentication report marked valid, a passed clone check.
+pub fn evidence(bankid: &str) -> Evidence {
     let mrz = Mrz::parse_lines(&ICAO_TD3).unwrap();
-    let evidence = Evidence {
+    Evidence {
         bankid_id: bankid.into(),
         national_id: anna_id().as_str().into(),
         chip_dg1: Ok(mrz.lines().to_vec()),
@@ -89,7 +89,12 @@ pub fn approval(bankid: &str) -> ApprovedActivation {
             country_match: Some(true),
         }),
         clone_check: CloneCheck::Passed,
-    };
+    }
+}
+
+/// An approval for `bankid` from the real policy over [`evidence`] and in-memory registry facts.
+pub fn approval(bankid: &str) -> ApprovedActivation {
+    let evidence = evidence(bankid);
     let facts = RegistryFacts {
         person: Ok(Some(Person {
             national_id: anna_id(),

@@ -275,7 +275,14 @@ impl RegistryFacts {
 }
 
 /// Proof that the rules approved an activation: the only way to bind a device. Only this module can
-/// construct one, and binding consumes it.
+/// construct one (its fields are private, it is neither `Clone` nor `Default`), and binding consumes it.
+///
+/// ```compile_fail
+/// use bankid_activation::activation::policy::ApprovedActivation;
+/// // error[E0451]: the fields are private.
+/// let forged = ApprovedActivation { bankid_id: "b".into(), document_number: "X".into(),
+///     issuing_state: "NOR".into(), today: bankid_activation::mrz::Date { year: 2026, month: 1, day: 1 } };
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct ApprovedActivation {
     bankid_id: String,

@@ -25,11 +25,16 @@ fn activation(c: &mut Criterion) {
     g.bench_function("decide (2 registry lookups + rules)", |b| {
         b.iter(|| {
             let facts = RegistryFacts::lookup(&registry, black_box(&evidence));
-            matches!(policy.decide(&evidence, &facts, today), Outcome::Approved(_))
+            matches!(
+                policy.decide(&evidence, &facts, today),
+                Outcome::Approved(_)
+            )
         })
     });
     for (name, durability) in [("full", Durability::Full), ("normal", Durability::Normal)] {
-        let store = SqliteBindingStore::open_with(dir.path().join(format!("store-{name}.db")), durability).unwrap();
+        let store =
+            SqliteBindingStore::open_with(dir.path().join(format!("store-{name}.db")), durability)
+                .unwrap();
         let mut n = 0usize;
         g.bench_function(format!("decide + bind (synchronous={name})"), |b| {
             b.iter(|| {

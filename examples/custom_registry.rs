@@ -1,8 +1,8 @@
 //! A custom `Registry` over CSV text (people, documents, BankIDs), used by the real policy: run with
 //! `cargo run --example custom_registry`. A bank would put its population-registry client here.
 
-use std::collections::HashMap;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use bankid_activation::activation::national_id::{NationalId, make_national_id};
 use bankid_activation::activation::policy::{
@@ -29,7 +29,11 @@ fn bad(line: usize, what: &str) -> RegistryError {
 impl CsvRegistry {
     fn parse(people_csv: &str, bankids_csv: &str) -> Result<CsvRegistry, RegistryError> {
         let mut people = HashMap::new();
-        for (i, line) in people_csv.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        for (i, line) in people_csv
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
             let f: Vec<&str> = line.split(';').collect();
             let [id, status, surname, given, birth, docs] = f[..] else {
                 return Err(bad(i + 1, "expected 6 fields"));
@@ -62,7 +66,11 @@ impl CsvRegistry {
             );
         }
         let mut bankids = HashMap::new();
-        for (i, line) in bankids_csv.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        for (i, line) in bankids_csv
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
             let [id, active, password, attempts] = line.split(';').collect::<Vec<_>>()[..] else {
                 return Err(bad(i + 1, "expected 4 fields"));
             };
@@ -72,7 +80,9 @@ impl CsvRegistry {
                     id: id.into(),
                     active: active == "1",
                     password_set: password == "1",
-                    failed_password_attempts: attempts.parse().map_err(|_| bad(i + 1, "attempts"))?,
+                    failed_password_attempts: attempts
+                        .parse()
+                        .map_err(|_| bad(i + 1, "attempts"))?,
                     national_id: None,
                 },
             );
@@ -134,7 +144,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let facts = RegistryFacts::lookup(&registry, &evidence);
         match policy.decide(&evidence, &facts, today) {
-            Outcome::Approved(a) => println!("{bankid}: approved (document {})", a.document_number()),
+            Outcome::Approved(a) => {
+                println!("{bankid}: approved (document {})", a.document_number())
+            }
             Outcome::Rejected(r) => println!("{bankid}: rejected {:?}", r.codes()),
         }
     }

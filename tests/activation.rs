@@ -33,7 +33,10 @@ fn import_and_look_up() {
     std::fs::write(&json_path, registry_json()).unwrap();
     let reg = SqliteRegistry::open(&path).unwrap();
     let summary = reg.import_file(&json_path).unwrap();
-    assert_eq!((summary.people, summary.documents, summary.bankids), (1, 1, 1));
+    assert_eq!(
+        (summary.people, summary.documents, summary.bankids),
+        (1, 1, 1)
+    );
     // Re-importing replaces, it does not duplicate.
     reg.import_file(&json_path).unwrap();
     assert_eq!(reg.counts().unwrap(), summary);
@@ -61,7 +64,11 @@ fn hostile_imports_are_typed_errors_and_write_nothing() {
     let bad_check = {
         let mut s = anna.as_str().to_string();
         let last = s.pop().unwrap();
-        s.push(if last == '9' { '0' } else { char::from(last as u8 + 1) });
+        s.push(if last == '9' {
+            '0'
+        } else {
+            char::from(last as u8 + 1)
+        });
         s
     };
     let cases: Vec<(String, &str)> = vec![
@@ -69,21 +76,69 @@ fn hostile_imports_are_typed_errors_and_write_nothing() {
         ("[]".into(), "top level"),
         ("{\"people\": {}}".into(), "must be an array"),
         ("{\"persons\": []}".into(), "unknown field"),
-        (variant(anna.as_str(), &bad_check), "people[0].id: check digit"),
-        (variant(anna.as_str(), "1234567890"), "people[0].id: a national identity number is 11 digits"),
-        (variant("\"checked\"", "\"verified\""), "people[0].status: unknown status"),
-        (variant("\"checked\"", "7"), "people[0].status: expected a string"),
-        (variant("\"passport\"", "\"visa\""), "people[0].documents[0].type: unknown document type"),
-        (variant("\"UTO\"", "\"U1O\""), "people[0].documents[0].issuing_state"),
-        (variant("\"UTO\"", "\"NORW\""), "people[0].documents[0].issuing_state"),
-        (variant("2012-04-15", "2012-02-30"), "people[0].documents[0].expiry_date: day 30"),
-        (variant("1974-08-12", "1974-08-13"), "people[0].birth_date: 1974-08-13 is not the birth date"),
-        (variant("\"Eriksson\"", "\"\""), "people[0].surname: must contain a letter"),
-        (variant("\"L898902C3\"", "\"L898-902\""), "people[0].documents[0].number"),
-        (variant("\"given_names\"", "\"given_name\""), "people[0].given_name: unknown field"),
-        (variant("\"active\": true", "\"active\": \"yes\""), "bankids[0].active: expected true or false"),
-        (variant("\"failed_password_attempts\": 0", "\"failed_password_attempts\": -1"), "bankids[0].failed_password_attempts"),
-        (variant("\"password_set\": true,", ""), "bankids[0].password_set: missing"),
+        (
+            variant(anna.as_str(), &bad_check),
+            "people[0].id: check digit",
+        ),
+        (
+            variant(anna.as_str(), "1234567890"),
+            "people[0].id: a national identity number is 11 digits",
+        ),
+        (
+            variant("\"checked\"", "\"verified\""),
+            "people[0].status: unknown status",
+        ),
+        (
+            variant("\"checked\"", "7"),
+            "people[0].status: expected a string",
+        ),
+        (
+            variant("\"passport\"", "\"visa\""),
+            "people[0].documents[0].type: unknown document type",
+        ),
+        (
+            variant("\"UTO\"", "\"U1O\""),
+            "people[0].documents[0].issuing_state",
+        ),
+        (
+            variant("\"UTO\"", "\"NORW\""),
+            "people[0].documents[0].issuing_state",
+        ),
+        (
+            variant("2012-04-15", "2012-02-30"),
+            "people[0].documents[0].expiry_date: day 30",
+        ),
+        (
+            variant("1974-08-12", "1974-08-13"),
+            "people[0].birth_date: 1974-08-13 is not the birth date",
+        ),
+        (
+            variant("\"Eriksson\"", "\"\""),
+            "people[0].surname: must contain a letter",
+        ),
+        (
+            variant("\"L898902C3\"", "\"L898-902\""),
+            "people[0].documents[0].number",
+        ),
+        (
+            variant("\"given_names\"", "\"given_name\""),
+            "people[0].given_name: unknown field",
+        ),
+        (
+            variant("\"active\": true", "\"active\": \"yes\""),
+            "bankids[0].active: expected true or false",
+        ),
+        (
+            variant(
+                "\"failed_password_attempts\": 0",
+                "\"failed_password_attempts\": -1",
+            ),
+            "bankids[0].failed_password_attempts",
+        ),
+        (
+            variant("\"password_set\": true,", ""),
+            "bankids[0].password_set: missing",
+        ),
         (variant("\"bankid-anna\"", "\"bank id\""), "bankids[0].id"),
     ];
     let dir = tmp();
@@ -92,8 +147,16 @@ fn hostile_imports_are_typed_errors_and_write_nothing() {
         let err = reg.import_json(json).expect_err(expected);
         let msg = err.to_string();
         assert!(msg.contains(expected), "expected {expected:?} in {msg:?}");
-        assert_eq!(reg.counts().unwrap().people, 0, "{expected}: something was written");
-        assert_eq!(reg.counts().unwrap().bankids, 0, "{expected}: something was written");
+        assert_eq!(
+            reg.counts().unwrap().people,
+            0,
+            "{expected}: something was written"
+        );
+        assert_eq!(
+            reg.counts().unwrap().bankids,
+            0,
+            "{expected}: something was written"
+        );
     }
 }
 
@@ -144,7 +207,10 @@ fn device_keys() {
     let d = Device::from_pem("phone-1", &p256_pem(7)).unwrap();
     // RFC 7469-style pin: SHA-256 over the DER SubjectPublicKeyInfo.
     use sha2::Digest;
-    assert_eq!(d.fingerprint_hex(), hex::encode(sha2::Sha256::digest(p256_spki(7))));
+    assert_eq!(
+        d.fingerprint_hex(),
+        hex::encode(sha2::Sha256::digest(p256_spki(7)))
+    );
     assert_eq!(d.kind().to_string(), "EC P-256");
 
     let mut off_curve = p256_spki(7);
@@ -208,14 +274,21 @@ fn device_keys() {
 fn second_device_replaces_first() {
     let dir = tmp();
     let store = SqliteBindingStore::open(dir.path().join("s.db")).unwrap();
-    let first = store.bind(approval("bankid-anna"), &device("phone-1", 1)).unwrap();
+    let first = store
+        .bind(approval("bankid-anna"), &device("phone-1", 1))
+        .unwrap();
     assert_eq!(first.replaced_device_id, None);
-    let second = store.bind(approval("bankid-anna"), &device("phone-2", 2)).unwrap();
+    let second = store
+        .bind(approval("bankid-anna"), &device("phone-2", 2))
+        .unwrap();
     assert_eq!(second.replaced_device_id.as_deref(), Some("phone-1"));
 
     let active = store.active("bankid-anna").unwrap().unwrap();
     assert_eq!(active.device_id, "phone-2");
-    assert_eq!(active.key_fingerprint, device("phone-2", 2).fingerprint_hex());
+    assert_eq!(
+        active.key_fingerprint,
+        device("phone-2", 2).fingerprint_hex()
+    );
     let history = store.history("bankid-anna").unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].device_id, "phone-1");
@@ -232,7 +305,12 @@ fn second_device_replaces_first() {
     assert_eq!(hash, store.document_hash("L898902C3"));
     let other = SqliteBindingStore::open(dir.path().join("other.db")).unwrap();
     assert_ne!(other.document_hash("L898902C3"), hash, "salt is per store");
-    assert!(!std::fs::read(dir.path().join("s.db")).unwrap().windows(9).any(|w| w == b"L898902C3"));
+    assert!(
+        !std::fs::read(dir.path().join("s.db"))
+            .unwrap()
+            .windows(9)
+            .any(|w| w == b"L898902C3")
+    );
     store.check_consistency().unwrap();
 }
 
@@ -249,10 +327,22 @@ fn one_active_device_is_a_database_constraint() {
          VALUES ('b1', 'rogue', 'x', x'00', 0, 1)",
         [],
     );
-    assert!(second_active.unwrap_err().to_string().contains("UNIQUE"), "partial unique index");
-    assert!(conn.execute("DELETE FROM binding", []).is_err(), "history is append-only");
-    assert!(conn.execute("DELETE FROM audit", []).is_err(), "audit is append-only");
-    assert!(conn.execute("UPDATE binding SET device_id = 'x'", []).is_err());
+    assert!(
+        second_active.unwrap_err().to_string().contains("UNIQUE"),
+        "partial unique index"
+    );
+    assert!(
+        conn.execute("DELETE FROM binding", []).is_err(),
+        "history is append-only"
+    );
+    assert!(
+        conn.execute("DELETE FROM audit", []).is_err(),
+        "audit is append-only"
+    );
+    assert!(
+        conn.execute("UPDATE binding SET device_id = 'x'", [])
+            .is_err()
+    );
 }
 
 #[test]
@@ -278,19 +368,34 @@ fn eight_threads_bind_concurrently() {
             })
         })
         .collect();
-    let outcomes: Vec<_> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let outcomes: Vec<_> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     let store = SqliteBindingStore::open(&path).unwrap();
     store.check_consistency().unwrap();
     let history = store.history("bankid-anna").unwrap();
     assert_eq!(history.len(), THREADS * ROUNDS, "history complete");
-    assert_eq!(history.iter().filter(|h| h.replaced_at_ms.is_none()).count(), 1);
+    assert_eq!(
+        history
+            .iter()
+            .filter(|h| h.replaced_at_ms.is_none())
+            .count(),
+        1
+    );
     assert_eq!(history.last().unwrap().replaced_at_ms, None);
     // The history is one chain: each binding replaced exactly the one before it.
     for w in history.windows(2) {
-        assert_eq!(w[0].replaced_by_device_id.as_deref(), Some(w[1].device_id.as_str()));
+        assert_eq!(
+            w[0].replaced_by_device_id.as_deref(),
+            Some(w[1].device_id.as_str())
+        );
     }
     // Every bind saw the device that was active just before it.
-    let none = outcomes.iter().filter(|o| o.replaced_device_id.is_none()).count();
+    let none = outcomes
+        .iter()
+        .filter(|o| o.replaced_device_id.is_none())
+        .count();
     assert_eq!(none, 1, "only the very first bind replaced nothing");
     assert_eq!(store.audit("bankid-anna").unwrap().len(), THREADS * ROUNDS);
 }
@@ -373,8 +478,21 @@ fn flow_over_a_signed_fixture_dump() {
             _ => None,
         })
         .collect();
-    assert_eq!(steps, [Step::Mrz, Step::Chip, Step::Verify, Step::Decide, Step::Bind]);
-    assert!(events.iter().any(|e| matches!(e, Progress::Chip(c) if c.step == "DG1")));
+    assert_eq!(
+        steps,
+        [
+            Step::Mrz,
+            Step::Chip,
+            Step::Verify,
+            Step::Decide,
+            Step::Bind
+        ]
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Progress::Chip(c) if c.step == "DG1"))
+    );
 
     let second = run_flow(&w, &mrz, "td3-rsa2048", &policy, "phone-2", &mut Vec::new());
     assert!(second.activated);
@@ -395,19 +513,40 @@ fn flow_rejections_are_audited_and_bind_nothing() {
     let w = world();
     let mrz = ICAO_TD3.join("\n");
     // Default policy: the clone check is required, and the dump reader performs none.
-    let r = run_flow(&w, &mrz, "td3-rsa2048", &Policy::default(), "phone-1", &mut Vec::new());
+    let r = run_flow(
+        &w,
+        &mrz,
+        "td3-rsa2048",
+        &Policy::default(),
+        "phone-1",
+        &mut Vec::new(),
+    );
     assert_eq!(r.reasons, ["clone_check_failed"]);
     // DG1 edited after signing: passive authentication fails, and DG1 no longer matches the scan.
     let policy = no_clone_check_policy();
     // The chip opens with the printed MRZ, but its DG1 says 740813.
-    let r = run_flow(&w, &mrz, "tampered-dg1-edited", &policy, "phone-1", &mut Vec::new());
+    let r = run_flow(
+        &w,
+        &mrz,
+        "tampered-dg1-edited",
+        &policy,
+        "phone-1",
+        &mut Vec::new(),
+    );
     assert_eq!(
         r.reasons,
         ["chip_unverified", "mrz_mismatch", "identity_mismatch"],
         "{r:?}"
     );
     // A signature by an untrusted CSCA.
-    let r = run_flow(&w, &mrz, "tampered-wrong-csca", &policy, "phone-1", &mut Vec::new());
+    let r = run_flow(
+        &w,
+        &mrz,
+        "tampered-wrong-csca",
+        &policy,
+        "phone-1",
+        &mut Vec::new(),
+    );
     assert_eq!(r.reasons, ["chip_unverified"]);
     // An MRZ with valid check digits that does not open the chip.
     let other = bankid_activation::mrz::MrzBuilder::new(bankid_activation::mrz::Format::Td3)
@@ -421,13 +560,33 @@ fn flow_rejections_are_audited_and_bind_nothing() {
         .build_lines()
         .unwrap()
         .join("\n");
-    let r = run_flow(&w, &other, "td3-rsa2048", &policy, "phone-1", &mut Vec::new());
-    assert!(r.reasons.starts_with(&["chip_unreadable".to_string()]), "{r:?}");
+    let r = run_flow(
+        &w,
+        &other,
+        "td3-rsa2048",
+        &policy,
+        "phone-1",
+        &mut Vec::new(),
+    );
+    assert!(
+        r.reasons.starts_with(&["chip_unreadable".to_string()]),
+        "{r:?}"
+    );
     // Garbage instead of an MRZ.
-    let r = run_flow(&w, "not an mrz", "td3-rsa2048", &policy, "phone-1", &mut Vec::new());
+    let r = run_flow(
+        &w,
+        "not an mrz",
+        "td3-rsa2048",
+        &policy,
+        "phone-1",
+        &mut Vec::new(),
+    );
     assert_eq!(r.reasons[..2], ["mrz_unreadable", "chip_unreadable"]);
 
-    assert!(w.store.active("bankid-anna").unwrap().is_none(), "nothing bound");
+    assert!(
+        w.store.active("bankid-anna").unwrap().is_none(),
+        "nothing bound"
+    );
     let audit = w.store.audit("bankid-anna").unwrap();
     assert_eq!(audit.len(), 5);
     assert!(audit.iter().all(|a| !a.approved && !a.reasons.is_empty()));

@@ -26,7 +26,9 @@ fn child(db: &Path) -> ! {
     for n in 0usize.. {
         let id = format!("dev-{pid}-{n}");
         let device = Device::from_spki_der(&id, &key).expect("device");
-        store.bind(support::approval(BANKID), &device).expect("bind");
+        store
+            .bind(support::approval(BANKID), &device)
+            .expect("bind");
         writeln!(out, "{id}").expect("stdout");
         out.flush().expect("stdout");
     }
@@ -98,7 +100,10 @@ fn main() {
             .collect();
         // Nothing lost: the old history is a prefix, every acknowledged bind is there, and at most
         // one more (committed, killed before it could print) is.
-        assert!(now.starts_with(&history), "round {round}: history rewritten");
+        assert!(
+            now.starts_with(&history),
+            "round {round}: history rewritten"
+        );
         let new: Vec<&String> = now[history.len()..].iter().map(|(_, d)| d).collect();
         assert!(
             new.len() == acknowledged.len() || new.len() == acknowledged.len() + 1,
@@ -123,11 +128,21 @@ fn main() {
             .iter()
             .filter(|b| b.replaced_at_ms.is_none())
             .count();
-        assert!(active_rows <= 1, "round {round}: {active_rows} active devices");
-        assert_eq!(store.audit(BANKID).unwrap().len(), now.len(), "round {round}: audit complete");
+        assert!(
+            active_rows <= 1,
+            "round {round}: {active_rows} active devices"
+        );
+        assert_eq!(
+            store.audit(BANKID).unwrap().len(),
+            now.len(),
+            "round {round}: audit complete"
+        );
         history = now;
     }
-    assert!(acknowledged_total > 0, "no bind ever committed: the kills tested nothing");
+    assert!(
+        acknowledged_total > 0,
+        "no bind ever committed: the kills tested nothing"
+    );
     println!(
         "binding_crash: {KILLS} kills, {} bindings ({} acknowledged), {:.1} s",
         history.len(),

@@ -15,9 +15,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::activation::binding::{BindingError, BindingStore, Device};
-use crate::activation::policy::{
-    CloneCheck, Decision, Evidence, Outcome, Policy, RegistryFacts,
-};
+use crate::activation::policy::{CloneCheck, Decision, Evidence, Outcome, Policy, RegistryFacts};
 use crate::activation::registry::Registry;
 use crate::crypto::keys::BacKeys;
 use crate::mrz::{Date, Mrz};
@@ -610,7 +608,10 @@ pub struct BindingsReport {
 }
 
 /// Collects [`BindingsReport`] from a store.
-pub fn bindings_report(store: &dyn BindingStore, bankid_id: &str) -> Result<BindingsReport, BindingError> {
+pub fn bindings_report(
+    store: &dyn BindingStore,
+    bankid_id: &str,
+) -> Result<BindingsReport, BindingError> {
     Ok(BindingsReport {
         bankid_id: bankid_id.to_string(),
         device: store.active(bankid_id)?,

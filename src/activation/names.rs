@@ -133,6 +133,7 @@ pub fn name_matches(registered: &str, mrz: &str, prefix: bool) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -185,6 +185,7 @@ pub fn make_national_id(birth: Date, individual: u16, d_number: bool) -> Option<
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

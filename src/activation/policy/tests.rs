@@ -1,4 +1,5 @@
 //! Table-driven tests of the eligibility rules: every reason code alone, several together, the happy path.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 
@@ -166,24 +167,42 @@ fn happy_path_approves() {
 #[test]
 fn each_reason_code_alone() {
     let cases: &[(&str, Mutation)] = &[
-        ("mrz_unreadable", |e, _, _| e.scanned_mrz = Err("no MRZ found in 30 frames".into())),
-        ("chip_unreadable", |e, _, _| e.chip_dg1 = Err("BAC: 6300".into())),
+        ("mrz_unreadable", |e, _, _| {
+            e.scanned_mrz = Err("no MRZ found in 30 frames".into())
+        }),
+        ("chip_unreadable", |e, _, _| {
+            e.chip_dg1 = Err("BAC: 6300".into())
+        }),
         ("chip_unverified", |e, _, _| {
             let r = e.passive_auth.as_mut().unwrap();
             r.valid = false;
             r.errors.push("EF.SOD signature: invalid".into());
         }),
-        ("clone_check_failed", |e, _, _| e.clone_check = CloneCheck::Failed("AA signature invalid".into())),
-        ("clone_check_failed", |e, _, _| e.clone_check = CloneCheck::NotPerformed),
+        ("clone_check_failed", |e, _, _| {
+            e.clone_check = CloneCheck::Failed("AA signature invalid".into())
+        }),
+        ("clone_check_failed", |e, _, _| {
+            e.clone_check = CloneCheck::NotPerformed
+        }),
         ("document_expired", |_, _, _| {}),
-        ("document_type_not_allowed", |_, _, c| c.national_id_card_states.clear()),
+        ("document_type_not_allowed", |_, _, c| {
+            c.national_id_card_states.clear()
+        }),
         ("person_not_found", |_, f, _| f.person = Ok(None)),
-        ("status_not_checked", |_, f, _| person_mut(f).status = IdentityStatus::NotChecked),
-        ("document_not_registered", |_, f, _| person_mut(f).documents.remove(0).number.clear()),
-        ("identity_mismatch", |_, f, _| person_mut(f).surname = "Hansen".into()),
+        ("status_not_checked", |_, f, _| {
+            person_mut(f).status = IdentityStatus::NotChecked
+        }),
+        ("document_not_registered", |_, f, _| {
+            person_mut(f).documents.remove(0).number.clear()
+        }),
+        ("identity_mismatch", |_, f, _| {
+            person_mut(f).surname = "Hansen".into()
+        }),
         ("under_18", |_, _, _| {}),
         ("bankid_inactive", |_, f, _| bankid_mut(f).active = false),
-        ("bankid_suspended", |_, f, _| bankid_mut(f).failed_password_attempts = 3),
+        ("bankid_suspended", |_, f, _| {
+            bankid_mut(f).failed_password_attempts = 3
+        }),
     ];
     for (i, (code, mutate)) in cases.iter().enumerate() {
         let decision = match *code {
@@ -219,12 +238,20 @@ fn each_reason_code_alone() {
                 person_mut(&mut f).birth_date = d(2008, 12, 2);
                 bankid_mut(&mut f).national_id = Some(young);
                 let p = Policy::default();
-                assert_eq!(p.evaluate(&e, &f, d(2026, 12, 2)), Decision::Approve, "18th birthday approves");
+                assert_eq!(
+                    p.evaluate(&e, &f, d(2026, 12, 2)),
+                    Decision::Approve,
+                    "18th birthday approves"
+                );
                 p.evaluate(&e, &f, TODAY)
             }
             _ => run(*mutate),
         };
-        assert_eq!(decision.codes(), vec![*code], "case {i} ({code}): {decision:?}");
+        assert_eq!(
+            decision.codes(),
+            vec![*code],
+            "case {i} ({code}): {decision:?}"
+        );
     }
 }
 
@@ -266,7 +293,10 @@ fn mrz_mismatch_alone() {
     }
     .mrz());
     let decision = Policy::default().evaluate(&e, &facts(), TODAY);
-    assert_eq!(decision, Decision::Reject(vec![RuleViolation::MrzMismatch(vec![1])]));
+    assert_eq!(
+        decision,
+        Decision::Reject(vec![RuleViolation::MrzMismatch(vec![1])])
+    );
 }
 
 #[test]
@@ -299,7 +329,12 @@ fn several_together_all_listed() {
     });
     assert_eq!(
         decision.codes(),
-        vec!["mrz_unreadable", "chip_unreadable", "person_not_found", "bankid_inactive"]
+        vec![
+            "mrz_unreadable",
+            "chip_unreadable",
+            "person_not_found",
+            "bankid_inactive"
+        ]
     );
 }
 
@@ -338,7 +373,10 @@ fn national_id_cards_by_allow_list() {
         state: "SWE",
         ..card
     };
-    let codes = run_doc(&swedish, |_, f, _| person_mut(f).documents[1].issuing_state = "SWE".into()).codes();
+    let codes = run_doc(&swedish, |_, f, _| {
+        person_mut(f).documents[1].issuing_state = "SWE".into()
+    })
+    .codes();
     assert_eq!(codes, vec!["document_type_not_allowed"]);
     let codes = run_doc(&swedish, |_, f, c| {
         person_mut(f).documents[1].issuing_state = "SWE".into();
@@ -396,7 +434,9 @@ fn identity_details() {
         vec![RuleViolation::IdentityMismatch(vec!["given_names"])]
     );
     // A Norwegian passport's personal number must be the typed national identity number.
-    let other = (124..200).find_map(|i| make_national_id(d(1990, 1, 15), i, false)).unwrap();
+    let other = (124..200)
+        .find_map(|i| make_national_id(d(1990, 1, 15), i, false))
+        .unwrap();
     let v = run_doc(
         &Doc {
             personal: other.as_str().into(),
@@ -404,7 +444,12 @@ fn identity_details() {
         },
         |_, _, _| {},
     );
-    assert_eq!(v, Decision::Reject(vec![RuleViolation::IdentityMismatch(vec!["personal_number"])]));
+    assert_eq!(
+        v,
+        Decision::Reject(vec![RuleViolation::IdentityMismatch(vec![
+            "personal_number"
+        ])])
+    );
 }
 
 #[test]
@@ -420,9 +465,13 @@ fn truncated_names_match_by_prefix() {
     };
     let m = card.mrz();
     assert!(m.name_truncated(), "{:?}", m.lines());
-    let d = run_doc(&card, |_, f, _| person_mut(f).given_names = "Kari Åse Margrethe Johanne".into());
+    let d = run_doc(&card, |_, f, _| {
+        person_mut(f).given_names = "Kari Åse Margrethe Johanne".into()
+    });
     assert_eq!(d, Decision::Approve);
-    let d = run_doc(&card, |_, f, _| person_mut(f).given_names = "Kari Åse Marit".into());
+    let d = run_doc(&card, |_, f, _| {
+        person_mut(f).given_names = "Kari Åse Marit".into()
+    });
     assert_eq!(d.codes(), vec!["identity_mismatch"]);
 }
 

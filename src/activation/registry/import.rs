@@ -463,6 +463,7 @@ pub fn parse_import(json: &str) -> Result<ImportData, ImportError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -478,7 +479,10 @@ mod tests {
     fn valid_file_parses() {
         let d = parse_import(VALID).unwrap();
         assert_eq!(d.people.len(), 1);
-        assert_eq!(d.people[0].documents[0].document_type, DocumentType::Passport);
+        assert_eq!(
+            d.people[0].documents[0].document_type,
+            DocumentType::Passport
+        );
         assert_eq!(d.bankids[0].failed_password_attempts, 2);
         assert_eq!(
             d.bankids[0].national_id.as_ref().map(NationalId::as_str),
@@ -494,11 +498,16 @@ mod tests {
             e.to_string(),
             "people[0].documents[0].number: \"ab1234567\" is not 1-22 characters A-Z, 0-9"
         );
-        let j = VALID.replace("\"failed_password_attempts\": 2", "\"failed_password_attempts\": 2.5");
-        assert!(parse_import(&j)
-            .unwrap_err()
-            .to_string()
-            .starts_with("bankids[0].failed_password_attempts: expected an integer"));
+        let j = VALID.replace(
+            "\"failed_password_attempts\": 2",
+            "\"failed_password_attempts\": 2.5",
+        );
+        assert!(
+            parse_import(&j)
+                .unwrap_err()
+                .to_string()
+                .starts_with("bankids[0].failed_password_attempts: expected an integer")
+        );
     }
 
     proptest! {

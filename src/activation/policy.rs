@@ -39,8 +39,8 @@ pub enum RuleViolation {
     MrzMismatch(Vec<usize>),
     /// The document expired before `today`.
     DocumentExpired {
-        /// Date of expiry.
-        expiry: Date,
+        /// Date of expiry (`None`: the MRZ has no usable expiry date, so validity is not shown).
+        expiry: Option<Date>,
         /// The rules' date.
         today: Date,
     },
@@ -110,8 +110,12 @@ impl fmt::Display for RuleViolation {
             RuleViolation::MrzMismatch(lines) => {
                 write!(f, "MRZ lines {lines:?} differ from the chip's DG1")
             }
-            RuleViolation::DocumentExpired { expiry, today } => {
-                write!(f, "expired {expiry} (today {today})")
+            RuleViolation::DocumentExpired {
+                expiry: Some(expiry),
+                today,
+            } => write!(f, "expired {expiry} (today {today})"),
+            RuleViolation::DocumentExpired { expiry: None, .. } => {
+                f.write_str("no usable expiry date")
             }
             RuleViolation::DocumentTypeNotAllowed {
                 document_code,
@@ -526,16 +530,12 @@ fn not_expired(f: &Facts<'_>) -> Option<RuleViolation> {
         // Valid through its expiry date.
         Ok(expiry) if expiry >= f.today => None,
         Ok(expiry) => Some(RuleViolation::DocumentExpired {
-            expiry,
+            expiry: Some(expiry),
             today: f.today,
         }),
         // No usable expiry date (e.g. fillers): not shown to be valid, so expired.
         Err(_) => Some(RuleViolation::DocumentExpired {
-            expiry: Date {
-                year: 0,
-                month: 1,
-                day: 1,
-            },
+            expiry: None,
             today: f.today,
         }),
     }

@@ -591,3 +591,75 @@ fn flow_rejections_are_audited_and_bind_nothing() {
     assert_eq!(audit.len(), 5);
     assert!(audit.iter().all(|a| !a.approved && !a.reasons.is_empty()));
 }
+
+#[test]
+fn activate_files_as_the_cli_calls_it() {
+    let dir = tmp();
+    let registry_db = dir.path().join("registry.db");
+    let store_db = dir.path().join("store.db");
+    let key = dir.path().join("device.pem");
+    let json = dir.path().join("registry.json");
+    // The BankID names its holder, so no national ID needs typing.
+    std::fs::write(
+        &json,
+        variant(
+            "\"failed_password_attempts\": 0",
+            &format!(
+                "\"failed_password_attempts\": 0, \"national_id\": \"{}\"",
+                anna_id().as_str()
+            ),
+        ),
+    )
+    .unwrap();
+    bankid_activation::activation::registry::import_file(&json, &registry_db).unwrap();
+    let csca = [std::path::PathBuf::from("fixtures/pki/csca")];
+    let request = |key| flow::ActivateFiles {
+        bankid_id: "bankid-anna",
+        national_id: None,
+        registry_db: &registry_db,
+        store_db: &store_db,
+        device_id: "phone-1",
+        device_key_file: key,
+        csca: &csca,
+        date: Some(specimen_today()),
+        policy: PolicyConfig {
+            clone_check: CloneCheckRequirement::Optional,
+            ..PolicyConfig::default()
+        },
+    };
+    let dump = || DumpDirectory::new("fixtures/dumps/td3-rsa2048");
+    let mrz = || MrzText(ICAO_TD3.join("\n"));
+
+    // A garbage key file: a typed error before anything is read or written.
+    std::fs::write(
+        &key,
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    let err = flow::activate_files(
+        &request(key.as_path()),
+        &mut mrz(),
+        &mut dump(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, flow::ActivateError::Device(_)), "{err:?}");
+    assert!(!store_db.exists(), "nothing written");
+    assert!(matches!(
+        flow::bindings_report_file(&store_db, "bankid-anna"),
+        Err(bankid_activation::activation::binding::BindingError::Missing(_))
+    ));
+
+    std::fs::write(&key, p256_pem(9)).unwrap();
+    let r = flow::activate_files(
+        &request(key.as_path()),
+        &mut mrz(),
+        &mut dump(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(r.activated, "{r:?}");
+    let report = flow::bindings_report_file(&store_db, "bankid-anna").unwrap();
+    assert_eq!(report.device.unwrap().device_id, "phone-1");
+    assert_eq!(report.audit.len(), 1);
+}

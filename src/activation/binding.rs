@@ -87,6 +87,9 @@ pub enum BindingError {
     /// The store holds something it should not (more than one active device, a bad salt ...).
     #[error("binding store is inconsistent: {0}")]
     Corrupt(String),
+    /// The store file does not exist.
+    #[error("binding store {0} does not exist")]
+    Missing(String),
     /// A custom backend failed.
     #[error("binding backend: {0}")]
     Backend(Box<dyn std::error::Error + Send + Sync>),

@@ -619,3 +619,101 @@ pub fn bindings_report(
         audit: store.audit(bankid_id)?,
     })
 }
+
+/// Why [`activate_files`] could not run an attempt (a rejected activation is not an error).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ActivateError {
+    /// The registry could not be opened or read.
+    #[error(transparent)]
+    Registry(#[from] crate::activation::registry::RegistryError),
+    /// The binding store could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] BindingError),
+    /// The device id or key file is unusable.
+    #[error(transparent)]
+    Device(#[from] crate::activation::binding::DeviceError),
+    /// The CSCA files could not be loaded.
+    #[error(transparent)]
+    Trust(#[from] crate::verify::TrustStoreError),
+    /// No `today` was given and the system clock is unusable.
+    #[error("the system clock gives no usable date")]
+    Clock,
+}
+
+/// An `activate` invocation over files (DESIGN.md: `--bankid --registry --store --device-id
+/// --device-key --csca [--date]`).
+#[derive(Debug, Clone)]
+pub struct ActivateFiles<'a> {
+    /// The BankID to activate.
+    pub bankid_id: &'a str,
+    /// The national identity number the person typed; `None`: the BankID's registered holder.
+    pub national_id: Option<&'a str>,
+    /// Embedded registry database.
+    pub registry_db: &'a Path,
+    /// Embedded binding store database (created if missing).
+    pub store_db: &'a Path,
+    /// The device to bind.
+    pub device_id: &'a str,
+    /// Its public key, PEM SubjectPublicKeyInfo.
+    pub device_key_file: &'a Path,
+    /// CSCA certificates, directories or master lists.
+    pub csca: &'a [PathBuf],
+    /// The rules' today (`None`: today in UTC).
+    pub date: Option<Date>,
+    /// The rules' configuration.
+    pub policy: crate::activation::policy::PolicyConfig,
+}
+
+/// Opens the stores and key named in `request` and runs [`activate`]. The device key is checked
+/// before anything is read from the chip, so a bad key file fails fast and writes nothing.
+pub fn activate_files(
+    request: &ActivateFiles<'_>,
+    mrz: &mut dyn MrzSource,
+    chip: &mut dyn ChipReader,
+    events: &mut dyn FnMut(&Progress),
+) -> Result<ActivationResult, ActivateError> {
+    let device = Device::from_pem_file(request.device_id, request.device_key_file)?;
+    let trust = TrustStore::load(request.csca)?;
+    let registry = crate::activation::registry::SqliteRegistry::open(request.registry_db)?;
+    let store = crate::activation::binding::SqliteBindingStore::open(request.store_db)?;
+    let today = match request.date {
+        Some(d) => d,
+        None => Date::today_utc().ok_or(ActivateError::Clock)?,
+    };
+    let national_id = match request.national_id {
+        Some(n) => n.to_string(),
+        None => registry
+            .bankid(request.bankid_id)?
+            .and_then(|b| b.national_id)
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_default(),
+    };
+    let policy = Policy::new(request.policy.clone());
+    let context = ActivationContext {
+        trust: &trust,
+        policy: &policy,
+        today,
+    };
+    Ok(activate(
+        request.bankid_id,
+        &national_id,
+        mrz,
+        chip,
+        context,
+        &registry,
+        &store,
+        &device,
+        events,
+    )?)
+}
+
+/// `bindings --store DB --bankid ID`: the report from an existing store (a missing file is an error,
+/// not a new empty store).
+pub fn bindings_report_file(
+    store_db: &Path,
+    bankid_id: &str,
+) -> Result<BindingsReport, BindingError> {
+    let store = crate::activation::binding::SqliteBindingStore::open_existing(store_db)?;
+    bindings_report(&store, bankid_id)
+}

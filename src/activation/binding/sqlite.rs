@@ -112,6 +112,15 @@ impl SqliteBindingStore {
         SqliteBindingStore::open_with(path, Durability::Full)
     }
 
+    /// Opens the store at `path`, which must exist.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<SqliteBindingStore, BindingError> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Err(BindingError::Missing(path.display().to_string()));
+        }
+        SqliteBindingStore::open(path)
+    }
+
     /// Opens (creating if needed) the store at `path`.
     pub fn open_with(
         path: impl AsRef<Path>,

@@ -5,6 +5,42 @@
 //! [`ApprovedActivation`](crate::activation::policy::ApprovedActivation), which only the policy constructs.
 //!
 //! The OCR and the chip reader plug in through [`MrzSource`] and [`ChipReader`] (closures work too).
+//!
+//! ```
+//! use bankid_activation::activation::flow::{Activation, DumpDirectory, MrzText, Progress};
+//! use bankid_activation::activation::policy::Policy;
+//! use bankid_activation::activation::registry::SqliteRegistry;
+//! use bankid_activation::mrz::Date;
+//! use bankid_activation::verify::TrustStore;
+//!
+//! let registry = SqliteRegistry::open_in_memory().unwrap();
+//! let trust = TrustStore::load(&["fixtures/pki/csca"]).unwrap();
+//! let mut ui = |p: &Progress| println!("{p:?}");
+//! let decided = Activation::start("bankid-1", "15019012317", &mut ui)
+//!     // ICAO 9303 Part 4 specimen, the MRZ of the fixture chip.
+//!     .scan_mrz(&mut MrzText(
+//!         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n\
+//!          L898902C36UTO7408122F1204159ZE184226B<<<<<10".into(),
+//!     ))
+//!     .read_chip(&mut DumpDirectory::new("fixtures/dumps/td3-rsa2048"))
+//!     .verify(&trust)
+//!     .decide(&Policy::default(), &registry, Date::new(2010, 1, 1).unwrap());
+//! // The registry is empty: the person and the BankID are unknown (and no clone check was made).
+//! assert_eq!(
+//!     decided.decision().codes(),
+//!     ["clone_check_failed", "person_not_found", "bankid_inactive"]
+//! );
+//! ```
+//!
+//! Steps cannot be skipped or reordered:
+//!
+//! ```compile_fail,E0599
+//! use bankid_activation::activation::flow::{Activation, DumpDirectory, Progress};
+//! let mut ui = |_: &Progress| {};
+//! let started = Activation::start("bankid-1", "15019012317", &mut ui);
+//! // error[E0599]: `Activation<Started>` has no `read_chip`: the MRZ comes first.
+//! let _ = started.read_chip(&mut DumpDirectory::new("fixtures/dumps/td3-rsa2048"));
+//! ```
 
 use core::fmt;
 use std::collections::BTreeMap;

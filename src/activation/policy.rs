@@ -281,7 +281,7 @@ impl RegistryFacts {
 /// Proof that the rules approved an activation: the only way to bind a device. Only this module can
 /// construct one (its fields are private, it is neither `Clone` nor `Default`), and binding consumes it.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0451
 /// use bankid_activation::activation::policy::ApprovedActivation;
 /// // error[E0451]: the fields are private.
 /// let forged = ApprovedActivation { bankid_id: "b".into(), document_number: "X".into(),

@@ -1,11 +1,11 @@
 //! Norwegian national identity numbers: fødselsnummer and D-number (11 digits, two mod-11 check digits).
 //!
-//! Layout `DDMMYY III K1 K2` (Skatteetaten, "Fødselsnummer"; NOU/Folkeregisterforskriften § 2-2-1):
+//! Layout `DDMMYY III K1 K2` (Skatteetaten's description of the fødselsnummer in the Folkeregister):
 //! birth date, a three-digit individual number whose range fixes the century, and two check digits
 //! computed with the weights below. A D-number (issued to people without residence) adds 4 to the
 //! first digit of the day. Help numbers (H-numbers, month + 40) and synthetic test numbers (month + 80)
-//! are not identity numbers and are rejected. The post-2032 rule that allows other first check digits
-//! is not in force and not accepted.
+//! are not identity numbers and are rejected (their month is out of range). Announced changes for
+//! numbers issued from 2032 (a relaxed first check digit) are not implemented.
 
 use core::fmt;
 
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn hand_computed_check_digits() {
-        // 150190 123 K1 K2, computed by hand with the weights of Folkeregisterforskriften:
+        // 150190 123 K1 K2, computed by hand with the weights above:
         // K1: 3*1+7*5+6*0+1*1+8*9+9*0+4*1+5*2+2*3 = 3+35+0+1+72+0+4+10+6 = 131; 131 mod 11 = 10 → K1 = 1
         // K2: 5*1+4*5+3*0+2*1+7*9+6*0+5*1+4*2+3*3+2*1 = 5+20+0+2+63+0+5+8+9+2 = 114; 114 mod 11 = 4 → K2 = 7
         assert_eq!(

@@ -238,7 +238,7 @@ impl Default for PolicyConfig {
 }
 
 /// What the flow gathered about one activation attempt.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Evidence {
     /// The BankID being activated.
     pub bankid_id: String,
@@ -252,6 +252,19 @@ pub struct Evidence {
     pub passive_auth: Option<VerificationReport>,
     /// Clone check outcome.
     pub clone_check: CloneCheck,
+}
+
+impl fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Personal data (the national identity number, the MRZ) stays out of logs.
+        f.debug_struct("Evidence")
+            .field("bankid_id", &self.bankid_id)
+            .field("scanned_mrz", &self.scanned_mrz.as_ref().map(|m| m.format()))
+            .field("chip_dg1", &self.chip_dg1.as_ref().map(Vec::len))
+            .field("passive_auth", &self.passive_auth.as_ref().map(|r| r.valid))
+            .field("clone_check", &self.clone_check)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The registry's answers for this attempt (lookup errors kept as text: they reject).

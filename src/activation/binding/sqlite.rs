@@ -13,6 +13,8 @@ use super::{AuditRecord, BindOutcome, BindingError, BindingRecord, BindingStore,
 use crate::activation::policy::{ApprovedActivation, Rejection};
 use crate::activation::sqlite_util::open_connection;
 
+// The document salt is 32 bytes of `randomblob`, SQLite's ChaCha20 generator seeded by the OS
+// (the unix VFS reads /dev/urandom), written once when the store is created.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY NOT NULL,

@@ -259,7 +259,10 @@ impl fmt::Debug for Evidence {
         // Personal data (the national identity number, the MRZ) stays out of logs.
         f.debug_struct("Evidence")
             .field("bankid_id", &self.bankid_id)
-            .field("scanned_mrz", &self.scanned_mrz.as_ref().map(|m| m.format()))
+            .field(
+                "scanned_mrz",
+                &self.scanned_mrz.as_ref().map(|m| m.format()),
+            )
             .field("chip_dg1", &self.chip_dg1.as_ref().map(Vec::len))
             .field("passive_auth", &self.passive_auth.as_ref().map(|r| r.valid))
             .field("clone_check", &self.clone_check)

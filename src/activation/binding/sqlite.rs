@@ -280,13 +280,15 @@ impl BindingStore for SqliteBindingStore {
             .document_number
             .as_deref()
             .map(|n| self.document_hash(n));
+        // A rejected attempt's BankID id is whatever was typed: keep the log bounded.
+        let bankid: String = rejection.bankid_id.chars().take(128).collect();
         let conn = self.lock();
         conn.execute(
             "INSERT INTO audit (at_ms, bankid_id, device_id, approved, reasons, document_hash, rules_date)
              VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6)",
             params![
                 now_ms(),
-                rejection.bankid_id,
+                bankid,
                 device.map(Device::id),
                 rejection.codes().join(" "),
                 document_hash,

@@ -499,8 +499,14 @@ fn flow_over_a_signed_fixture_dump() {
     assert_eq!(second.device_id, "phone-2");
     assert_eq!(second.replaced_device_id.as_deref(), Some("phone-1"));
     let report = flow::bindings_report(&w.store, "bankid-anna").unwrap();
-    assert_eq!(report.device.unwrap().device_id, "phone-2");
+    assert_eq!(report.device.as_ref().unwrap().device_id, "phone-2");
     assert_eq!(report.history.len(), 2);
+    let text = report.to_string();
+    assert!(text.contains("bound device: phone-2"), "{text}");
+    assert!(
+        text.contains("replaced at") && text.contains("by phone-2"),
+        "{text}"
+    );
     // The contract fields of `activate --json`.
     let json = serde_json::to_value(&second).unwrap();
     for key in ["activated", "reasons", "device_id", "replaced_device_id"] {

@@ -643,6 +643,56 @@ pub struct BindingsReport {
     pub audit: Vec<crate::activation::binding::AuditRecord>,
 }
 
+impl fmt::Display for BindingsReport {
+    /// The human-readable form of `bindings` (without `--json`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "BankID {}", self.bankid_id)?;
+        match &self.device {
+            Some(d) => writeln!(
+                f,
+                "bound device: {} (key SHA-256 {})",
+                d.device_id, d.key_fingerprint
+            )?,
+            None => writeln!(f, "bound device: none")?,
+        }
+        writeln!(f, "history ({} bindings):", self.history.len())?;
+        for b in &self.history {
+            match (&b.replaced_at_ms, &b.replaced_by_device_id) {
+                (None, _) => writeln!(
+                    f,
+                    "  #{} {} bound at {} ms, active",
+                    b.seq, b.device_id, b.bound_at_ms
+                )?,
+                (Some(at), by) => writeln!(
+                    f,
+                    "  #{} {} bound at {} ms, replaced at {at} ms by {}",
+                    b.seq,
+                    b.device_id,
+                    b.bound_at_ms,
+                    by.as_deref().unwrap_or("?")
+                )?,
+            }
+        }
+        writeln!(f, "decisions ({}):", self.audit.len())?;
+        for a in &self.audit {
+            let what = if a.approved {
+                "approved".to_string()
+            } else {
+                format!("rejected: {}", a.reasons.join(" "))
+            };
+            writeln!(
+                f,
+                "  #{} at {} ms, device {}, rules date {}: {what}",
+                a.id,
+                a.at_ms,
+                a.device_id.as_deref().unwrap_or("-"),
+                a.rules_date
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Collects [`BindingsReport`] from a store.
 pub fn bindings_report(
     store: &dyn BindingStore,

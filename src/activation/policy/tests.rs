@@ -497,3 +497,32 @@ fn decide_issues_token_only_on_approval() {
         Outcome::Approved(_) => panic!("approved an inactive BankID"),
     }
 }
+
+proptest::proptest! {
+    /// Any combination of independent failures is reported exactly, in rule order; none approves.
+    #[test]
+    fn combinations_report_exactly_their_codes(mask in 0u8..128) {
+        let mutations: [(&str, Mutation); 7] = [
+            ("chip_unverified", |e, _, _| e.passive_auth.as_mut().unwrap().valid = false),
+            ("clone_check_failed", |e, _, _| e.clone_check = CloneCheck::NotPerformed),
+            ("status_not_checked", |_, f, _| person_mut(f).status = IdentityStatus::NotChecked),
+            ("document_not_registered", |_, f, _| person_mut(f).documents.clear()),
+            ("identity_mismatch", |_, f, _| person_mut(f).surname = "Hansen".into()),
+            ("bankid_inactive", |_, f, _| bankid_mut(f).password_set = false),
+            ("bankid_suspended", |_, f, _| bankid_mut(f).failed_password_attempts = 99),
+        ];
+        let mut e = evidence(&Doc::default());
+        let mut f = facts();
+        let mut c = PolicyConfig::default();
+        let mut expected = Vec::new();
+        for (i, (code, m)) in mutations.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                m(&mut e, &mut f, &mut c);
+                expected.push(*code);
+            }
+        }
+        let decision = Policy::new(c).evaluate(&e, &f, TODAY);
+        proptest::prop_assert_eq!(decision.codes(), expected.clone());
+        proptest::prop_assert_eq!(decision.is_approved(), expected.is_empty());
+    }
+}

@@ -6,7 +6,6 @@
 /// we can compare (digits, symbols, non-Latin scripts), so the names do not match.
 fn spellings(c: char) -> Option<&'static [&'static str]> {
     Some(match c {
-        'A'..='Z' => return None, // handled by the caller (identity)
         // Part 3 §6 recommends Å→AA, Æ→AE, Ø→OE, Ä→AE, Ö→OE, Ü→UE (or UXX), Ñ→NXX; the single-letter
         // forms are what states that drop the diacritic print, and are accepted too.
         'Å' => &["AA", "A"],

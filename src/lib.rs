@@ -4,6 +4,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod access;
+pub mod activation;
 pub mod apdu;
 pub mod crypto;
 pub mod emulator;

@@ -110,24 +110,34 @@ impl PrimeField {
 
     /// A constant small integer as a field element.
     pub(crate) fn small(&self, v: u64) -> Fe {
-        Fe::new(BoxedUint::from(v).resize_unchecked(self.precision), &self.params)
+        Fe::new(
+            BoxedUint::from(v).resize_unchecked(self.precision),
+            &self.params,
+        )
     }
 }
 
 /// Uniform random integer in `[1, n-1]` (reduction of `len(n) + 8` random bytes, so the bias is
 /// below 2^-64), of the precision of `n`.
-pub(crate) fn random_scalar(n: &BoxedUint, rng: &mut impl CryptoRng) -> Option<Zeroizing<BoxedUint>> {
+pub(crate) fn random_scalar(
+    n: &BoxedUint,
+    rng: &mut impl CryptoRng,
+) -> Option<Zeroizing<BoxedUint>> {
     let n_bytes = usize::try_from(n.bit_width_vartime().div_ceil(8)).ok()?;
     let mut bytes = Zeroizing::new(vec![0u8; n_bytes.checked_add(8)?]);
     rng.fill_bytes(bytes.as_mut_slice());
     let wide_bits = u32::try_from(bytes.len().checked_mul(8)?).ok()?;
     let wide = Zeroizing::new(BoxedUint::from_be_slice(&bytes, wide_bits).ok()?);
-    let n_minus_1 = n.wrapping_sub(BoxedUint::one()).resize_unchecked(wide_bits.max(n.bits_precision()));
+    let n_minus_1 = n
+        .wrapping_sub(BoxedUint::one())
+        .resize_unchecked(wide_bits.max(n.bits_precision()));
     let modulus = NonZero::new(n_minus_1).into_option()?;
     let widened = Zeroizing::new((&*wide).resize_unchecked(modulus.bits_precision()));
     let r = Zeroizing::new(widened.rem(&modulus));
     Some(Zeroizing::new(
-        (&*r).resize_unchecked(n.bits_precision()).wrapping_add(BoxedUint::one()),
+        (&*r)
+            .resize_unchecked(n.bits_precision())
+            .wrapping_add(BoxedUint::one()),
     ))
 }
 
@@ -141,9 +151,15 @@ pub(crate) struct Point {
 
 impl Point {
     fn assign_if(&mut self, other: &Point, choice: Choice) {
-        self.x.as_montgomery_mut().ct_assign(other.x.as_montgomery(), choice);
-        self.y.as_montgomery_mut().ct_assign(other.y.as_montgomery(), choice);
-        self.z.as_montgomery_mut().ct_assign(other.z.as_montgomery(), choice);
+        self.x
+            .as_montgomery_mut()
+            .ct_assign(other.x.as_montgomery(), choice);
+        self.y
+            .as_montgomery_mut()
+            .ct_assign(other.y.as_montgomery(), choice);
+        self.z
+            .as_montgomery_mut()
+            .ct_assign(other.z.as_montgomery(), choice);
     }
 }
 
@@ -206,7 +222,8 @@ impl Curve {
         let sqrt_exp = p_int
             .wrapping_sub(BoxedUint::one())
             .wrapping_sub(&p_plus_1_over_4);
-        let p_minus_2 = p_int.wrapping_sub(BoxedUint::from(2u64).resize_unchecked(p_int.bits_precision()));
+        let p_minus_2 =
+            p_int.wrapping_sub(BoxedUint::from(2u64).resize_unchecked(p_int.bits_precision()));
         let one = field.one();
         let curve = Curve {
             g: Point {
@@ -223,9 +240,7 @@ impl Curve {
             sqrt_exp,
             p_minus_2,
         };
-        curve
-            .on_curve(&curve.g.x, &curve.g.y)
-            .then_some(curve)
+        curve.on_curve(&curve.g.x, &curve.g.y).then_some(curve)
     }
 
     pub(crate) fn field(&self) -> &PrimeField {
@@ -418,7 +433,8 @@ impl DhGroup {
             return None;
         }
         let p_minus_1 = field.modulus().wrapping_sub(BoxedUint::one());
-        let q_wide = NonZero::new((&q).resize_unchecked(p_minus_1.bits_precision())).into_option()?;
+        let q_wide =
+            NonZero::new((&q).resize_unchecked(p_minus_1.bits_precision())).into_option()?;
         let (cofactor, rem) = p_minus_1.div_rem_vartime(&q_wide);
         if !bool::from(rem.is_zero()) {
             return None;
@@ -431,8 +447,7 @@ impl DhGroup {
             p_minus_1,
         };
         let one = group.field.one();
-        let ok = !group.g.ct_eq(&one).to_bool()
-            && group.g.pow(&group.q).ct_eq(&one).to_bool();
+        let ok = !group.g.ct_eq(&one).to_bool() && group.g.pow(&group.q).ct_eq(&one).to_bool();
         ok.then_some(group)
     }
 
@@ -467,8 +482,10 @@ impl DhGroup {
         if bytes.is_empty() || bytes.len() > self.field.len() {
             return Err(Invalid::Encoding);
         }
-        let y = BoxedUint::from_be_slice(bytes, self.field.precision()).map_err(|_| Invalid::Encoding)?;
-        if y.bit_width_vartime() < 2 || y.cmp_vartime(&self.p_minus_1) != core::cmp::Ordering::Less {
+        let y = BoxedUint::from_be_slice(bytes, self.field.precision())
+            .map_err(|_| Invalid::Encoding)?;
+        if y.bit_width_vartime() < 2 || y.cmp_vartime(&self.p_minus_1) != core::cmp::Ordering::Less
+        {
             return Err(Invalid::Range);
         }
         let y = self.field.from_uint_vartime(&y).ok_or(Invalid::Range)?;

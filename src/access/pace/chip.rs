@@ -69,10 +69,13 @@ pub enum GeneralAuthenticateStep {
 impl fmt::Debug for GeneralAuthenticateStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            GeneralAuthenticateStep::Continue(d) => f.debug_tuple("Continue").field(&d.len()).finish(),
-            GeneralAuthenticateStep::Established(d, _) => {
-                f.debug_tuple("Established").field(&d.len()).finish_non_exhaustive()
+            GeneralAuthenticateStep::Continue(d) => {
+                f.debug_tuple("Continue").field(&d.len()).finish()
             }
+            GeneralAuthenticateStep::Established(d, _) => f
+                .debug_tuple("Established")
+                .field(&d.len())
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -131,14 +134,19 @@ impl PaceChip {
     /// A chip offering `params` with the MRZ information (`document number ‖ check ‖ birth ‖
     /// check ‖ expiry ‖ check`, as for [`PaceKey::from_mrz_information`]) and an optional CAN.
     /// Fails if the passwords are malformed or the parameters are not supported.
-    pub fn new(params: PaceParams, mrz_information: &str, can: Option<&str>) -> Result<Self, AccessError> {
+    pub fn new(
+        params: PaceParams,
+        mrz_information: &str,
+        can: Option<&str>,
+    ) -> Result<Self, AccessError> {
         params.check_supported()?;
         let suite = params.protocol.cipher;
-        PaceKey::from_mrz_information(mrz_information, suite)
-            .map_err(|e| AccessError::Pace(PaceError::BadAccessSpec {
+        PaceKey::from_mrz_information(mrz_information, suite).map_err(|e| {
+            AccessError::Pace(PaceError::BadAccessSpec {
                 spec: "MRZ information".into(),
                 reason: e.to_string(),
-            }))?;
+            })
+        })?;
         if let Some(can) = can {
             PaceKey::from_can(can, suite).map_err(|e| {
                 AccessError::Pace(PaceError::BadAccessSpec {
@@ -187,7 +195,8 @@ impl PaceChip {
         let mut parameter_id = None;
         let mut rest = data;
         while !rest.is_empty() {
-            let (tlv, tail) = Tlv::parse(rest).map_err(|e| ChipPaceError::BadSetAt(e.to_string()))?;
+            let (tlv, tail) =
+                Tlv::parse(rest).map_err(|e| ChipPaceError::BadSetAt(e.to_string()))?;
             match tlv.tag.number() {
                 0x80 => oid = Some(tlv.value),
                 0x83 => reference = Some(tlv.value),
@@ -197,9 +206,12 @@ impl PaceChip {
             rest = tail;
         }
         let oid = oid.ok_or_else(|| ChipPaceError::BadSetAt("no DO'80'".into()))?;
-        let protocol = PaceProtocol::from_oid_bytes(oid).map_err(|e| ChipPaceError::BadSetAt(e.to_string()))?;
+        let protocol = PaceProtocol::from_oid_bytes(oid)
+            .map_err(|e| ChipPaceError::BadSetAt(e.to_string()))?;
         if protocol != self.params.protocol {
-            return Err(ChipPaceError::BadSetAt(format!("{protocol} is not offered")));
+            return Err(ChipPaceError::BadSetAt(format!(
+                "{protocol} is not offered"
+            )));
         }
         if let Some(id) = parameter_id {
             if id != [self.params.group.id()] {
@@ -264,7 +276,12 @@ impl PaceChip {
         let suite = params.protocol.cipher;
         let arith = arithmetic(params.group).map_err(bad)?;
         let objects = wire::dynamic_objects(data, "GENERAL AUTHENTICATE").map_err(bad_access)?;
-        let find = |tag: u32| objects.iter().find(|t| t.tag.number() == tag).map(|t| t.value);
+        let find = |tag: u32| {
+            objects
+                .iter()
+                .find(|t| t.tag.number() == tag)
+                .map(|t| t.value)
+        };
         match state {
             State::Selected { key } => {
                 if !objects.is_empty() {
@@ -280,14 +297,17 @@ impl PaceChip {
                 };
                 let z = cipher::cbc_encrypt(suite, key.as_bytes(), &cipher::zero_iv(suite), &s)
                     .map_err(|e| ChipPaceError::BadData(e.to_string()))?;
-                let reply = wire::tlv(0x7C, &wire::tlv(0x80, &z).map_err(bad_access)?).map_err(bad_access)?;
+                let reply = wire::tlv(0x7C, &wire::tlv(0x80, &z).map_err(bad_access)?)
+                    .map_err(bad_access)?;
                 Ok((Some(State::NonceSent { s }), (reply, None)))
             }
             State::NonceSent { s } => {
-                let mapping_data = find(0x81).ok_or_else(|| ChipPaceError::BadData("no DO'81'".into()))?;
+                let mapping_data =
+                    find(0x81).ok_or_else(|| ChipPaceError::BadData("no DO'81'".into()))?;
                 let (generator, reply_value) = match params.protocol.mapping {
                     Mapping::Generic => {
-                        let terminal_pk = decode_peer(arith, mapping_data, "Map Nonce").map_err(bad)?;
+                        let terminal_pk =
+                            decode_peer(arith, mapping_data, "Map Nonce").map_err(bad)?;
                         let sk = self.scalar(arith, rng, true)?;
                         let pk = public_key(arith, &arith.generator(), &sk).map_err(bad)?;
                         let generator = generic_map(arith, &s, &sk, &terminal_pk).map_err(bad)?;
@@ -301,19 +321,25 @@ impl PaceChip {
                                 suite.key_len()
                             )));
                         }
-                        let generator = integrated_map(arith, suite, &s, mapping_data).map_err(bad_access)?;
+                        let generator =
+                            integrated_map(arith, suite, &s, mapping_data).map_err(bad_access)?;
                         (generator, Vec::new())
                     }
                     Mapping::ChipAuthentication => {
-                        return Err(bad(PaceError::UnsupportedMapping(Mapping::ChipAuthentication)));
+                        return Err(bad(PaceError::UnsupportedMapping(
+                            Mapping::ChipAuthentication,
+                        )));
                     }
                 };
-                let reply = wire::tlv(0x7C, &wire::tlv(0x82, &reply_value).map_err(bad_access)?).map_err(bad_access)?;
+                let reply = wire::tlv(0x7C, &wire::tlv(0x82, &reply_value).map_err(bad_access)?)
+                    .map_err(bad_access)?;
                 Ok((Some(State::Mapped { generator }), (reply, None)))
             }
             State::Mapped { generator } => {
-                let terminal_pk_bytes = find(0x83).ok_or_else(|| ChipPaceError::BadData("no DO'83'".into()))?;
-                let terminal_pk = decode_peer(arith, terminal_pk_bytes, "Perform Key Agreement").map_err(bad)?;
+                let terminal_pk_bytes =
+                    find(0x83).ok_or_else(|| ChipPaceError::BadData("no DO'83'".into()))?;
+                let terminal_pk =
+                    decode_peer(arith, terminal_pk_bytes, "Perform Key Agreement").map_err(bad)?;
                 let sk = self.scalar(arith, rng, false)?;
                 let chip_pk = public_key(arith, &generator, &sk).map_err(bad)?;
                 if bool::from(chip_pk.as_slice().ct_eq(terminal_pk_bytes)) {
@@ -323,7 +349,8 @@ impl PaceChip {
                     }));
                 }
                 let keys = agree(arith, suite, &sk, &terminal_pk).map_err(bad)?;
-                let reply = wire::tlv(0x7C, &wire::tlv(0x84, &chip_pk).map_err(bad_access)?).map_err(bad_access)?;
+                let reply = wire::tlv(0x7C, &wire::tlv(0x84, &chip_pk).map_err(bad_access)?)
+                    .map_err(bad_access)?;
                 Ok((
                     Some(State::Agreed {
                         keys,
@@ -344,7 +371,8 @@ impl PaceChip {
                     return Err(ChipPaceError::AuthenticationFailed);
                 }
                 let t_ic = token(arith, &params, &keys, &terminal_pk).map_err(bad_access)?;
-                let reply = wire::tlv(0x7C, &wire::tlv(0x86, &t_ic).map_err(bad_access)?).map_err(bad_access)?;
+                let reply = wire::tlv(0x7C, &wire::tlv(0x86, &t_ic).map_err(bad_access)?)
+                    .map_err(bad_access)?;
                 Ok((None, (reply, Some(SecureChannel::with_zero_ssc(keys)))))
             }
             State::Idle => Err(ChipPaceError::OutOfSequence),

@@ -103,7 +103,9 @@ impl StandardGroup {
 
     /// The set with this parameter ID; `None` for IDs 3–7 (reserved) and above 18.
     pub fn from_id(id: u64) -> Option<StandardGroup> {
-        StandardGroup::ALL.into_iter().find(|g| u64::from(g.id()) == id)
+        StandardGroup::ALL
+            .into_iter()
+            .find(|g| u64::from(g.id()) == id)
     }
 
     /// Whether this is a MODP (DH) group rather than an elliptic curve.
@@ -197,7 +199,9 @@ impl fmt::Display for StandardGroup {
 
 /// A group name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown PACE group {0:?} (expected brainpoolP256r1, brainpoolP384r1, brainpoolP512r1, P-256, P-384, P-521, modp1024, modp2048-224, modp2048-256, …)")]
+#[error(
+    "unknown PACE group {0:?} (expected brainpoolP256r1, brainpoolP384r1, brainpoolP512r1, P-256, P-384, P-521, modp1024, modp2048-224, modp2048-256, …)"
+)]
 pub struct UnknownGroup(pub String);
 
 impl FromStr for StandardGroup {
@@ -338,7 +342,7 @@ pub(crate) const SECP521R1: EcConstants = EcConstants {
     b: "0051953EB9618E1C9A1F929A21A0B68540EEA2DA725B99B315F3B8B489918EF109E156193951EC7E937B1652C0BD3BB1BF073573DF883D2C34F1EF451FD46B503F00",
     gx: "00C6858E06B70404E9CD9E3ECB662395B4429C648139053FB521F828AF606B4D3DBAA14B5E77EFE75928FE1DC127A2FFA8DE3348B3C1856A429BF97E7E31C2E5BD66",
     gy: "011839296A789A3BC0045C8A5FB42C7D1BD998F54449579B446817AFBD17273E662C97EE72995EF42640C550B9013FAD0761353C7086A272C24088BE94769FD16650",
-    n: "1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
+    n: "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
     cofactor: 1,
 };
 

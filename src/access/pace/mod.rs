@@ -284,7 +284,10 @@ impl FromStr for PaceParams {
             reason,
         };
         let mut parts: Vec<&str> = spec.split(':').collect();
-        if parts.first().is_some_and(|p| p.eq_ignore_ascii_case("pace")) {
+        if parts
+            .first()
+            .is_some_and(|p| p.eq_ignore_ascii_case("pace"))
+        {
             parts.remove(0);
         }
         let [mapping, group, cipher] = parts.as_slice() else {
@@ -296,7 +299,9 @@ impl FromStr for PaceParams {
             "cam" => Mapping::ChipAuthentication,
             other => return Err(bad(format!("mapping {other:?} is not gm, im or cam"))),
         };
-        let group: StandardGroup = group.parse().map_err(|e: UnknownGroup| bad(e.to_string()))?;
+        let group: StandardGroup = group
+            .parse()
+            .map_err(|e: UnknownGroup| bad(e.to_string()))?;
         let cipher = match cipher.to_ascii_lowercase().replace('-', "").as_str() {
             "3des" | "tdes" => CipherSuite::TripleDes,
             "aes128" => CipherSuite::Aes128,
@@ -453,9 +458,7 @@ impl fmt::Debug for PaceOutcome {
 
 /// The arithmetic of a standardized group.
 fn arithmetic(group: StandardGroup) -> Result<&'static GroupArith, PaceError> {
-    group
-        .arithmetic()
-        .ok_or(PaceError::BrokenConstants(group))
+    group.arithmetic().ok_or(PaceError::BrokenConstants(group))
 }
 
 /// The terminal's secrets: drawn from an RNG, or fixed (for the published examples).
@@ -481,9 +484,8 @@ impl<R: CryptoRng> TerminalSecrets<'_, R> {
     ) -> Result<Zeroizing<crypto_bigint::BoxedUint>, PaceError> {
         let order = arith.order();
         match self {
-            TerminalSecrets::Random(rng) => {
-                arith::random_scalar(order, *rng).ok_or(PaceError::BrokenConstants(StandardGroup::P256))
-            }
+            TerminalSecrets::Random(rng) => arith::random_scalar(order, *rng)
+                .ok_or(PaceError::BrokenConstants(StandardGroup::P256)),
             TerminalSecrets::Fixed { mapping, agreement } => {
                 let bytes = if fixed_mapping { mapping } else { agreement };
                 crypto_bigint::BoxedUint::from_be_slice(bytes, order.bits_precision())
@@ -576,7 +578,10 @@ pub(crate) fn run<T: Transport, R: CryptoRng>(
             let answer = exchange(transport, &cmd, GA_MAP)?;
             let reply = wire::optional(&answer.data, 0x82, GA_MAP)?;
             if reply.is_some_and(|r| !r.is_empty()) {
-                return Err(malformed(GA_MAP, "DO'82' must be empty for the Integrated Mapping".into()));
+                return Err(malformed(
+                    GA_MAP,
+                    "DO'82' must be empty for the Integrated Mapping".into(),
+                ));
             }
             integrated_map(arith, suite, &s, &t)?
         }
@@ -645,13 +650,17 @@ fn generic_map(
     sk_map: &crypto_bigint::BoxedUint,
     peer: &Element,
 ) -> Result<Element, PaceError> {
-    let h = arith.exp(peer, sk_map).ok_or(PaceError::DegenerateGenerator)?;
+    let h = arith
+        .exp(peer, sk_map)
+        .ok_or(PaceError::DegenerateGenerator)?;
     if arith.is_neutral(&h) {
         return Err(PaceError::DegenerateGenerator);
     }
-    let bits = u32::try_from(s.len().saturating_mul(8)).map_err(|_| PaceError::DegenerateGenerator)?;
+    let bits =
+        u32::try_from(s.len().saturating_mul(8)).map_err(|_| PaceError::DegenerateGenerator)?;
     let s_int = Zeroizing::new(
-        crypto_bigint::BoxedUint::from_be_slice(s, bits).map_err(|_| PaceError::DegenerateGenerator)?,
+        crypto_bigint::BoxedUint::from_be_slice(s, bits)
+            .map_err(|_| PaceError::DegenerateGenerator)?,
     );
     let s_g = arith
         .exp(&arith.generator(), &s_int)
@@ -672,9 +681,11 @@ fn integrated_map(
 ) -> Result<Element, AccessError> {
     let field = arith.field();
     let x = im::pseudo_random(suite, s, t, field.bits())?;
-    let bits = u32::try_from(x.len().saturating_mul(8)).map_err(|_| PaceError::DegenerateGenerator)?;
+    let bits =
+        u32::try_from(x.len().saturating_mul(8)).map_err(|_| PaceError::DegenerateGenerator)?;
     let x_int = Zeroizing::new(
-        crypto_bigint::BoxedUint::from_be_slice(&x, bits).map_err(|_| PaceError::DegenerateGenerator)?,
+        crypto_bigint::BoxedUint::from_be_slice(&x, bits)
+            .map_err(|_| PaceError::DegenerateGenerator)?,
     );
     let r = field.reduce(&x_int).ok_or(PaceError::DegenerateGenerator)?;
     Ok(arith

@@ -19,7 +19,10 @@ pub(crate) fn tlv(tag: u8, value: &[u8]) -> Result<Vec<u8>, AccessError> {
 }
 
 /// MSE:Set AT `00 22 C1 A4`: DO'80' OID, DO'83' password reference, DO'84' parameter ID.
-pub(crate) fn mse_set_at(params: &PaceParams, password: PasswordKind) -> Result<Command, AccessError> {
+pub(crate) fn mse_set_at(
+    params: &PaceParams,
+    password: PasswordKind,
+) -> Result<Command, AccessError> {
     let mut data = tlv(0x80, &params.protocol.oid_bytes())?;
     data.extend_from_slice(&tlv(0x83, &[password.reference()])?);
     if params.send_parameter_id {
@@ -71,8 +74,12 @@ pub(crate) fn single<'a>(
     tag: u32,
     command: &'static str,
 ) -> Result<&'a [u8], AccessError> {
-    optional(data, tag, command)?
-        .ok_or_else(|| malformed(command, format!("no DO'{tag:02X}' in the dynamic authentication data")))
+    optional(data, tag, command)?.ok_or_else(|| {
+        malformed(
+            command,
+            format!("no DO'{tag:02X}' in the dynamic authentication data"),
+        )
+    })
 }
 
 /// The public key data object `7F49 { 06 OID, tag PK }` of the authentication tokens

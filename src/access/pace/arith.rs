@@ -73,7 +73,7 @@ impl PrimeField {
 
     /// An integer (of any precision) `< p` as a field element; `None` if it is not `< p`
     /// (variable time: for public values).
-    pub(crate) fn from_uint_vartime(&self, x: &BoxedUint) -> Option<Fe> {
+    pub(crate) fn element_vartime(&self, x: &BoxedUint) -> Option<Fe> {
         if x.bit_width_vartime() > self.precision {
             return None;
         }
@@ -84,12 +84,12 @@ impl PrimeField {
 
     /// Big-endian bytes (at most `len` of them, leading zeros allowed) as a field element, which
     /// must be `< p` (variable time: for public values).
-    pub(crate) fn from_be_vartime(&self, bytes: &[u8]) -> Option<Fe> {
+    pub(crate) fn decode_vartime(&self, bytes: &[u8]) -> Option<Fe> {
         if bytes.len() > self.len {
             return None;
         }
         let x = BoxedUint::from_be_slice(bytes, self.precision).ok()?;
-        self.from_uint_vartime(&x)
+        self.element_vartime(&x)
     }
 
     /// `x mod p` for an integer of any precision, in constant time (for secret values).
@@ -206,11 +206,11 @@ impl Curve {
         n: &[u8],
     ) -> Option<Curve> {
         let field = PrimeField::new(p)?;
-        let a = field.from_be_vartime(strip(a))?;
-        let b = field.from_be_vartime(strip(b))?;
+        let a = field.decode_vartime(strip(a))?;
+        let b = field.decode_vartime(strip(b))?;
         let b3 = b.mul(&field.small(3));
-        let gx = field.from_be_vartime(strip(gx))?;
-        let gy = field.from_be_vartime(strip(gy))?;
+        let gx = field.decode_vartime(strip(gx))?;
+        let gy = field.decode_vartime(strip(gy))?;
         let order = BoxedUint::from_be_slice_vartime(n);
         if order.bit_width_vartime() < 2 {
             return None;
@@ -304,6 +304,35 @@ impl Curve {
         }
     }
 
+    /// Exception-free doubling (Renes, Costello, Batina 2016, Algorithm 3: any `a`).
+    pub(crate) fn double(&self, p: &Point) -> Point {
+        let a = &self.a;
+        let b3 = &self.b3;
+        let t0 = p.x.square();
+        let t1 = p.y.square();
+        let t2 = p.z.square();
+        let t3 = p.x.mul(&p.y).double();
+        let z3 = p.x.mul(&p.z).double();
+        let x3 = a.mul(&z3);
+        let y3 = x3.add(&b3.mul(&t2));
+        let x3 = t1.sub(&y3);
+        let y3 = x3.mul(&t1.add(&y3));
+        let x3 = t3.mul(&x3);
+        let z3 = b3.mul(&z3);
+        let t2 = a.mul(&t2);
+        let t3 = a.mul(&t0.sub(&t2)).add(&z3);
+        let t0 = t0.double().add(&t0).add(&t2).mul(&t3);
+        let y3 = y3.add(&t0);
+        let t2 = p.y.mul(&p.z).double();
+        let x3 = x3.sub(&t2.mul(&t3));
+        let z3 = t2.mul(&t1).double().double();
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
     /// `k·P` in constant time for a fixed precision of `k`: 4-bit fixed window, each window
     /// four doublings and one addition of a table entry fetched by a constant-time scan.
     pub(crate) fn mul(&self, p: &Point, k: &BoxedUint) -> Point {
@@ -320,7 +349,7 @@ impl Curve {
         for byte in bytes.iter() {
             for nibble in [byte >> 4, byte & 0x0f] {
                 for _ in 0..4 {
-                    acc = self.add(&acc, &acc);
+                    acc = self.double(&acc);
                 }
                 let mut entry = self.identity();
                 for (i, candidate) in (0u8..).zip(table.iter()) {
@@ -340,7 +369,7 @@ impl Curve {
     }
 
     /// The affine point `(x, y)`, which must be on the curve.
-    pub(crate) fn from_affine(&self, x: Fe, y: Fe) -> Option<Point> {
+    pub(crate) fn affine_point(&self, x: Fe, y: Fe) -> Option<Point> {
         self.on_curve(&x, &y).then(|| Point {
             x,
             y,
@@ -373,9 +402,9 @@ impl Curve {
             return Err(Invalid::Encoding);
         }
         let (xb, yb) = coords.split_at(len);
-        let x = self.field.from_be_vartime(xb).ok_or(Invalid::Range)?;
-        let y = self.field.from_be_vartime(yb).ok_or(Invalid::Range)?;
-        self.from_affine(x, y).ok_or(Invalid::NotOnCurve)
+        let x = self.field.decode_vartime(xb).ok_or(Invalid::Range)?;
+        let y = self.field.decode_vartime(yb).ok_or(Invalid::Range)?;
+        self.affine_point(x, y).ok_or(Invalid::NotOnCurve)
     }
 
     /// Whether `P` is the identity (public results only).
@@ -408,7 +437,7 @@ impl Curve {
             .ct_assign(x2.as_montgomery(), is_square);
         y.as_montgomery_mut()
             .ct_assign(a_exp.mul(&h2).as_montgomery(), is_square);
-        self.from_affine(x, y)
+        self.affine_point(x, y)
     }
 }
 
@@ -427,7 +456,7 @@ impl DhGroup {
     /// A group from big-endian `p, g, q`; checks `1 < g < p`, `q | p - 1` and `g^q = 1`.
     pub(crate) fn new(p: &[u8], g: &[u8], q: &[u8]) -> Option<DhGroup> {
         let field = PrimeField::new(p)?;
-        let g = field.from_be_vartime(strip(g))?;
+        let g = field.decode_vartime(strip(g))?;
         let q = BoxedUint::from_be_slice_vartime(q);
         if q.bit_width_vartime() < 2 || q.bit_width_vartime() > field.bits() {
             return None;
@@ -488,7 +517,7 @@ impl DhGroup {
         {
             return Err(Invalid::Range);
         }
-        let y = self.field.from_uint_vartime(&y).ok_or(Invalid::Range)?;
+        let y = self.field.element_vartime(&y).ok_or(Invalid::Range)?;
         if !y.pow(&self.q).ct_eq(&self.field.one()).to_bool() {
             return Err(Invalid::NotInSubgroup);
         }

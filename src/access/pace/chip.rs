@@ -213,13 +213,13 @@ impl PaceChip {
                 "{protocol} is not offered"
             )));
         }
-        if let Some(id) = parameter_id {
-            if id != [self.params.group.id()] {
-                return Err(ChipPaceError::NotAvailable(format!(
-                    "domain parameters {}",
-                    hex::encode_upper(id)
-                )));
-            }
+        if let Some(id) = parameter_id
+            && id != [self.params.group.id()]
+        {
+            return Err(ChipPaceError::NotAvailable(format!(
+                "domain parameters {}",
+                hex::encode_upper(id)
+            )));
         }
         let suite = protocol.cipher;
         let key = match reference {

@@ -256,20 +256,37 @@ impl PaceParams {
     }
 }
 
-impl fmt::Display for PaceParams {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mapping = match self.protocol.mapping {
+impl PaceParams {
+    /// The mapping as on the command line: `gm`, `im` or `cam`.
+    pub fn mapping_name(&self) -> &'static str {
+        match self.protocol.mapping {
             Mapping::Generic => "gm",
             Mapping::Integrated => "im",
             Mapping::ChipAuthentication => "cam",
-        };
-        let cipher = match self.protocol.cipher {
+        }
+    }
+
+    /// The cipher as on the command line: `3des`, `aes128`, `aes192` or `aes256`.
+    pub fn cipher_name(&self) -> &'static str {
+        match self.protocol.cipher {
             CipherSuite::TripleDes => "3des",
             CipherSuite::Aes128 => "aes128",
             CipherSuite::Aes192 => "aes192",
             CipherSuite::Aes256 => "aes256",
-        };
-        write!(f, "pace:{mapping}:{}:{cipher}", self.group)
+        }
+    }
+}
+
+/// `pace:MAPPING:GROUP:CIPHER`, the form [`PaceParams::from_str`] parses.
+impl fmt::Display for PaceParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pace:{}:{}:{}",
+            self.mapping_name(),
+            self.group,
+            self.cipher_name()
+        )
     }
 }
 
@@ -479,13 +496,15 @@ pub(crate) enum TerminalSecrets<'a, R: CryptoRng> {
 impl<R: CryptoRng> TerminalSecrets<'_, R> {
     fn scalar(
         &mut self,
+        group: StandardGroup,
         arith: &GroupArith,
         fixed_mapping: bool,
     ) -> Result<Zeroizing<crypto_bigint::BoxedUint>, PaceError> {
         let order = arith.order();
         match self {
-            TerminalSecrets::Random(rng) => arith::random_scalar(order, *rng)
-                .ok_or(PaceError::BrokenConstants(StandardGroup::P256)),
+            TerminalSecrets::Random(rng) => {
+                arith::random_scalar(order, *rng).ok_or(PaceError::BrokenConstants(group))
+            }
             TerminalSecrets::Fixed { mapping, agreement } => {
                 let bytes = if fixed_mapping { mapping } else { agreement };
                 crypto_bigint::BoxedUint::from_be_slice(bytes, order.bits_precision())
@@ -564,7 +583,7 @@ pub(crate) fn run<T: Transport, R: CryptoRng>(
     // 2. Mapping.
     let generator = match params.protocol.mapping {
         Mapping::Generic => {
-            let sk_map = secrets.scalar(arith, true)?;
+            let sk_map = secrets.scalar(params.group, arith, true)?;
             let pk_map = public_key(arith, &arith.generator(), &sk_map)?;
             let cmd = wire::general_authenticate(&wire::tlv(0x81, &pk_map)?, true)?;
             let answer = exchange(transport, &cmd, GA_MAP)?;
@@ -573,6 +592,16 @@ pub(crate) fn run<T: Transport, R: CryptoRng>(
             generic_map(arith, &s, &sk_map, &chip_pk)?
         }
         Mapping::Integrated => {
+            if s.len() != im::nonce_len(suite) {
+                return Err(malformed(
+                    GA_NONCE,
+                    format!(
+                        "nonce of {} bytes, the Integrated Mapping with {suite} needs {}",
+                        s.len(),
+                        im::nonce_len(suite)
+                    ),
+                ));
+            }
             let t = secrets.nonce(suite.key_len());
             let cmd = wire::general_authenticate(&wire::tlv(0x81, &t)?, true)?;
             let answer = exchange(transport, &cmd, GA_MAP)?;
@@ -591,7 +620,7 @@ pub(crate) fn run<T: Transport, R: CryptoRng>(
     };
 
     // 3. Key agreement.
-    let sk = secrets.scalar(arith, false)?;
+    let sk = secrets.scalar(params.group, arith, false)?;
     let pk = public_key(arith, &generator, &sk)?;
     let cmd = wire::general_authenticate(&wire::tlv(0x83, &pk)?, true)?;
     let answer = exchange(transport, &cmd, GA_KEY)?;

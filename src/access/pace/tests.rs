@@ -1012,3 +1012,88 @@ proptest! {
         let _ = spec.parse::<PaceParams>();
     }
 }
+
+/// ICAO 9303 Part 11, Appendix G.1: the ASN.1 encoding of the brainpoolP256r1 domain
+/// parameters given "for convenience".
+fn g1_domain_parameters() -> Vec<u8> {
+    h(concat!(
+        "3081EC06072A8648CE3D02013081E0020101302C06072A8648CE3D0101022100A9FB57DBA1EEA9BC3E660A909D838D72",
+        "6E3BF623D52620282013481D1F6E5377304404207D5A0975FC2C3057EEF67530417AFFE7FB8055C126DC5C6CE94A4B44",
+        "F330B5D9042026DC5C6CE94A4B44F330B5D9BBD77CBF958416295CF7E1CE6BCCDC18FF8C07B60441048BD2AEB9CB7E57",
+        "CB2C4B482FFC81B7AFB9DE27E1E3BD23C23A4453BD9ACE3262547EF835C3DAC4FD97F8461A14611DC9C27745132DED8E",
+        "545C1D54C72F046997022100A9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7020101"
+    ))
+}
+
+fn der(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    crate::tlv::encode_length(value.len(), &mut out).expect("length");
+    out.extend_from_slice(value);
+    out
+}
+
+#[test]
+fn explicit_standard_domain_parameters_are_recognised() {
+    let algid = g1_domain_parameters();
+    assert_eq!(
+        card_access::standard_group_of(&algid),
+        Some(StandardGroup::BrainpoolP256r1)
+    );
+    // The same curve with a different b is not a standardized set.
+    let mut other = algid.clone();
+    other[110] ^= 1;
+    assert_eq!(card_access::standard_group_of(&other), None);
+    for proprietary_id in [Some(32u8), None] {
+        let mut pace_info = der(0x06, &h("04007F00070202040202"));
+        pace_info.extend_from_slice(&der(0x02, &[2]));
+        let mut dp_info = der(0x06, &h("04007F000702020402"));
+        dp_info.extend_from_slice(&algid);
+        if let Some(id) = proprietary_id {
+            pace_info.extend_from_slice(&der(0x02, &[id]));
+            dp_info.extend_from_slice(&der(0x02, &[id]));
+        }
+        let mut set = der(0x30, &pace_info);
+        set.extend_from_slice(&der(0x30, &dp_info));
+        let infos = crate::lds::security_info::parse_security_infos(&der(0x31, &set))
+            .expect("SecurityInfos");
+        let params = card_access::select(&infos)
+            .expect("supported")
+            .expect("PACE");
+        assert_eq!(params.group, StandardGroup::BrainpoolP256r1);
+        assert_eq!(params.protocol.mapping, Mapping::Generic);
+        assert!(!params.send_parameter_id);
+    }
+    // Explicit parameters that are no standardized set: a typed error.
+    let mut pace_info = der(0x06, &h("04007F00070202040202"));
+    pace_info.extend_from_slice(&der(0x02, &[2]));
+    let mut dp_info = der(0x06, &h("04007F000702020402"));
+    dp_info.extend_from_slice(&other);
+    let mut set = der(0x30, &pace_info);
+    set.extend_from_slice(&der(0x30, &dp_info));
+    let infos =
+        crate::lds::security_info::parse_security_infos(&der(0x31, &set)).expect("SecurityInfos");
+    assert!(matches!(
+        card_access::select(&infos),
+        Err(PaceError::NoSupportedVariant(_))
+    ));
+    assert_eq!(
+        card_access::offered(&infos),
+        vec![Err(PaceError::ExplicitDomainParameters)]
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn explicit_parameter_parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = card_access::standard_group_of(&bytes);
+    }
+
+    #[test]
+    fn card_access_selection_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..120)) {
+        if let Ok(infos) = crate::lds::security_info::parse_security_infos(&bytes) {
+            let _ = card_access::select(&infos);
+        }
+    }
+}

@@ -11,6 +11,23 @@
 //!
 //! The arithmetic is one constant-time implementation over `crypto-bigint` for every group
 //! (module `arith`): the same code serves brainpoolP512r1, for which RustCrypto has no crate.
+//!
+//! # Use
+//!
+//! Reader (terminal): parse EF.CardAccess with
+//! [`crate::lds::security_info::parse_security_infos`], pick the variant with
+//! [`card_access::select`] (`Ok(None)`: no PACE, BAC only; `Err`: PACE offered but nothing we
+//! run), derive the password key for the variant's cipher
+//! (`PaceKey::from_can(can, params.protocol.cipher)` or `PaceKey::from_document(…)`), then
+//! [`authenticate`]`(&mut transport, &key, &params, &mut rng)` and continue with
+//! [`PaceOutcome::channel`].
+//!
+//! Software chip: `PaceChip::new(params, &mrz_information, Some(can))`, serve
+//! [`card_access::build`]`(&params)` as EF.CardAccess, answer INS 22 (P1P2 C1A4) with
+//! [`PaceChip::mse_set_at`]`(&cmd.data)` and INS 86 with
+//! [`PaceChip::general_authenticate`]`(&cmd, &mut rng)`: `Continue(data)` is `data ‖ 9000`,
+//! `Established(data, channel)` is `data ‖ 9000` after which secure messaging uses `channel`;
+//! an error is answered with [`ChipPaceError::status_word`].
 
 use std::fmt;
 use std::str::FromStr;

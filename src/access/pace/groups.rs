@@ -7,7 +7,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-use super::arith::{Curve, DhGroup};
+use super::arith::DhGroup;
+use super::ec::{EcCurve, EcPoint};
 
 /// Elliptic-curve domain parameters as big-endian hex.
 pub(crate) struct EcConstants {
@@ -146,7 +147,7 @@ impl StandardGroup {
 #[derive(Clone)]
 pub(crate) enum GroupArith {
     /// An elliptic curve.
-    Ec(Curve),
+    Ec(EcCurve),
     /// A MODP group.
     Dh(DhGroup),
 }
@@ -157,7 +158,7 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 fn ec(c: &EcConstants) -> Option<GroupArith> {
-    Curve::new(
+    EcCurve::new(
         &unhex(c.p),
         &unhex(c.a),
         &unhex(c.b),
@@ -371,7 +372,7 @@ pub(crate) const MODP_2048_256: DhConstants = DhConstants {
 #[derive(Clone)]
 pub(crate) enum Element {
     /// A point.
-    Ec(super::arith::Point),
+    Ec(EcPoint),
     /// A MODP value.
     Dh(super::arith::Fe),
 }
@@ -380,7 +381,7 @@ impl GroupArith {
     /// The static generator G / g.
     pub(crate) fn generator(&self) -> Element {
         match self {
-            GroupArith::Ec(c) => Element::Ec(c.generator().clone()),
+            GroupArith::Ec(c) => Element::Ec(c.generator()),
             GroupArith::Dh(d) => Element::Dh(d.generator().clone()),
         }
     }
@@ -393,18 +394,18 @@ impl GroupArith {
         }
     }
 
-    /// The field of the group.
-    pub(crate) fn field(&self) -> &super::arith::PrimeField {
+    /// Bit length of the field prime p.
+    pub(crate) fn field_bits(&self) -> u32 {
         match self {
-            GroupArith::Ec(c) => c.field(),
-            GroupArith::Dh(d) => d.field(),
+            GroupArith::Ec(c) => c.field_bits(),
+            GroupArith::Dh(d) => d.field().bits(),
         }
     }
 
     /// `k × base` (EC) or `base^k` (DH), constant time in `k` for a fixed precision.
     pub(crate) fn exp(&self, base: &Element, k: &crypto_bigint::BoxedUint) -> Option<Element> {
         match (self, base) {
-            (GroupArith::Ec(c), Element::Ec(p)) => Some(Element::Ec(c.mul(p, k))),
+            (GroupArith::Ec(c), Element::Ec(p)) => c.mul(p, k).map(Element::Ec),
             (GroupArith::Dh(d), Element::Dh(y)) => Some(Element::Dh(d.pow(y, k))),
             _ => None,
         }
@@ -413,7 +414,7 @@ impl GroupArith {
     /// The group operation: point addition or modular multiplication.
     pub(crate) fn op(&self, x: &Element, y: &Element) -> Option<Element> {
         match (self, x, y) {
-            (GroupArith::Ec(c), Element::Ec(p), Element::Ec(q)) => Some(Element::Ec(c.add(p, q))),
+            (GroupArith::Ec(c), Element::Ec(p), Element::Ec(q)) => c.add(p, q).map(Element::Ec),
             (GroupArith::Dh(d), Element::Dh(a), Element::Dh(b)) => Some(Element::Dh(d.mul(a, b))),
             _ => None,
         }
@@ -478,12 +479,31 @@ impl GroupArith {
         }
     }
 
-    /// The Integrated Mapping's f_G / f_g applied to `R_p(s, t)` (already reduced mod p).
-    pub(crate) fn integrated_map(&self, r: &super::arith::Fe) -> Option<Element> {
+    /// The Integrated Mapping's f_G / f_g applied to `R_p(s, t)`, from the PRF output `x`
+    /// (reduced mod p here, in constant time); `None` for a neutral result.
+    pub(crate) fn integrated_map(&self, x: &[u8]) -> Option<Element> {
         let mapped = match self {
-            GroupArith::Ec(c) => Element::Ec(c.encode_to_curve(r)?),
-            GroupArith::Dh(d) => Element::Dh(d.encode_to_group(r)),
+            GroupArith::Ec(c) => Element::Ec(c.integrated_map(x)?),
+            GroupArith::Dh(d) => {
+                let bits = u32::try_from(x.len().checked_mul(8)?).ok()?;
+                let value =
+                    zeroize::Zeroizing::new(crypto_bigint::BoxedUint::from_be_slice(x, bits).ok()?);
+                Element::Dh(d.encode_to_group(&d.field().reduce(&value)?))
+            }
         };
         (!self.is_neutral(&mapped)).then_some(mapped)
+    }
+
+    /// `R_p(s, t)` as `len(p)` bytes (for the worked examples).
+    #[cfg(test)]
+    pub(crate) fn reduce_to_bytes(&self, x: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            GroupArith::Ec(c) => c.reduce_to_bytes(x),
+            GroupArith::Dh(d) => {
+                let bits = u32::try_from(x.len() * 8).ok()?;
+                let value = crypto_bigint::BoxedUint::from_be_slice(x, bits).ok()?;
+                Some(d.field().to_be(&d.field().reduce(&value)?))
+            }
+        }
     }
 }

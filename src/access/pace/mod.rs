@@ -49,6 +49,7 @@ use crate::transport::Transport;
 mod arith;
 pub mod card_access;
 mod chip;
+mod ec;
 pub mod groups;
 mod im;
 mod wire;
@@ -725,17 +726,9 @@ fn integrated_map(
     s: &[u8],
     t: &[u8],
 ) -> Result<Element, AccessError> {
-    let field = arith.field();
-    let x = im::pseudo_random(suite, s, t, field.bits())?;
-    let bits =
-        u32::try_from(x.len().saturating_mul(8)).map_err(|_| PaceError::DegenerateGenerator)?;
-    let x_int = Zeroizing::new(
-        crypto_bigint::BoxedUint::from_be_slice(&x, bits)
-            .map_err(|_| PaceError::DegenerateGenerator)?,
-    );
-    let r = field.reduce(&x_int).ok_or(PaceError::DegenerateGenerator)?;
+    let x = im::pseudo_random(suite, s, t, arith.field_bits())?;
     Ok(arith
-        .integrated_map(&r)
+        .integrated_map(&x)
         .ok_or(PaceError::DegenerateGenerator)?)
 }
 

@@ -334,6 +334,8 @@ fn strip(bytes: &[u8]) -> &[u8] {
 }
 
 /// A curve of one of the supported sizes.
+// Curves are built once per process and cached; the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub(crate) enum EcCurve {
     /// Up to 256 bits.
@@ -347,6 +349,8 @@ pub(crate) enum EcCurve {
 }
 
 /// A point on an [`EcCurve`] of the same size.
+// Points live briefly on the stack during one PACE run; boxing them would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub(crate) enum EcPoint {
     /// On a `C4` curve.

@@ -144,6 +144,8 @@ impl StandardGroup {
 }
 
 /// The arithmetic for one parameter set.
+// Built once per process and cached.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub(crate) enum GroupArith {
     /// An elliptic curve.
@@ -369,6 +371,8 @@ pub(crate) const MODP_2048_256: DhConstants = DhConstants {
 };
 
 /// A group element: a curve point or an element of Z_p^*.
+// Short-lived, on the stack; boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub(crate) enum Element {
     /// A point.

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod emulator;
 pub mod lds;
 pub mod mrz;
+pub mod reader;
 pub mod sm;
 pub mod tlv;
 pub mod transport;

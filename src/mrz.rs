@@ -13,6 +13,17 @@
 //! assert_eq!(m.given_names(), "ANNA MARIA");
 //! assert!(m.is_valid());
 //! ```
+//!
+//! What the layouts add beyond the plain field table:
+//! - TD1 and TD2 document numbers longer than 9 characters put `<` in the check position and
+//!   continue in the optional data, followed by their check digit (Part 5 §4.2.2, Part 6 §4.2.2 notes).
+//! - The TD3 personal number check digit may be `<` when the field is all fillers (Part 4 §4.2.2).
+//! - Visas (MRV-A/B) have no composite check digit; the French card's final digit covers line 1
+//!   and line 2 up to it.
+//! - Check digits cannot see every OCR confusion: `K`/`<`, `G`/`6`, `L`/`1`, `I`/`8`, `S`/`8`,
+//!   `Z`/`5`, `A`/`0`, `B`/`1` differ by a multiple of 10 in value, so swapping one of them keeps
+//!   every check digit. [`correct`] therefore decides those from the field type and filler runs
+//!   (or the caller's candidates), never from the check digits alone.
 
 mod build;
 mod check;
@@ -27,11 +38,12 @@ pub use build::MrzBuilder;
 pub use check::check_digit;
 pub use codes::{CodeKind, code_kind, is_known_code, special_code_meaning};
 pub use correct::{
-    Candidates, Change, ChangeReason, Correction, CorrectionOptions, correct, correct_with,
+    Candidates, Change, ChangeReason, Correction, CorrectionOptions, MAX_CANDIDATES, correct,
+    correct_with,
 };
 pub use date::{Date, DateError, MrzDate, days_in_month, is_leap_year};
 pub use error::MrzError;
-pub use parse::{CheckDigit, CheckField, FieldSpan, Mrz, Sex, detect_format, parse};
+pub use parse::{CheckDigit, CheckField, Covers, FieldSpan, Mrz, Sex, detect_format, parse};
 
 /// An MRZ layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

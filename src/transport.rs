@@ -8,7 +8,10 @@ use thiserror::Error;
 
 use crate::apdu::{ApduError, Command, Response};
 
+pub mod atr;
 mod memory;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
 mod status;
 mod trace;
 

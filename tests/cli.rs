@@ -250,3 +250,89 @@ fn verify_tampered_dumps_fail_closed() {
     assert_eq!(out[0]["valid"], false);
     assert!(!out[0]["errors"].as_array().is_none_or(Vec::is_empty));
 }
+
+#[test]
+fn read_emulator_over_bac_writes_an_identical_dump_that_verifies() {
+    let out_dir = std::env::temp_dir().join(format!("bankid-cli-read-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out_s = out_dir.to_string_lossy().into_owned();
+    let (code, out, stderr) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--access",
+        "bac",
+        "--mrz",
+        TD3[0],
+        TD3[1],
+        "--out",
+        &out_s,
+        "--csca",
+        "fixtures/pki/csca",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let o = &out[0];
+    assert_eq!(o["access"], "BAC");
+    assert_eq!(o["dg1_mrz"], serde_json::json!(TD3));
+    assert_eq!(o["valid"], true);
+    assert_eq!(o["signature_valid"], true);
+    assert_eq!(o["chain_valid"], true);
+    assert!(o["apdus"].as_u64().is_some_and(|n| n > 2));
+    for name in [
+        "EF.COM",
+        "EF.SOD",
+        "EF.CardAccess",
+        "DG1",
+        "DG2",
+        "DG7",
+        "DG11",
+        "DG12",
+        "DG14",
+        "DG15",
+    ] {
+        let fixture =
+            std::fs::read(format!("fixtures/dumps/td3-rsa2048/{name}.bin")).expect("fixture");
+        let read = std::fs::read(out_dir.join(format!("{name}.bin"))).expect("dump file");
+        assert_eq!(read, fixture, "{name} differs");
+        assert_eq!(o["files"][name], fixture.len(), "{name} size in JSON");
+    }
+    assert!(
+        !out_dir.join("AA.key.pem").exists(),
+        "a reader never writes chip keys"
+    );
+    let _ = std::fs::remove_dir_all(&out_dir);
+}
+
+#[test]
+fn read_with_wrong_mrz_is_access_denied() {
+    let (code, out, _) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--document-number",
+        "L898902C3",
+        "--birth-date",
+        "740813",
+        "--expiry-date",
+        "120415",
+        "--json",
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(out[0]["valid"], false);
+    assert_eq!(out[0]["error"], "access denied (BAC)");
+    let (code, _, stderr) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--document-number",
+        "L898902C3",
+        "--birth-date",
+        "740813",
+        "--expiry-date",
+        "120415",
+    ]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("access denied (BAC)"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

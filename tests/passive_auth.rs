@@ -1,4 +1,5 @@
 //! Passive authentication against the openssl-made fixtures (fixtures/README.md): every algorithm
+#![allow(clippy::unwrap_used)]
 //! combination verifies, every tampered variant fails for the right reason.
 
 use std::path::Path;
@@ -37,6 +38,17 @@ fn rsa_pkcs1v15_all_hashes() {
     ] {
         assert_valid(d);
     }
+}
+
+#[test]
+fn sha1_is_accepted_with_a_warning() {
+    let r = check("ecdsa-p256-sha1");
+    assert!(r.valid);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("SHA-1")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
@@ -201,6 +213,20 @@ fn country_mismatch_fails() {
 }
 
 #[test]
+fn expired_ds_certificate_is_reported_not_failed() {
+    let r = check("expired-ds-certificate");
+    assert!(r.valid, "{:?}", r.errors);
+    let ds = r.document_signer.as_ref().unwrap();
+    assert!(!ds.valid_now);
+    assert!(ds.not_after.starts_with("2016-01-01"), "{}", ds.not_after);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("validity period")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
 fn empty_trust_store_trusts_nothing() {
     let r = verify_dump(Path::new("fixtures/dumps/td3-rsa2048"), &TrustStore::new());
     assert!(!r.valid && !r.chain_valid && r.signature_valid);
@@ -244,6 +270,20 @@ fn directories_der_and_pem_load() {
 }
 
 #[test]
+fn directories_skip_files_that_are_not_certificates() {
+    // fixtures/pki holds keys/*.key.pem next to the certificates: skipped and listed, not fatal.
+    let store = TrustStore::load(&["fixtures/pki"]).unwrap();
+    assert!(
+        store.skipped().iter().any(|s| s.contains("key.pem")),
+        "{:?}",
+        store.skipped()
+    );
+    assert!(store.len() >= 7);
+    // A single file given explicitly must be a certificate or master list.
+    assert!(TrustStore::load(&["fixtures/pki/keys/chip-aa-rsa1024.key.pem"]).is_err());
+}
+
+#[test]
 fn report_json_has_the_contract_fields() {
     let r = check("tampered-dg1-edited");
     let v: serde_json::Value = serde_json::to_value(&r).unwrap();
@@ -266,4 +306,111 @@ fn missing_sod_and_missing_dir_fail_closed() {
     let r = verify_dump(Path::new("fixtures/dumps/does-not-exist"), &trust());
     assert!(!r.valid);
     assert!(r.errors.iter().any(|e| e.contains("EF.SOD")));
+}
+
+#[test]
+fn master_list_with_an_undecodable_entry_keeps_the_rest() {
+    // fixtures/pki/masterlist/UT-masterlist-bad-entry.ml: six CSCAs plus SEQUENCE { INTEGER 1 }.
+    let bytes = std::fs::read("fixtures/pki/masterlist/UT-masterlist-bad-entry.ml").unwrap();
+    let (certs, skipped) = bankid_activation::verify::parse_master_list(&bytes).unwrap();
+    assert_eq!((certs.len(), skipped), (6, 1));
+    let store = TrustStore::load(&["fixtures/pki/masterlist/UT-masterlist-bad-entry.ml"]).unwrap();
+    assert!(verify_dump(Path::new("fixtures/dumps/ecdsa-bp512-sha512"), &store).valid);
+}
+
+#[test]
+fn signed_attributes_are_taken_as_received() {
+    // openssl writes DER, so the received signed attributes equal their re-encoding.
+    let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/EF.SOD.bin").unwrap();
+    let sod = bankid_activation::lds::Sod::from_bytes(&bytes).unwrap();
+    let raw = sod.signed_attrs_der.clone().unwrap();
+    assert_eq!(raw[0], 0x31);
+    let si = &sod.signed_data.signer_infos.0.as_slice()[0];
+    assert_eq!(
+        raw,
+        der::Encode::to_der(si.signed_attrs.as_ref().unwrap()).unwrap()
+    );
+    // Signed attributes that differ from the parsed ones are refused.
+    let mut other = raw.clone();
+    let n = other.len();
+    other[n - 1] ^= 1;
+    assert!(
+        bankid_activation::verify::verify_signed_data(
+            &sod.signed_data,
+            &sod.econtent,
+            Some(&other)
+        )
+        .is_err()
+    );
+}
+
+mod fuzz {
+    use std::collections::BTreeMap;
+
+    use bankid_activation::verify::{DgStatus, TrustStore, verify};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any change to EF.SOD either leaves it verifying (the byte was not covered, e.g. an unsigned
+        /// certificate field would still break the chain) or fails closed; it never panics.
+        #[test]
+        fn mutated_sod_fails_closed(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
+            let trust = TrustStore::load(&["fixtures/pki/csca"]).unwrap();
+            let mut sod = std::fs::read("fixtures/dumps/ecdsa-p256-sha256/EF.SOD.bin").unwrap();
+            let original = sod.clone();
+            for (pos, b) in edits {
+                let i = pos % sod.len();
+                sod[i] = b;
+            }
+            let mut dgs = BTreeMap::new();
+            for n in [1u8, 2, 15] {
+                dgs.insert(n, std::fs::read(format!("fixtures/dumps/ecdsa-p256-sha256/DG{n}.bin")).unwrap());
+            }
+            let r = verify(&sod, &dgs, &trust);
+            if r.valid {
+                prop_assert!(r.signature_valid && r.chain_valid);
+                prop_assert!(r.data_groups.values().all(|s| *s == DgStatus::Valid));
+            } else {
+                prop_assert!(!r.errors.is_empty());
+            }
+            if sod == original {
+                prop_assert!(r.valid);
+            }
+        }
+
+        #[test]
+        fn random_sod_never_panics(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let trust = TrustStore::new();
+            let r = verify(&data, &BTreeMap::new(), &trust);
+            prop_assert!(!r.valid);
+        }
+    }
+}
+
+/// DER → BER: every constructed element with an indefinite length.
+fn berify(der_bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for t in bankid_activation::tlv::parse_all(der_bytes) {
+        let t = t.unwrap();
+        if t.is_constructed() {
+            out.extend_from_slice(&t.raw[..t.tag.encoded_len()]);
+            out.push(0x80);
+            out.extend(berify(t.value));
+            out.extend([0, 0]);
+        } else {
+            out.extend_from_slice(t.raw);
+        }
+    }
+    out
+}
+
+#[test]
+fn ber_master_list_loads() {
+    let der = std::fs::read("fixtures/pki/masterlist/UT-masterlist.ml").unwrap();
+    let ber = berify(&der);
+    assert_ne!(ber, der);
+    let mut store = TrustStore::new();
+    assert_eq!(store.add_bytes(&ber, "ber.ml").unwrap(), 6);
 }

@@ -36,6 +36,8 @@ const EXTERNAL_AUTHENTICATE: &str = "EXTERNAL AUTHENTICATE";
 const SW_AUTH_FAILED: StatusWord = StatusWord(0x6300);
 /// 6982: security status not satisfied (what some chips answer to wrong keys).
 const SW_SECURITY_STATUS: StatusWord = StatusWord(0x6982);
+/// SM data objects incorrect: answered by some chips when M_IFD does not verify.
+const SW_SM_INCORRECT: StatusWord = StatusWord(0x6988);
 
 /// Runs BAC over `transport` with the document's keys and returns the secure channel.
 ///
@@ -236,7 +238,9 @@ impl BacChip {
     }
 }
 
-/// Sends `cmd`, returns the response if its status is 9000; 6300/6982 are access denied.
+/// Sends `cmd`, returns the response if its status is 9000; to EXTERNAL AUTHENTICATE, 6300,
+/// 6982 and 6988 are access denied (6988: the chip found M_IFD wrong, i.e. keys from another MRZ;
+/// vsmartcard's ePass and some chips answer so).
 fn exchange<T: Transport>(
     transport: &mut T,
     cmd: &Command,
@@ -246,7 +250,11 @@ fn exchange<T: Transport>(
     let response = Response::parse(&raw)?;
     match response.sw {
         StatusWord::SUCCESS => Ok(response),
-        SW_AUTH_FAILED | SW_SECURITY_STATUS if command == EXTERNAL_AUTHENTICATE => Err(denied()),
+        SW_AUTH_FAILED | SW_SECURITY_STATUS | SW_SM_INCORRECT
+            if command == EXTERNAL_AUTHENTICATE =>
+        {
+            Err(denied())
+        }
         sw => Err(AccessError::Refused {
             protocol: AccessProtocol::Bac,
             command,

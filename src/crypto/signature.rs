@@ -138,6 +138,9 @@ pub enum SignatureAlgorithm {
     },
     /// ECDSA with the given hash; the signature is a DER `ECDSA-Sig-Value`.
     Ecdsa(HashAlgorithm),
+    /// ECDSA with the given hash; the signature is plain `r || s` (BSI TR-03111 §5.2.1
+    /// ecdsa-plain-signatures, used by some eMRTD signers and in EAC card-verifiable certificates).
+    EcdsaPlain(HashAlgorithm),
 }
 
 /// OIDs not in `const-oid`'s database under a usable name.
@@ -159,6 +162,23 @@ mod oids {
         ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.13");
     /// prime-field (X9.62).
     pub const PRIME_FIELD: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.1.1");
+    /// ecdsa-plain-SHA1 (BSI TR-03111 §5.2.1).
+    pub const ECDSA_PLAIN_SHA1: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.1");
+    /// ecdsa-plain-SHA224.
+    pub const ECDSA_PLAIN_SHA224: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.2");
+    /// ecdsa-plain-SHA256.
+    pub const ECDSA_PLAIN_SHA256: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.3");
+    /// ecdsa-plain-SHA384.
+    pub const ECDSA_PLAIN_SHA384: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.4");
+    /// ecdsa-plain-SHA512.
+    pub const ECDSA_PLAIN_SHA512: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("0.4.0.127.0.7.1.1.4.1.5");
+    /// id-PK-ECDH (BSI TR-03110-3 §A.1.1.2).
+    pub const ID_PK_ECDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.2");
     /// id-mgf1 (RFC 8017).
     pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
 }
@@ -219,6 +239,11 @@ impl SignatureAlgorithm {
             rfc5912::ECDSA_WITH_SHA_256 => Self::Ecdsa(HashAlgorithm::Sha256),
             rfc5912::ECDSA_WITH_SHA_384 => Self::Ecdsa(HashAlgorithm::Sha384),
             rfc5912::ECDSA_WITH_SHA_512 => Self::Ecdsa(HashAlgorithm::Sha512),
+            oids::ECDSA_PLAIN_SHA1 => Self::EcdsaPlain(HashAlgorithm::Sha1),
+            oids::ECDSA_PLAIN_SHA224 => Self::EcdsaPlain(HashAlgorithm::Sha224),
+            oids::ECDSA_PLAIN_SHA256 => Self::EcdsaPlain(HashAlgorithm::Sha256),
+            oids::ECDSA_PLAIN_SHA384 => Self::EcdsaPlain(HashAlgorithm::Sha384),
+            oids::ECDSA_PLAIN_SHA512 => Self::EcdsaPlain(HashAlgorithm::Sha512),
             _ => return Err(SignatureError::UnsupportedAlgorithm(oid.to_string())),
         })
     }
@@ -275,7 +300,10 @@ impl SignatureAlgorithm {
     /// The message hash of the scheme.
     pub fn hash(&self) -> HashAlgorithm {
         match *self {
-            Self::RsaPkcs1v15(h) | Self::Ecdsa(h) | Self::RsaPss { hash: h, .. } => h,
+            Self::RsaPkcs1v15(h)
+            | Self::Ecdsa(h)
+            | Self::EcdsaPlain(h)
+            | Self::RsaPss { hash: h, .. } => h,
         }
     }
 
@@ -287,6 +315,7 @@ impl SignatureAlgorithm {
                 format!("RSA-PSS with {} (salt {salt_len})", hash.name())
             }
             Self::Ecdsa(h) => format!("ECDSA with {}", h.name()),
+            Self::EcdsaPlain(h) => format!("ECDSA (plain r||s) with {}", h.name()),
         }
     }
 }
@@ -449,12 +478,12 @@ pub fn match_explicit_curve(der_params: &[u8]) -> Result<NamedCurve, SignatureEr
             p.version
         )));
     }
-    if let Some(h) = &p.cofactor {
-        if strip_zeros(h.as_bytes()) != [1] {
-            return Err(SignatureError::UnsupportedCurve(
-                "cofactor other than 1".into(),
-            ));
-        }
+    if let Some(h) = &p.cofactor
+        && strip_zeros(h.as_bytes()) != [1]
+    {
+        return Err(SignatureError::UnsupportedCurve(
+            "cofactor other than 1".into(),
+        ));
     }
     for known in &KNOWN_CURVES {
         let g_ok = hex::decode(known.g).is_ok_and(|g| same_point(p.base.as_bytes(), &g));
@@ -521,7 +550,9 @@ impl PublicKey {
                     .map(Self::Rsa)
                     .map_err(|e| SignatureError::BadPublicKey(format!("RSA public key: {e}")))
             }
-            rfc5912::ID_EC_PUBLIC_KEY => {
+            // id-PK-ECDH (BSI TR-03110-3 §A.1.1.2): DG14 chip-authentication keys carry the same
+            // ECParameters / named-curve parameters as id-ecPublicKey.
+            rfc5912::ID_EC_PUBLIC_KEY | oids::ID_PK_ECDH => {
                 let params = spki.algorithm.parameters.ok_or_else(|| {
                     SignatureError::BadPublicKey("EC key without domain parameters".into())
                 })?;
@@ -570,12 +601,16 @@ impl PublicKey {
 }
 
 macro_rules! ecdsa_verify {
-    ($curve:ty, $point:expr, $prehash:expr, $sig:expr) => {{
+    ($curve:ty, $point:expr, $prehash:expr, $sig:expr, $plain:expr) => {{
         use ecdsa::signature::hazmat::PrehashVerifier;
         let key = ecdsa::VerifyingKey::<$curve>::from_sec1_bytes($point)
             .map_err(|_| SignatureError::BadPublicKey("EC point not on the curve".into()))?;
-        let sig = ecdsa::Signature::<$curve>::from_der($sig)
-            .map_err(|_| SignatureError::MalformedSignature)?;
+        let sig = if $plain {
+            ecdsa::Signature::<$curve>::from_slice($sig)
+        } else {
+            ecdsa::Signature::<$curve>::from_der($sig)
+        }
+        .map_err(|_| SignatureError::MalformedSignature)?;
         key.verify_prehash($prehash, &sig)
             .map_err(|_| SignatureError::Invalid)
     }};
@@ -594,6 +629,7 @@ fn verify_generic(
     point: &[u8],
     prehash: &[u8],
     signature: &[u8],
+    plain: bool,
 ) -> Result<(), SignatureError> {
     let known = KNOWN_CURVES
         .iter()
@@ -608,6 +644,13 @@ fn verify_generic(
         &h(known.n)?,
         &h(known.g)?,
     )?;
+    if plain {
+        if !signature.len().is_multiple_of(2) || signature.is_empty() {
+            return Err(SignatureError::MalformedSignature);
+        }
+        let (r, s) = signature.split_at(signature.len() / 2);
+        return c.verify(point, prehash, r, s);
+    }
     let sig = EcdsaSigValue::from_der(signature).map_err(|_| SignatureError::MalformedSignature)?;
     c.verify(point, prehash, sig.r.as_bytes(), sig.s.as_bytes())
 }
@@ -667,24 +710,32 @@ pub fn verify_prehash(
             };
             r.map_err(|_| SignatureError::Invalid)
         }
-        (PublicKey::Ec { curve, point }, SignatureAlgorithm::Ecdsa(_)) => match curve {
-            NamedCurve::P256 => ecdsa_verify!(p256::NistP256, point, prehash, signature),
-            NamedCurve::P384 => ecdsa_verify!(p384::NistP384, point, prehash, signature),
-            NamedCurve::P521 => ecdsa_verify!(p521::NistP521, point, prehash, signature),
-            NamedCurve::BrainpoolP256r1 => {
-                ecdsa_verify!(bp256::BrainpoolP256r1, point, prehash, signature)
+        (
+            PublicKey::Ec { curve, point },
+            SignatureAlgorithm::Ecdsa(_) | SignatureAlgorithm::EcdsaPlain(_),
+        ) => {
+            let plain = matches!(algorithm, SignatureAlgorithm::EcdsaPlain(_));
+            match curve {
+                NamedCurve::P256 => ecdsa_verify!(p256::NistP256, point, prehash, signature, plain),
+                NamedCurve::P384 => ecdsa_verify!(p384::NistP384, point, prehash, signature, plain),
+                NamedCurve::P521 => ecdsa_verify!(p521::NistP521, point, prehash, signature, plain),
+                NamedCurve::BrainpoolP256r1 => {
+                    ecdsa_verify!(bp256::BrainpoolP256r1, point, prehash, signature, plain)
+                }
+                NamedCurve::BrainpoolP384r1 => {
+                    ecdsa_verify!(bp384::BrainpoolP384r1, point, prehash, signature, plain)
+                }
+                NamedCurve::BrainpoolP512r1 => {
+                    verify_generic(*curve, point, prehash, signature, plain)
+                }
             }
-            NamedCurve::BrainpoolP384r1 => {
-                ecdsa_verify!(bp384::BrainpoolP384r1, point, prehash, signature)
-            }
-            NamedCurve::BrainpoolP512r1 => {
-                verify_generic(NamedCurve::BrainpoolP512r1, point, prehash, signature)
-            }
-        },
-        (PublicKey::Rsa(_), SignatureAlgorithm::Ecdsa(_)) => Err(SignatureError::KeyMismatch {
-            algorithm: "ECDSA",
-            key: "RSA",
-        }),
+        }
+        (PublicKey::Rsa(_), SignatureAlgorithm::Ecdsa(_) | SignatureAlgorithm::EcdsaPlain(_)) => {
+            Err(SignatureError::KeyMismatch {
+                algorithm: "ECDSA",
+                key: "RSA",
+            })
+        }
         (PublicKey::Ec { .. }, _) => Err(SignatureError::KeyMismatch {
             algorithm: "RSA",
             key: "EC",
@@ -693,6 +744,7 @@ pub fn verify_prehash(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -752,19 +804,80 @@ mod tests {
         let prehash = HashAlgorithm::Sha256.digest(&attrs);
         let sig = si.signature.as_bytes();
         assert_eq!(
-            verify_generic(NamedCurve::P256, &point, &prehash, sig),
+            verify_generic(NamedCurve::P256, &point, &prehash, sig, false),
             Ok(())
         );
         let mut wrong = prehash.clone();
         wrong[0] ^= 1;
         assert_eq!(
-            verify_generic(NamedCurve::P256, &point, &wrong, sig),
+            verify_generic(NamedCurve::P256, &point, &wrong, sig, false),
             Err(SignatureError::Invalid)
         );
+        assert!(verify_generic(NamedCurve::BrainpoolP256r1, &point, &prehash, sig, false).is_err());
+    }
+
+    #[test]
+    fn plain_ecdsa_signatures_verify() {
+        // The DER signature of fixtures/dumps/ecdsa-p256-sha256 rewritten as plain r||s (BSI TR-03111
+        // §5.2.1, 32 bytes each) must verify under ecdsa-plain-SHA256, on the crate and generic paths.
+        let sod = std::fs::read("fixtures/dumps/ecdsa-p256-sha256/EF.SOD.bin").unwrap();
+        let sod = crate::lds::Sod::from_bytes(&sod).unwrap();
+        let si = &sod.signed_data.signer_infos.0.as_slice()[0];
+        let attrs = der::Encode::to_der(si.signed_attrs.as_ref().unwrap()).unwrap();
+        let cert = crate::verify::find_signer_certificate(&sod.signed_data, si).unwrap();
+        let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info()).unwrap();
+        let key = PublicKey::from_spki_der(&spki).unwrap();
+        let der_sig = EcdsaSigValue::from_der(si.signature.as_bytes()).unwrap();
+        let mut plain = vec![0u8; 64];
+        let (r, s) = (der_sig.r.as_bytes(), der_sig.s.as_bytes());
+        plain[32 - r.len()..32].copy_from_slice(r);
+        plain[64 - s.len()..].copy_from_slice(s);
+        let alg =
+            SignatureAlgorithm::from_identifier(&oids::ECDSA_PLAIN_SHA256, None, None).unwrap();
+        assert_eq!(alg, SignatureAlgorithm::EcdsaPlain(HashAlgorithm::Sha256));
+        assert_eq!(verify(&key, &alg, &attrs, &plain), Ok(()));
+        let PublicKey::Ec { point, .. } = &key else {
+            panic!()
+        };
+        let prehash = HashAlgorithm::Sha256.digest(&attrs);
         assert_eq!(
-            verify_generic(NamedCurve::BrainpoolP256r1, &point, &prehash, sig).is_ok(),
-            false
+            verify_generic(NamedCurve::P256, point, &prehash, &plain, true),
+            Ok(())
         );
+        plain[10] ^= 1;
+        assert_eq!(
+            verify(&key, &alg, &attrs, &plain),
+            Err(SignatureError::Invalid)
+        );
+    }
+
+    #[test]
+    fn id_pk_ecdh_keys_decode() {
+        // A DG14-style SPKI: the bp256 fixture key's SPKI with its algorithm OID replaced by id-PK-ECDH.
+        let bytes = std::fs::read("fixtures/dumps/td3-rsa2048/DG14.bin").unwrap();
+        let dg14 = crate::lds::Dg14::parse(&bytes).unwrap();
+        let spki = dg14.chip_authentication_keys()[0].0.to_vec();
+        let ec_oid = der::Encode::to_der(&rfc5912::ID_EC_PUBLIC_KEY).unwrap();
+        let pk_oid = der::Encode::to_der(&oids::ID_PK_ECDH).unwrap();
+        assert_eq!(&spki[4..4 + ec_oid.len()], ec_oid.as_slice());
+        // Rebuild: SEQUENCE { SEQUENCE { id-PK-ECDH, params }, BIT STRING } with corrected lengths.
+        let alg_len = usize::from(spki[3]);
+        let params = &spki[4 + ec_oid.len()..4 + alg_len];
+        let rest = &spki[4 + alg_len..];
+        let mut alg = vec![0x30, (pk_oid.len() + params.len()) as u8];
+        alg.extend_from_slice(&pk_oid);
+        alg.extend_from_slice(params);
+        let mut new = vec![0x30, (alg.len() + rest.len()) as u8];
+        new.extend_from_slice(&alg);
+        new.extend_from_slice(rest);
+        let key = PublicKey::from_spki_der(&new).unwrap();
+        assert!(matches!(
+            key,
+            PublicKey::Ec {
+                curve: NamedCurve::BrainpoolP256r1,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::apdu::{Command, Response, StatusWord, ins};
+pub use crate::reader::{EMRTD_AID, LdsFile};
 use crate::tlv::{Tag, TlvWriter};
 use crate::transport::ApduHandler;
 
@@ -15,97 +16,8 @@ use crate::transport::ApduHandler;
 /// a face image is typically 15–100 KB).
 pub const MAX_FILE_SIZE: usize = 1 << 20;
 
-/// The eMRTD application identifier (ICAO 9303 Part 10 §3.6.1).
-pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
-
 /// File identifier of the master file.
 const MF_FID: u16 = 0x3F00;
-
-/// An elementary file of the eMRTD file structure (ICAO 9303 Part 10 §3.3, Table 3–4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LdsFile {
-    /// EF.CardAccess: in the master file, FID 011C, SFI 1C (PACE parameters).
-    CardAccess,
-    /// EF.COM: FID 011E, SFI 1E.
-    Com,
-    /// EF.SOD: FID 011D, SFI 1D.
-    Sod,
-    /// Data group 1–16: FID 01nn, SFI nn. Values outside 1..=16 are never stored.
-    DataGroup(u8),
-}
-
-impl LdsFile {
-    /// Every file a dump can hold, in FID order of the application, EF.CardAccess first.
-    pub fn all() -> impl Iterator<Item = LdsFile> {
-        [LdsFile::CardAccess, LdsFile::Com, LdsFile::Sod]
-            .into_iter()
-            .chain((1..=16).map(LdsFile::DataGroup))
-    }
-
-    /// True for DG1..DG16 and the three named files.
-    pub fn is_valid(self) -> bool {
-        match self {
-            LdsFile::DataGroup(n) => (1..=16).contains(&n),
-            _ => true,
-        }
-    }
-
-    /// The file identifier.
-    pub fn fid(self) -> u16 {
-        match self {
-            LdsFile::CardAccess => 0x011C,
-            LdsFile::Com => 0x011E,
-            LdsFile::Sod => 0x011D,
-            LdsFile::DataGroup(n) => 0x0100 | u16::from(n),
-        }
-    }
-
-    /// The short file identifier.
-    pub fn sfi(self) -> u8 {
-        match self {
-            LdsFile::CardAccess => 0x1C,
-            LdsFile::Com => 0x1E,
-            LdsFile::Sod => 0x1D,
-            LdsFile::DataGroup(n) => n,
-        }
-    }
-
-    /// True if the file lives in the master file rather than the eMRTD application.
-    pub fn in_master_file(self) -> bool {
-        self == LdsFile::CardAccess
-    }
-
-    /// The file name in a dump directory (DESIGN.md): `EF.COM.bin`, `DG1.bin`, …
-    pub fn file_name(self) -> String {
-        match self {
-            LdsFile::CardAccess => "EF.CardAccess.bin".to_owned(),
-            LdsFile::Com => "EF.COM.bin".to_owned(),
-            LdsFile::Sod => "EF.SOD.bin".to_owned(),
-            LdsFile::DataGroup(n) => format!("DG{n}.bin"),
-        }
-    }
-
-    /// The file with identifier `fid` in the master file (`in_mf`) or the application.
-    pub fn from_fid(fid: u16, in_mf: bool) -> Option<LdsFile> {
-        LdsFile::all().find(|f| f.fid() == fid && f.in_master_file() == in_mf)
-    }
-
-    /// The file with short identifier `sfi` in the master file (`in_mf`) or the application.
-    pub fn from_sfi(sfi: u8, in_mf: bool) -> Option<LdsFile> {
-        LdsFile::all().find(|f| f.sfi() == sfi && f.in_master_file() == in_mf)
-    }
-}
-
-impl std::fmt::Display for LdsFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LdsFile::CardAccess => f.write_str("EF.CardAccess"),
-            LdsFile::Com => f.write_str("EF.COM"),
-            LdsFile::Sod => f.write_str("EF.SOD"),
-            LdsFile::DataGroup(n) => write!(f, "DG{n}"),
-        }
-    }
-}
 
 /// Errors loading a dump into the file system.
 #[derive(Debug, Error)]

@@ -351,6 +351,7 @@ impl FacialRecord {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -415,7 +416,7 @@ mod tests {
     proptest! {
         #[test]
         fn random_records_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let mut d = b"FAC\0010\0".to_vec();
+            let mut d = b"FAC\x00010\x00".to_vec();
             d.extend_from_slice(&data);
             let _ = FacialRecord::parse(&d);
             let _ = FacialRecord::parse(&data);
@@ -429,5 +430,29 @@ mod tests {
                 prop_assert!(!r.faces.is_empty());
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Hostile image bytes (a decoder is fed whatever the chip sends): errors, never panics.
+        #[test]
+        fn mutated_images_never_panic(
+            jp2 in any::<bool>(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            let rec = FacialRecord::parse(&fixture_record(if jp2 { "ecdsa-bp256-jp2" } else { "td3-rsa2048" })).unwrap();
+            let mut img = rec.faces[0].image.clone();
+            for (pos, b) in edits {
+                // Mostly the headers, where lengths and sizes live.
+                let i = if pos % 2 == 0 { pos % 200.min(img.len()) } else { pos % img.len() };
+                img[i] = b;
+            }
+            let _ = decode_image(&img);
+            let cut = cut % (img.len() + 1);
+            let _ = decode_image(&img[..cut]);
+        }
+
     }
 }

@@ -274,6 +274,7 @@ pub fn parse_security_infos(der_bytes: &[u8]) -> Result<Vec<SecurityInfo>, Secur
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -130,6 +130,8 @@ pub struct Sod {
     pub econtent: Vec<u8>,
     /// The decoded LDSSecurityObject.
     pub lds: LdsSecurityObject,
+    /// The first SignerInfo's signed attributes exactly as received, tagged `31` (what was signed).
+    pub signed_attrs_der: Option<Vec<u8>>,
 }
 
 /// The value of an outer `77` tag (or of any single application-class constructed object) in DER.
@@ -150,11 +152,24 @@ fn strip_outer(bytes: &[u8], tag_number: u8) -> Result<&[u8], SodError> {
 
 impl Sod {
     /// Parse EF.SOD as read from the chip (outer tag `77` included).
+    ///
+    /// DER is parsed as is; if that fails, the file is normalised from BER (indefinite lengths,
+    /// segmented strings — as some chips store it) to DER and parsed again. Signatures stay
+    /// verifiable because everything signed in a SignedData is defined over DER.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SodError> {
         if bytes.len() > MAX_SOD_LEN {
             return Err(SodError::TooLarge(bytes.len()));
         }
-        Self::from_content_info(strip_outer(bytes, 0x17)?)
+        let strict = strip_outer(bytes, 0x17).and_then(Self::from_content_info);
+        match strict {
+            Ok(sod) => Ok(sod),
+            Err(first_error) => match super::ber::to_der(bytes, MAX_SOD_LEN) {
+                Ok(der_bytes) if der_bytes != bytes => {
+                    strip_outer(&der_bytes, 0x17).and_then(Self::from_content_info)
+                }
+                _ => Err(first_error),
+            },
+        }
     }
 
     /// Parse a bare DER CMS ContentInfo holding the SignedData.
@@ -180,14 +195,16 @@ impl Sod {
             .into_bytes()
             .into_vec();
         let lds = LdsSecurityObject::from_der(&econtent)?;
+        let signed_attrs_der = crate::verify::signed_attributes_as_encoded(der_bytes);
         Ok(Self {
             signed_data,
             econtent,
             lds,
+            signed_attrs_der,
         })
     }
 
-    /// The EF.SOD bytes re-encoded (outer tag `77` included).
+    /// The SignedData re-encoded in DER (without the ContentInfo and the outer tag `77`).
     pub fn signed_data_der(&self) -> Result<Vec<u8>, SodError> {
         self.signed_data
             .to_der()
@@ -196,6 +213,7 @@ impl Sod {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -227,6 +245,54 @@ mod tests {
         for cut in [0, 1, 4, 100, bytes.len() - 1] {
             assert!(Sod::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    /// Re-encode DER as BER: every constructed element with an indefinite length, and every OCTET
+    /// STRING longer than 16 bytes split into a constructed string of 16-byte segments.
+    fn berify(der_bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for t in crate::tlv::parse_all(der_bytes) {
+            let t = t.unwrap();
+            let tag_len = t.tag.encoded_len();
+            let tag = &t.raw[..tag_len];
+            if t.is_constructed() {
+                out.extend_from_slice(tag);
+                out.push(0x80);
+                out.extend(berify(t.value));
+                out.extend([0, 0]);
+            } else if t.tag.number() == 0x04 && t.value.len() > 16 {
+                out.extend([0x24, 0x80]);
+                for seg in t.value.chunks(16) {
+                    out.push(0x04);
+                    out.push(seg.len() as u8);
+                    out.extend_from_slice(seg);
+                }
+                out.extend([0, 0]);
+            } else {
+                out.extend_from_slice(t.raw);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ber_encoded_sod_parses_to_the_same_content() {
+        let der_bytes = std::fs::read("fixtures/dumps/td3-rsa2048/EF.SOD.bin").unwrap();
+        let ber = berify(&der_bytes);
+        assert_ne!(ber, der_bytes);
+        assert!(ber.len() > der_bytes.len());
+        let a = Sod::from_bytes(&der_bytes).unwrap();
+        let b = Sod::from_bytes(&ber).unwrap();
+        assert_eq!(a, b);
+        // And passive authentication of the BER form holds (signatures are over DER).
+        let trust = crate::verify::TrustStore::load(&["fixtures/pki/csca"]).unwrap();
+        let mut dgs = std::collections::BTreeMap::new();
+        for n in [1u8, 2, 7, 11, 12, 14, 15] {
+            let f = format!("fixtures/dumps/td3-rsa2048/DG{n}.bin");
+            dgs.insert(n, std::fs::read(f).unwrap());
+        }
+        let r = crate::verify::verify(&ber, &dgs, &trust);
+        assert!(r.valid, "{:?}", r.errors);
     }
 
     proptest! {

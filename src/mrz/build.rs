@@ -342,6 +342,12 @@ impl MrzBuilder {
         let mut optional = alphabet(&self.optional_data, "optional_data")?;
         let principal = usize::from(l.number.len);
         if number.len() > principal && l.long_number {
+            if number.contains(&b'<') {
+                return Err(MrzError::InvalidField {
+                    field: "document_number",
+                    reason: "a long document number cannot contain fillers".into(),
+                });
+            }
             // ICAO 9303 Part 5 §4.2.2 note: `<` in the check position, the rest of the number and
             // its check digit at the start of the optional data.
             let check = digit_char(check_digit_bytes(&number).unwrap_or(0));

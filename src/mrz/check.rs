@@ -10,14 +10,16 @@ pub(crate) const fn char_value(c: u8) -> Option<u32> {
     }
 }
 
+/// The repeating weights of Part 3 §4.9.
+pub(crate) const WEIGHTS: [u32; 3] = [7, 3, 1];
+
 /// Check digit over raw bytes of an MRZ field, `None` when a byte is not an MRZ character.
 pub(crate) fn check_digit_bytes(field: &[u8]) -> Option<u8> {
-    const WEIGHTS: [u32; 3] = [7, 3, 1];
     let mut sum: u32 = 0;
-    for (i, &c) in field.iter().enumerate() {
+    for (&c, w) in field.iter().zip(WEIGHTS.iter().cycle()) {
         let v = char_value(c)?;
         // Reduce as we go so that no field length can overflow the sum.
-        sum = (sum + v * WEIGHTS[i % 3]) % 10;
+        sum = (sum + v * w) % 10;
     }
     // `sum` is already < 10.
     u8::try_from(sum).ok()

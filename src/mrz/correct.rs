@@ -15,9 +15,13 @@ use super::parse::{all_checks_hold, evaluate, format_of, parse, span_bytes};
 use super::{Format, Mrz};
 
 /// Ranked alternatives per character: `candidates[line][column]` is a list of `(character, score)`,
-/// higher scores better. An empty outer slice, an empty line list or an empty list means "no
-/// candidates there" (the line's own character and the built-in look-alikes are used).
+/// higher scores better; the first [`MAX_CANDIDATES`] of each list are read. An empty outer
+/// slice, an empty line list or an empty list means "no candidates there" (the line's own
+/// character and the built-in look-alikes are used). Candidates illegal in the field are ignored.
 pub type Candidates = [Vec<Vec<(char, f32)>>];
+
+/// At most this many candidates per position are read (the engine's best should come first).
+pub const MAX_CANDIDATES: usize = 64;
 
 /// Bounds and thresholds of the correction search.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +106,10 @@ pub struct Correction {
 /// What a position may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// Digits, or `<` (dates with unknown parts, check positions where a filler is allowed).
     Digit,
+    /// A check digit that must be a digit.
+    Check,
     Alpha,
     AlphaNum,
     Sex,
@@ -111,6 +118,7 @@ enum Kind {
 fn legal(kind: Kind, c: u8) -> bool {
     match kind {
         Kind::Digit => c.is_ascii_digit() || c == b'<',
+        Kind::Check => c.is_ascii_digit(),
         Kind::Alpha => c.is_ascii_uppercase() || c == b'<',
         Kind::AlphaNum => c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'<',
         Kind::Sex => matches!(c, b'M' | b'F' | b'X' | b'<'),
@@ -253,18 +261,25 @@ impl Grid {
             set(s, Kind::Alpha);
         }
         set(l.birth, Kind::Digit);
-        set(one(l.birth_check), Kind::Digit);
-        set(one(l.number_check), Kind::Digit);
+        set(one(l.birth_check), Kind::Check);
+        // `<` marks a long TD1/TD2 number (Part 5 §4.2.2 note).
+        let number_check = if l.long_number {
+            Kind::Digit
+        } else {
+            Kind::Check
+        };
+        set(one(l.number_check), number_check);
         set(one(l.sex), Kind::Sex);
         if let Some((s, p)) = l.expiry {
             set(s, Kind::Digit);
-            set(one(p), Kind::Digit);
+            set(one(p), Kind::Check);
         }
         if let Some(p) = l.optional_check {
+            // `<` for an all-filler personal number (Part 4 §4.2.2).
             set(one(p), Kind::Digit);
         }
         if let Some((p, _)) = l.composite {
-            set(one(p), Kind::Digit);
+            set(one(p), Kind::Check);
         }
         g
     }
@@ -301,6 +316,22 @@ fn holds(format: Format, rows: &[Vec<u8>]) -> bool {
 }
 
 /// Corrects OCR'd MRZ lines with the default bounds (see [`correct_with`]).
+///
+/// ```
+/// use bankid_activation::mrz::correct;
+/// // ICAO 9303 Part 4 TD3 specimen, read with `O` for `0` in the birth date and the document number.
+/// let c = correct(
+///     &[
+///         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+///         "L8989O2C36UTO74O8122F1204159ZE184226B<<<<<10",
+///     ],
+///     &[],
+/// )
+/// .unwrap();
+/// assert!(c.valid && !c.ambiguous);
+/// assert_eq!(c.lines[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+/// assert_eq!(c.changes.len(), 2);
+/// ```
 pub fn correct(lines: &[&str], candidates: &Candidates) -> Result<Correction, MrzError> {
     correct_with(lines, candidates, &CorrectionOptions::default())
 }
@@ -426,12 +457,17 @@ pub fn correct_with(
             if let Some(list) = cand_line.and_then(|c| c.get(ci)).filter(|l| !l.is_empty()) {
                 let mut ranked: Vec<(u8, f32)> = list
                     .iter()
+                    .take(MAX_CANDIDATES)
                     .filter(|(c, s)| c.is_ascii() && s.is_finite() && legal(kind, *c as u8))
                     .map(|&(c, s)| (c as u8, s))
                     .collect();
                 ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
                 let mut seen = [false; 128];
-                ranked.retain(|(c, _)| !std::mem::replace(&mut seen[usize::from(*c & 0x7f)], true));
+                // Keep the best score of each character.
+                ranked.retain(|(c, _)| {
+                    seen.get_mut(usize::from(*c))
+                        .is_some_and(|s| !std::mem::replace(s, true))
+                });
                 if let Some(&(_, top)) = ranked.first() {
                     o = ranked.iter().map(|&(c, s)| (c, top - s)).collect();
                     reason = ChangeReason::Candidate;
@@ -439,7 +475,9 @@ pub fn correct_with(
             }
             if o.is_empty() {
                 if legal(kind, u) {
-                    if filler.get(idx).copied().unwrap_or(false) && kind != Kind::Digit {
+                    if filler.get(idx).copied().unwrap_or(false)
+                        && matches!(kind, Kind::Alpha | Kind::AlphaNum)
+                    {
                         o.push((b'<', 0.0));
                         o.push((b'K', 1.0));
                         reason = ChangeReason::Filler;
@@ -456,10 +494,13 @@ pub fn correct_with(
                     }
                 } else {
                     match kind {
-                        Kind::Digit => match to_digit(u) {
+                        Kind::Digit | Kind::Check => match to_digit(u) {
                             Some(d) => o.push((d, 0.0)),
                             // Unreadable digit: the check digits may still single it out.
-                            None => o.extend((b'0'..=b'9').map(|d| (d, 2.0))),
+                            None => {
+                                o.extend((b'0'..=b'9').map(|d| (d, 2.0)));
+                                reason = ChangeReason::CheckDigit;
+                            }
                         },
                         Kind::Alpha => match to_alpha(u) {
                             Some(a) => o.push((a, 0.0)),
@@ -477,28 +518,10 @@ pub fn correct_with(
 
     // The baseline: the best option everywhere.
     let mut rows: Vec<Vec<u8>> = upper.clone();
-    let mut forced: Vec<Change> = Vec::new();
     for (li, row) in rows.iter_mut().enumerate() {
         for (ci, slot) in row.iter_mut().enumerate() {
-            let idx = grid.idx(li, ci);
-            let best = options
-                .get(idx)
-                .and_then(|o| o.first())
-                .map_or(*slot, |o| o.0);
-            *slot = best;
-            let read = chars
-                .get(li)
-                .and_then(|r| r.get(ci))
-                .copied()
-                .unwrap_or('?');
-            if char::from(best) != read {
-                forced.push(Change {
-                    line: li,
-                    column: ci,
-                    from: read,
-                    to: char::from(best),
-                    reason: reasons.get(idx).copied().unwrap_or(ChangeReason::FieldType),
-                });
+            if let Some(o) = options.get(grid.idx(li, ci)).and_then(|o| o.first()) {
+                *slot = o.0;
             }
         }
     }
@@ -566,7 +589,19 @@ pub fn correct_with(
     };
     let mut gaps: Vec<f32> = uncertain.iter().map(|u| u.1).collect();
     gaps.sort_by(f32::total_cmp);
-    for k in 0..=opts.max_changes.min(uncertain.len()) {
+    // A character outside the MRZ alphabet that nothing could replace: the lines cannot parse,
+    // so there is nothing to search for.
+    let unparseable = search
+        .rows
+        .iter()
+        .flatten()
+        .any(|&b| !legal(Kind::AlphaNum, b));
+    let levels = if unparseable {
+        0
+    } else {
+        opts.max_changes.min(uncertain.len()) + 1
+    };
+    for k in 0..levels {
         let lower: f32 = gaps.iter().take(k).sum();
         if lower > search.best + search.margin {
             break;
@@ -582,20 +617,21 @@ pub fn correct_with(
     let mut rows = search.rows;
     solutions.sort_by(|a, b| a.0.total_cmp(&b.0));
 
-    let to_changes = |sol: &[(usize, u8)], rows: &[Vec<u8>]| -> Vec<Change> {
+    let read_at = |i: usize| -> char {
+        chars
+            .get(i / width.max(1))
+            .and_then(|r| r.get(i % width.max(1)))
+            .copied()
+            .unwrap_or('?')
+    };
+    let to_changes = |sol: &[(usize, u8)]| -> Vec<Change> {
         sol.iter()
-            .map(|&(i, c)| {
-                let (li, ci) = (i / width.max(1), i % width.max(1));
-                Change {
-                    line: li,
-                    column: ci,
-                    from: rows
-                        .get(li)
-                        .and_then(|r| r.get(ci))
-                        .map_or('?', |&b| char::from(b)),
-                    to: char::from(c),
-                    reason: ChangeReason::CheckDigit,
-                }
+            .map(|&(i, c)| Change {
+                line: i / width.max(1),
+                column: i % width.max(1),
+                from: read_at(i),
+                to: char::from(c),
+                reason: ChangeReason::CheckDigit,
             })
             .collect()
     };
@@ -610,14 +646,13 @@ pub fn correct_with(
     };
     let ambiguous = close.len() > 1;
     let alternatives = if ambiguous {
-        close.iter().map(|s| to_changes(&s.1, &rows)).collect()
+        close.iter().map(|s| to_changes(&s.1)).collect()
     } else {
         Vec::new()
     };
     let accepted = complete && !ambiguous && !close.is_empty();
-    let mut changes = forced;
+    let mut searched = vec![false; rows.len() * width];
     if accepted && let Some(sol) = close.first() {
-        let fixes = to_changes(&sol.1, &rows);
         for &(i, c) in &sol.1 {
             if let Some(slot) = rows
                 .get_mut(i / width.max(1))
@@ -625,27 +660,58 @@ pub fn correct_with(
             {
                 *slot = c;
             }
-        }
-        // A fix on top of a forced change keeps the original read character as `from`.
-        for f in fixes {
-            match changes
-                .iter_mut()
-                .find(|c| c.line == f.line && c.column == f.column)
-            {
-                Some(c) => {
-                    c.to = f.to;
-                    c.reason = ChangeReason::CheckDigit;
-                }
-                None => changes.push(f),
+            if let Some(f) = searched.get_mut(i) {
+                *f = true;
             }
         }
-        changes.retain(|c| c.from != c.to);
-        changes.sort_by_key(|c| (c.line, c.column));
+    }
+    // What changed, against what was read. A refused correction keeps unreadable characters
+    // as read rather than a guess.
+    let mut changes = Vec::new();
+    for (li, row) in rows.iter_mut().enumerate() {
+        for (ci, slot) in row.iter_mut().enumerate() {
+            let idx = grid.idx(li, ci);
+            let mut reason = reasons.get(idx).copied().unwrap_or(ChangeReason::FieldType);
+            if searched.get(idx).copied().unwrap_or(false) {
+                reason = ChangeReason::CheckDigit;
+            } else if reason == ChangeReason::CheckDigit && !accepted {
+                *slot = upper
+                    .get(li)
+                    .and_then(|r| r.get(ci))
+                    .copied()
+                    .unwrap_or(b'?');
+            }
+            let read = read_at(idx);
+            // Non-ASCII left as read (`?` stands in for it in `rows`) is not a change.
+            let kept = *slot == b'?' && !read.is_ascii();
+            if !kept && char::from(*slot) != read {
+                changes.push(Change {
+                    line: li,
+                    column: ci,
+                    from: read,
+                    to: char::from(*slot),
+                    reason,
+                });
+            }
+        }
     }
 
     let out: Vec<String> = rows
         .iter()
-        .map(|r| r.iter().map(|&b| char::from(b)).collect())
+        .enumerate()
+        .map(|(li, r)| {
+            r.iter()
+                .enumerate()
+                .map(|(ci, &b)| {
+                    let read = read_at(grid.idx(li, ci));
+                    if b == b'?' && !read.is_ascii() {
+                        read
+                    } else {
+                        char::from(b)
+                    }
+                })
+                .collect()
+        })
         .collect();
     let refs: Vec<&str> = out.iter().map(String::as_str).collect();
     let mrz = parse(&refs).ok();
@@ -685,7 +751,7 @@ impl Search<'_> {
             return;
         }
         if k == 0 {
-            self.trials += 1;
+            self.trials = self.trials.saturating_add(1);
             if self.trials > self.max_trials {
                 self.aborted = true;
                 return;

@@ -148,46 +148,78 @@ impl fmt::Display for Date {
 }
 
 /// A date as printed in an MRZ (`YYMMDD`), kept as text; the century is resolved on request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MrzDate {
-    text: String,
+    /// Six MRZ characters (ASCII), or none when the format has no such date.
+    raw: [u8; 6],
+    present: bool,
+}
+
+impl fmt::Debug for MrzDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MrzDate({:?})", self.yymmdd())
+    }
 }
 
 /// The two-digit year, month and day of a six-digit field.
-fn split(text: &str) -> Result<(u8, u8, u8), DateError> {
-    let b = text.as_bytes();
-    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
-        return Err(DateError::NotDigits { text: text.into() });
+fn split(b: &[u8; 6]) -> Result<(u8, u8, u8), DateError> {
+    if !b.iter().all(u8::is_ascii_digit) {
+        return Err(DateError::NotDigits {
+            text: b.iter().map(|&c| char::from(c)).collect(),
+        });
     }
-    let two = |i: usize| -> u8 {
-        let hi = b.get(i).map_or(0, |c| c - b'0');
-        let lo = b.get(i + 1).map_or(0, |c| c - b'0');
-        hi * 10 + lo
-    };
-    Ok((two(0), two(2), two(4)))
+    let two = |hi: u8, lo: u8| (hi - b'0') * 10 + (lo - b'0');
+    let [y1, y2, m1, m2, d1, d2] = *b;
+    Ok((two(y1, y2), two(m1, m2), two(d1, d2)))
 }
 
 impl MrzDate {
-    /// Wraps the six characters printed in the MRZ (not checked here; see [`MrzDate::check`]).
-    pub fn from_yymmdd(text: &str) -> MrzDate {
-        MrzDate { text: text.into() }
+    /// A date field from its six printed characters (`[0-9A-Z<]`; anything but digits fails to resolve).
+    pub fn from_yymmdd(text: &str) -> Result<MrzDate, DateError> {
+        let b = text.as_bytes();
+        match <[u8; 6]>::try_from(b) {
+            Ok(raw)
+                if raw
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || *c == b'<') =>
+            {
+                Ok(MrzDate { raw, present: true })
+            }
+            _ => Err(DateError::NotDigits {
+                text: text.chars().take(32).collect(),
+            }),
+        }
+    }
+
+    /// From a validated MRZ field (six bytes of the MRZ alphabet); absent if not six bytes.
+    pub(crate) fn from_field(b: &[u8]) -> MrzDate {
+        match <[u8; 6]>::try_from(b) {
+            Ok(raw) if raw.is_ascii() => MrzDate { raw, present: true },
+            _ => MrzDate::absent(),
+        }
     }
 
     /// An absent date (the format has no such field).
     pub(crate) fn absent() -> MrzDate {
         MrzDate {
-            text: String::new(),
+            raw: [b'<'; 6],
+            present: false,
         }
     }
 
     /// The field exactly as printed (`YYMMDD`; empty when the format has no such date).
     pub fn yymmdd(&self) -> &str {
-        &self.text
+        if self.present {
+            // Only ASCII is ever stored.
+            core::str::from_utf8(&self.raw).unwrap_or("")
+        } else {
+            ""
+        }
     }
 
     /// Whether the format prints this date at all.
     pub fn is_present(&self) -> bool {
-        !self.text.is_empty()
+        self.present
     }
 
     /// Checks what can be checked without the century: six digits, month 1–12, day 1–31 within
@@ -197,7 +229,7 @@ impl MrzDate {
         if !self.is_present() {
             return Err(DateError::Absent);
         }
-        let (yy, mm, dd) = split(&self.text)?;
+        let (yy, mm, dd) = split(&self.raw)?;
         // 2000 + yy is a leap year exactly when some century makes yy a leap year.
         Date::new(2000 + u16::from(yy), mm, dd).map(|_| ())
     }
@@ -206,7 +238,7 @@ impl MrzDate {
         if !self.is_present() {
             return Err(DateError::Absent);
         }
-        let (yy, mm, dd) = split(&self.text)?;
+        let (yy, mm, dd) = split(&self.raw)?;
         Date::new(century + u16::from(yy), mm, dd)
     }
 
@@ -249,7 +281,7 @@ impl MrzDate {
 
 impl fmt::Display for MrzDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.yymmdd())
     }
 }
 
@@ -279,63 +311,89 @@ mod tests {
     fn birth_century() {
         let today = d(2026, 12, 1);
         assert_eq!(
-            MrzDate::from_yymmdd("740812").resolve_birth(today),
+            MrzDate::from_yymmdd("740812").unwrap().resolve_birth(today),
             Ok(d(1974, 8, 12))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("261201").resolve_birth(today),
+            MrzDate::from_yymmdd("261201").unwrap().resolve_birth(today),
             Ok(d(2026, 12, 1))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("261202").resolve_birth(today),
+            MrzDate::from_yymmdd("261202").unwrap().resolve_birth(today),
             Ok(d(1926, 12, 2))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("100101").resolve_birth(today),
+            MrzDate::from_yymmdd("100101").unwrap().resolve_birth(today),
             Ok(d(2010, 1, 1))
         );
         // 29 Feb 2000 exists, 29 Feb 1900 does not.
         assert_eq!(
-            MrzDate::from_yymmdd("000229").resolve_birth(today),
+            MrzDate::from_yymmdd("000229").unwrap().resolve_birth(today),
             Ok(d(2000, 2, 29))
         );
         assert!(
             MrzDate::from_yymmdd("000229")
+                .unwrap()
                 .resolve_birth(d(1999, 1, 1))
                 .is_err()
         );
-        assert!(MrzDate::from_yymmdd("741312").resolve_birth(today).is_err());
-        assert!(MrzDate::from_yymmdd("74<<<<").resolve_birth(today).is_err());
+        assert!(
+            MrzDate::from_yymmdd("741312")
+                .unwrap()
+                .resolve_birth(today)
+                .is_err()
+        );
+        assert!(
+            MrzDate::from_yymmdd("74<<<<")
+                .unwrap()
+                .resolve_birth(today)
+                .is_err()
+        );
     }
 
     #[test]
     fn expiry_century() {
         let today = d(2026, 12, 1);
         assert_eq!(
-            MrzDate::from_yymmdd("120415").resolve_expiry(today),
+            MrzDate::from_yymmdd("120415")
+                .unwrap()
+                .resolve_expiry(today),
             Ok(d(2012, 4, 15))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("360101").resolve_expiry(today),
+            MrzDate::from_yymmdd("360101")
+                .unwrap()
+                .resolve_expiry(today),
             Ok(d(2036, 1, 1))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("461201").resolve_expiry(today),
+            MrzDate::from_yymmdd("461201")
+                .unwrap()
+                .resolve_expiry(today),
             Ok(d(2046, 12, 1))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("461202").resolve_expiry(today),
+            MrzDate::from_yymmdd("461202")
+                .unwrap()
+                .resolve_expiry(today),
             Ok(d(1946, 12, 2))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("940623").resolve_expiry(today),
+            MrzDate::from_yymmdd("940623")
+                .unwrap()
+                .resolve_expiry(today),
             Ok(d(1994, 6, 23))
         );
         assert_eq!(
-            MrzDate::from_yymmdd("050101").resolve_expiry(d(1995, 1, 1)),
+            MrzDate::from_yymmdd("050101")
+                .unwrap()
+                .resolve_expiry(d(1995, 1, 1)),
             Ok(d(2005, 1, 1))
         );
         assert!(MrzDate::absent().resolve_expiry(today).is_err());
+        assert!(MrzDate::from_yymmdd("7408").is_err());
+        assert!(MrzDate::from_yymmdd("74081é").is_err());
+        assert_eq!(MrzDate::from_yymmdd("74<<<<").unwrap().yymmdd(), "74<<<<");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Parsing MRZ lines into fields: format detection, field extraction, per-field check digit status.
 
 use super::Format;
-use super::check::{char_value, digit_char};
+use super::check::{WEIGHTS, char_value, digit_char};
 use super::date::MrzDate;
 use super::error::MrzError;
 use super::layout::{Layout, Pos, Span};
@@ -116,7 +116,44 @@ pub struct CheckDigit {
     /// 0-based column of the check character.
     pub column: usize,
     /// The characters the digit is computed over.
-    pub covers: Vec<FieldSpan>,
+    pub covers: Covers,
+}
+
+/// The spans a check digit is computed over (at most four; kept inline, no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Covers {
+    spans: [FieldSpan; 4],
+    len: u8,
+}
+
+impl Covers {
+    fn new(from: &[Span]) -> Covers {
+        let mut c = Covers {
+            spans: [FieldSpan {
+                line: 0,
+                start: 0,
+                end: 0,
+            }; 4],
+            len: 0,
+        };
+        for (slot, s) in c.spans.iter_mut().zip(from.iter().filter(|s| s.len > 0)) {
+            *slot = FieldSpan::from(*s);
+            c.len += 1;
+        }
+        c
+    }
+
+    /// The spans, in the order the weights run over them.
+    pub fn as_slice(&self) -> &[FieldSpan] {
+        self.spans.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl core::ops::Deref for Covers {
+    type Target = [FieldSpan];
+    fn deref(&self) -> &[FieldSpan] {
+        self.as_slice()
+    }
 }
 
 /// A parsed MRZ. Parsing succeeds when the text has an MRZ's shape, even if check digits fail:
@@ -128,8 +165,8 @@ pub struct Mrz {
     document_code: String,
     issuing_state: String,
     document_number: String,
-    /// The number as the BAC "MRZ information" needs it: 9 characters with fillers, or the whole long number.
-    number_for_key: String,
+    /// Where the number is, as the BAC "MRZ information" needs it: 9 characters with fillers, or the whole long number.
+    number_spans: [Span; 2],
     number_check: char,
     nationality: String,
     birth: MrzDate,
@@ -221,14 +258,10 @@ pub(crate) fn at(lines: &[&[u8]], p: Pos) -> u8 {
 
 /// Check digit over several spans, the weights running on from one span to the next.
 fn check_over(lines: &[&[u8]], spans: &[Span]) -> u8 {
-    const WEIGHTS: [u32; 3] = [7, 3, 1];
     let mut sum = 0u32;
-    let mut i = 0usize;
-    for s in spans {
-        for &c in span_bytes(lines, *s) {
-            sum = (sum + char_value(c).unwrap_or(0) * WEIGHTS[i % 3]) % 10;
-            i = i.wrapping_add(1);
-        }
+    let chars = spans.iter().flat_map(|s| span_bytes(lines, *s));
+    for (&c, w) in chars.zip(WEIGHTS.iter().cycle()) {
+        sum = (sum + char_value(c).unwrap_or(0) * w) % 10;
     }
     u8::try_from(sum).unwrap_or(0)
 }
@@ -292,8 +325,7 @@ pub fn detect_format(lines: &[&str]) -> Result<Format, MrzError> {
     if lines.len() < 2 || lines.len() > MAX_LINES {
         return Err(MrzError::LineCount { found: lines.len() });
     }
-    let lens: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
-    let first = lens.first().copied().unwrap_or(0);
+    let first = lines.first().map_or(0, |l| l.chars().count());
     let width = if lines.len() == 3 {
         30
     } else if first == 36 || first == 44 {
@@ -305,7 +337,8 @@ pub fn detect_format(lines: &[&str]) -> Result<Format, MrzError> {
             expected: if first > 40 { 44 } else { 36 },
         });
     };
-    for (i, &n) in lens.iter().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
+        let n = if i == 0 { first } else { line.chars().count() };
         if n != width {
             return Err(MrzError::LineLength {
                 line: i,
@@ -402,10 +435,10 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
     })?;
 
     let num = number_layout(l, raw);
-    let mut number_for_key = ascii(span_bytes(raw, num.spans[0]));
-    number_for_key.push_str(&ascii(span_bytes(raw, num.spans[1])));
     let document_number = if num.spans[1].len > 0 {
-        number_for_key.clone()
+        let mut n = ascii(span_bytes(raw, num.spans[0]));
+        n.push_str(&ascii(span_bytes(raw, num.spans[1])));
+        n
     } else {
         trim_fillers(span_bytes(raw, num.spans[0]))
     };
@@ -422,7 +455,7 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
 
     let (expiry, expiry_check) = match l.expiry {
         Some((s, p)) => (
-            MrzDate::from_yymmdd(&ascii(span_bytes(raw, s))),
+            MrzDate::from_field(span_bytes(raw, s)),
             char::from(at(raw, p)),
         ),
         None => (MrzDate::absent(), '<'),
@@ -437,11 +470,7 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
             ok: c.ok,
             line: usize::from(c.pos.0),
             column: usize::from(c.pos.1),
-            covers: spans
-                .iter()
-                .filter(|s| s.len > 0)
-                .map(|&s| FieldSpan::from(s))
-                .collect(),
+            covers: Covers::new(spans),
         });
     });
 
@@ -451,14 +480,14 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, MrzError> {
         document_code: trim_fillers(span_bytes(raw, l.code)),
         issuing_state: trim_fillers(span_bytes(raw, l.state)),
         document_number,
-        number_for_key,
+        number_spans: num.spans,
         number_check: char::from(at(raw, num.check)),
         nationality: match l.nationality {
             Some(s) => trim_fillers(span_bytes(raw, s)),
             // The French card is issued to French nationals only.
             None => "FRA".to_owned(),
         },
-        birth: MrzDate::from_yymmdd(&ascii(span_bytes(raw, l.birth))),
+        birth: MrzDate::from_field(span_bytes(raw, l.birth)),
         birth_check: char::from(at(raw, l.birth_check)),
         expiry,
         expiry_check,
@@ -481,6 +510,41 @@ impl Mrz {
             return Err(MrzError::LineCount {
                 found: lines.len().saturating_add(it.count()),
             });
+        }
+        parse(&lines)
+    }
+
+    /// Parses an MRZ written without line breaks, as in the eMRTD DG1 data object `5F1F` (ICAO 9303
+    /// Part 10 §4.7.1): 90 characters are TD1 (3 × 30), 72 are TD2/MRV-B (2 × 36), 88 are TD3/MRV-A (2 × 44).
+    pub fn parse_concatenated(text: &str) -> Result<Mrz, MrzError> {
+        let (count, width) = match text.len() {
+            90 => (3, 30),
+            72 => (2, 36),
+            88 => (2, 44),
+            n => {
+                return Err(MrzError::LineLength {
+                    line: 0,
+                    found: text.chars().count(),
+                    expected: if n > 80 { 88 } else { 72 },
+                });
+            }
+        };
+        let mut lines = Vec::with_capacity(count);
+        for i in 0..count {
+            let line = text.get(i * width..(i + 1) * width).ok_or_else(|| {
+                // Not on a character boundary: some character is not ASCII.
+                let (column, found) = text
+                    .chars()
+                    .enumerate()
+                    .find(|(_, c)| !c.is_ascii())
+                    .unwrap_or((0, '?'));
+                MrzError::IllegalCharacter {
+                    line: 0,
+                    column,
+                    found,
+                }
+            })?;
+            lines.push(line);
         }
         parse(&lines)
     }
@@ -584,8 +648,11 @@ impl Mrz {
     /// characters with fillers, or the whole long TD1/TD2 number) + its check digit, date of birth +
     /// check digit, date of expiry + check digit, as printed.
     pub fn mrz_information(&self) -> String {
-        let mut s = String::with_capacity(self.number_for_key.len() + 15);
-        s.push_str(&self.number_for_key);
+        let lines: Vec<&[u8]> = self.lines.iter().map(|l| l.as_bytes()).collect();
+        let mut s = String::with_capacity(40);
+        for span in self.number_spans {
+            s.extend(span_bytes(&lines, span).iter().map(|&c| char::from(c)));
+        }
         s.push(self.number_check);
         s.push_str(self.birth.yymmdd());
         s.push(self.birth_check);

@@ -455,6 +455,33 @@ fn parse_text_splits_whitespace() {
 }
 
 #[test]
+fn parse_concatenated_dg1() {
+    // DG1 holds the MRZ without line breaks (ICAO 9303 Part 10 §4.7.1).
+    for lines in [&TD3[..], &TD1[..], &TD2[..], &MRVA[..], &MRVB[..]] {
+        let joined = lines.concat();
+        let m = Mrz::parse_concatenated(&joined).unwrap();
+        assert_eq!(m.lines(), lines);
+        assert!(m.is_valid());
+    }
+    assert!(matches!(
+        Mrz::parse_concatenated("P<UTO"),
+        Err(MrzError::LineLength { found: 5, .. })
+    ));
+    // 88 bytes, but a two-byte character straddles the line boundary.
+    let mut s = TD3.concat();
+    s.replace_range(43..45, "é");
+    assert_eq!(s.len(), 88);
+    assert!(matches!(
+        Mrz::parse_concatenated(&s),
+        Err(MrzError::IllegalCharacter {
+            found: 'é',
+            column: 43,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn check_digit_api() {
     // ICAO 9303 Part 3 §4.9 example.
     assert_eq!(check_digit("520727"), Some(3));
@@ -587,6 +614,16 @@ fn builder_errors() {
         e,
         Err(MrzError::InvalidField {
             field: "optional_data",
+            ..
+        })
+    ));
+    let e = builder_for(Format::Td1)
+        .document_number("D2314589<12")
+        .build_lines();
+    assert!(matches!(
+        e,
+        Err(MrzError::InvalidField {
+            field: "document_number",
             ..
         })
     ));
@@ -738,6 +775,56 @@ fn correct_with_candidates() {
 }
 
 #[test]
+fn correct_reports_reasons() {
+    // Lower case is upper-cased; a candidate ranked above the read character wins.
+    let l1 = "P<UTOEriksson<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    let mut cands: Vec<Vec<Vec<(char, f32)>>> = vec![vec![Vec::new(); 44], Vec::new()];
+    cands[0][20] = vec![('N', 0.3), ('M', 0.7)];
+    let l1 = l1.replacen("MARIA", "NARIA", 1);
+    let c = correct(&[&l1, TD3[1]], &cands).unwrap();
+    assert!(c.valid, "{c:?}");
+    assert_eq!(c.lines, TD3);
+    let reasons: Vec<(usize, ChangeReason)> =
+        c.changes.iter().map(|c| (c.column, c.reason)).collect();
+    let mut expected: Vec<(usize, ChangeReason)> =
+        (6..13).map(|i| (i, ChangeReason::Case)).collect();
+    expected.push((20, ChangeReason::Candidate));
+    assert_eq!(reasons, expected);
+}
+
+#[test]
+fn correct_long_number() {
+    // ICAO 9303 Part 11 long-number TD1 with `O` read for `0` in the number's continuation (`7349`
+    // stays; the principal part `D23145890` has the `0`).
+    let l1 = "I<UTOD2314589O<7349<<<<<<<<<<<";
+    let c = correct(&[l1, TD1_LONG[1], TD1_LONG[2]], &[]).unwrap();
+    assert!(c.valid, "{c:?}");
+    assert_eq!(c.lines, TD1_LONG);
+    assert_eq!(c.mrz.unwrap().document_number(), "D23145890734");
+}
+
+#[test]
+fn td2_long_number() {
+    let lines = builder_for(Format::Td2)
+        .document_number("D2314589012")
+        .build_lines()
+        .unwrap();
+    assert_eq!(&lines[1][..10], "D23145890<");
+    assert_eq!(&lines[1][28..30], "12");
+    let m = parse(&refs(&lines)).unwrap();
+    let c = m.check(CheckField::DocumentNumber).unwrap();
+    assert_eq!(
+        (c.line, c.column, c.expected),
+        (1, 30, check_digit("D2314589012").unwrap())
+    );
+    assert!(m.is_valid());
+    assert_eq!(
+        m.mrz_information().get(..12),
+        Some(format!("D2314589012{}", c.expected).as_str())
+    );
+}
+
+#[test]
 fn correct_candidate_digit_in_date() {
     // A birth date digit the OCR engine is unsure of: `7` 0.5 / `1` 0.45 at column 13.
     let mut cands: Vec<Vec<Vec<(char, f32)>>> = vec![Vec::new(), vec![Vec::new(); 44]];
@@ -746,6 +833,31 @@ fn correct_candidate_digit_in_date() {
     assert!(c.valid, "{c:?}");
     assert_eq!(c.lines, TD3);
     assert!(c.changes.is_empty());
+}
+
+#[test]
+fn correct_unreadable_check_digit() {
+    // `<` where the TD3 birth date check digit must be a digit: the check digit is recomputed...
+    let mut l2 = TD3[1].to_owned();
+    l2.replace_range(19..20, "<");
+    let c = correct(&[TD3[0], &l2], &[]).unwrap();
+    assert!(c.valid, "{c:?}");
+    assert_eq!(c.lines, TD3);
+    assert_eq!(c.changes.len(), 1);
+    assert_eq!(
+        (c.changes[0].from, c.changes[0].to, c.changes[0].reason),
+        ('<', '2', ChangeReason::CheckDigit)
+    );
+    // ... and a refused correction leaves unreadable characters as read, not a guess.
+    let mut l2 = TD3[1].to_owned();
+    l2.replace_range(19..20, "é");
+    l2.replace_range(1..3, "?B");
+    let c = correct(&[TD3[0], &l2], &[]).unwrap();
+    assert!(!c.valid);
+    assert_eq!(c.lines[1], l2);
+    assert!(c.changes.is_empty(), "{:?}", c.changes);
+    assert_eq!(c.trials, 0);
+    assert!(c.mrz.is_none());
 }
 
 #[test]
@@ -771,6 +883,16 @@ fn correct_filler_k() {
             .iter()
             .all(|c| c.reason == ChangeReason::Filler && c.from == 'K' && c.to == '<')
     );
+    // A one-letter given name K is a name, not a filler (found by proptest).
+    let b = builder_for(Format::Td1)
+        .surname("A")
+        .given_names("K")
+        .build_lines()
+        .unwrap();
+    assert_eq!(b[2], "A<<K<<<<<<<<<<<<<<<<<<<<<<<<<<");
+    let c = correct(&refs(&b), &[]).unwrap();
+    assert!(c.valid && c.changes.is_empty());
+    assert_eq!(c.mrz.unwrap().given_names(), "K");
     // A genuine K in a name is kept.
     let b = builder_for(Format::Td3)
         .given_names("ANNA KARIN")
@@ -848,6 +970,12 @@ mod prop {
         #[test]
         fn parse_text_never_panics(s in any::<String>()) {
             let _ = Mrz::parse_text(&s);
+            let _ = Mrz::parse_concatenated(&s);
+        }
+
+        #[test]
+        fn parse_concatenated_never_panics(v in shaped()) {
+            let _ = Mrz::parse_concatenated(&v.concat());
         }
 
         #[test]
@@ -931,6 +1059,32 @@ mod prop {
             let c = correct(&r, &[]).unwrap();
             prop_assert!(c.valid);
             prop_assert!(c.changes.is_empty());
+        }
+
+        #[test]
+        fn birth_never_after_today(text in "[0-9]{6}", y in 1901u16..2200, m in 1u8..13, d in 1u8..29) {
+            let today = Date::new(y, m, d).unwrap();
+            if let Ok(b) = MrzDate::from_yymmdd(&text).unwrap().resolve_birth(today) {
+                prop_assert!(b <= today);
+                prop_assert!(b > today.add_years(-101).unwrap());
+                prop_assert_eq!(format!("{:02}{:02}{:02}", b.year % 100, b.month, b.day), text);
+            }
+        }
+
+        #[test]
+        fn expiry_within_window(text in "[0-9]{6}", y in 1901u16..2200, m in 1u8..13, d in 1u8..29) {
+            let today = Date::new(y, m, d).unwrap();
+            let e = MrzDate::from_yymmdd(&text).unwrap();
+            if let Ok(x) = e.resolve_expiry(today) {
+                prop_assert_eq!(format!("{:02}{:02}{:02}", x.year % 100, x.month, x.day), text.clone());
+                prop_assert!(x <= today.add_years(20).unwrap());
+                prop_assert!(x > today.add_years(-81).unwrap());
+            }
+            // A calendar-valid field always resolves.
+            if e.check().is_ok() && !text.ends_with("0229") {
+                prop_assert!(e.resolve_expiry(today).is_ok());
+                prop_assert!(e.resolve_birth(today).is_ok());
+            }
         }
 
         #[test]

@@ -93,10 +93,37 @@ pub fn find_signer_certificate<'a>(sd: &'a SignedData, si: &SignerInfo) -> Optio
     })
 }
 
+/// The signed attributes of the first SignerInfo exactly as encoded in a DER ContentInfo, with the
+/// `[0] IMPLICIT` tag replaced by the SET OF tag `31` — the bytes the signature covers (RFC 5652 §5.4).
+/// Using the bytes as received (not a re-encoding) keeps signatures over unsorted SETs verifiable.
+pub fn signed_attributes_as_encoded(content_info: &[u8]) -> Option<Vec<u8>> {
+    use crate::tlv::Tlv;
+    let (ci, _) = Tlv::parse(content_info).ok()?;
+    let sd = ci.find(0xA0).ok()??.find(0x30).ok()??;
+    let infos = sd
+        .children()
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|c| c.tag.number() == 0x31)
+        .last()?;
+    let first = infos.find(0x30).ok()??;
+    let attrs = first.find(0xA0).ok()??;
+    let mut out = attrs.raw.to_vec();
+    *out.first_mut()? = 0x31;
+    Some(out)
+}
+
 /// Verify the single SignerInfo of `sd` over `econtent` (the eContent OCTET STRING's value): the signed
-/// content-type and message-digest attributes, then the signature over the DER signed attributes with
-/// the signer certificate's key and the SignerInfo's signature algorithm.
-pub fn verify_signed_data(sd: &SignedData, econtent: &[u8]) -> Result<VerifiedSigner, CmsError> {
+/// content-type and message-digest attributes, then the signature over the signed attributes with the
+/// signer certificate's key and the SignerInfo's signature algorithm.
+///
+/// `signed_attrs_der` are the signed attributes as received (see [`signed_attributes_as_encoded`]); they
+/// must decode to the same attributes as `sd` holds. Without them the attributes are re-encoded in DER.
+pub fn verify_signed_data(
+    sd: &SignedData,
+    econtent: &[u8],
+    signed_attrs_der: Option<&[u8]>,
+) -> Result<VerifiedSigner, CmsError> {
     let infos = sd.signer_infos.0.as_slice();
     let [si] = infos else {
         return Err(CmsError::SignerCount(infos.len()));
@@ -140,9 +167,21 @@ pub fn verify_signed_data(sd: &SignedData, econtent: &[u8]) -> Result<VerifiedSi
     }
 
     // RFC 5652 §5.4: the signature covers the DER of the attributes with an explicit SET OF tag.
-    let signed = attrs
-        .to_der()
-        .map_err(|e| CmsError::Encoding(e.to_string()))?;
+    let signed = match signed_attrs_der {
+        Some(raw) => {
+            let decoded = <cms::signed_data::SignedAttributes as der::Decode>::from_der(raw)
+                .map_err(|e| CmsError::Encoding(format!("signed attributes as received: {e}")))?;
+            if &decoded != attrs {
+                return Err(CmsError::Encoding(
+                    "signed attributes as received differ from the parsed ones".into(),
+                ));
+            }
+            raw.to_vec()
+        }
+        None => attrs
+            .to_der()
+            .map_err(|e| CmsError::Encoding(e.to_string()))?,
+    };
     let params =
         params_der(si.signature_algorithm.parameters.as_ref()).map_err(CmsError::Signature)?;
     let signature_algorithm = SignatureAlgorithm::from_identifier(

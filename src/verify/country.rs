@@ -48,6 +48,7 @@ pub fn alpha2_for(mrz_code: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -18,8 +18,8 @@ use serde::Serialize;
 use x509_cert::Certificate;
 
 pub use cms_verify::{
-    CmsError, VerifiedSigner, find_signer_certificate, verify_certificate_signature,
-    verify_signed_data,
+    CmsError, VerifiedSigner, find_signer_certificate, signed_attributes_as_encoded,
+    verify_certificate_signature, verify_signed_data,
 };
 pub use trust::{
     ID_CSCA_MASTER_LIST, MAX_TRUST_FILE_LEN, TrustAnchor, TrustStore, TrustStoreError,
@@ -175,23 +175,30 @@ pub fn verify_sod(
     let mut r = VerificationReport::failed(Vec::new());
 
     // 1. The SignerInfo: signed attributes and signature.
-    let signer = match verify_signed_data(&sod.signed_data, &sod.econtent) {
+    let signer = match verify_signed_data(
+        &sod.signed_data,
+        &sod.econtent,
+        sod.signed_attrs_der.as_deref(),
+    ) {
         Ok(s) => {
             r.signature_valid = true;
             r.signature_algorithm = Some(s.signature_algorithm.describe());
+            if s.signature_algorithm.hash() == HashAlgorithm::Sha1 {
+                r.warnings.push(
+                    "EF.SOD is signed with SHA-1 (accepted: ICAO 9303 still allows it for documents in circulation)"
+                        .into(),
+                );
+            }
             Some(s.certificate)
         }
         Err(e) => {
             r.errors.push(format!("EF.SOD signature: {e}"));
-            if let Some(si) = sod.signed_data.signer_infos.0.as_slice().first() {
-                if let Some(cert) = cms_verify::find_signer_certificate(&sod.signed_data, si) {
-                    Some(cert.clone())
-                } else {
-                    None
-                }
-            } else {
-                None
-            }
+            sod.signed_data
+                .signer_infos
+                .0
+                .as_slice()
+                .first()
+                .and_then(|si| cms_verify::find_signer_certificate(&sod.signed_data, si).cloned())
         }
     };
 
@@ -319,6 +326,11 @@ pub fn verify_sod(
             r.warnings.push(
                 "DG1 not read or unparsable: issuing state not compared with the CSCA".into(),
             );
+            true
+        }
+        (Some(_), None) if r.chain_valid => {
+            r.warnings
+                .push("the CSCA certificate names no country: issuing state not compared".into());
             true
         }
         _ => true,

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use const_oid::ObjectIdentifier;
-use der::asn1::{OctetString, SetOfVec};
+use der::asn1::{AnyRef, OctetString};
 use der::{Decode, Sequence};
+use der::{Reader, SliceReader};
 use x509_cert::Certificate;
 
 use super::cms_verify::{verify_certificate_signature, verify_signed_data};
@@ -46,11 +47,15 @@ pub enum TrustStoreError {
 }
 
 /// CscaMasterList ::= SEQUENCE { version CscaMasterListVersion (v0), certList SET OF Certificate }.
+/// The certificates are decoded one by one (see [`parse_master_list`]).
 #[derive(Sequence)]
-struct CscaMasterList {
+struct CscaMasterList<'a> {
     version: u8,
-    cert_list: SetOfVec<Certificate>,
+    cert_list: AnyRef<'a>,
 }
+
+/// Most certificates accepted from one master list (the ICAO PKD's has a few hundred).
+pub const MAX_MASTER_LIST_CERTS: usize = 10_000;
 
 /// A CSCA certificate and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +70,7 @@ pub struct TrustAnchor {
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     anchors: Vec<TrustAnchor>,
+    skipped: Vec<String>,
 }
 
 impl TrustStore {
@@ -86,6 +92,11 @@ impl TrustStore {
     /// The trusted certificates.
     pub fn anchors(&self) -> &[TrustAnchor] {
         &self.anchors
+    }
+
+    /// Files inside loaded directories that were skipped because they hold no certificate, with why.
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
     }
 
     /// Number of trusted certificates.
@@ -134,7 +145,14 @@ impl TrustStore {
                     .iter()
                     .any(|ext| name.ends_with(&format!(".{ext}")));
                 if is_dir || wanted {
-                    self.add_path(&entry, depth.saturating_add(1))?;
+                    // Inside a directory, a file that is not a certificate (e.g. a private key next to
+                    // its certificate) is skipped and listed, not fatal: skipping only removes trust.
+                    match self.add_path(&entry, depth.saturating_add(1)) {
+                        Err(e @ TrustStoreError::Unrecognised { .. }) => {
+                            self.skipped.push(e.to_string())
+                        }
+                        other => other?,
+                    }
                 }
             }
             return Ok(());
@@ -181,9 +199,18 @@ impl TrustStore {
             self.add_certificate(cert, source);
             return Ok(1);
         }
-        match ContentInfo::from_der(bytes) {
-            Ok(ci) => {
-                let certs = parse_master_list(&ci)?;
+        // A master list in BER (indefinite lengths) is normalised to DER first.
+        let normalised;
+        let ml_bytes = if ContentInfo::from_der(bytes).is_ok() {
+            bytes
+        } else {
+            let limit = usize::try_from(MAX_TRUST_FILE_LEN).unwrap_or(usize::MAX);
+            normalised = crate::lds::ber::to_der(bytes, limit).unwrap_or_default();
+            normalised.as_slice()
+        };
+        match ContentInfo::from_der(ml_bytes) {
+            Ok(_) => {
+                let (certs, _skipped) = parse_master_list(ml_bytes)?;
                 let n = certs.len();
                 for c in certs {
                     self.add_certificate(c, format!("{source} (master list)"));
@@ -197,13 +224,16 @@ impl TrustStore {
     }
 }
 
-/// Verify a CSCA master list and return its certificates.
+/// Verify a CSCA master list (DER ContentInfo) and return its certificates and how many entries were
+/// skipped because they do not decode as X.509 certificates (real lists hold a few malformed ones;
+/// one bad entry must not make every other CSCA unusable).
 ///
 /// The CMS signature must verify with the included master-list signer certificate, and that certificate
 /// must be signed by one of the CSCA certificates in the list itself (ICAO 9303 Part 12 §9). That proves
 /// the list is intact and issued under one of its own CSCAs; whoever loads the list decides to trust it.
-pub fn parse_master_list(ci: &ContentInfo) -> Result<Vec<Certificate>, TrustStoreError> {
+pub fn parse_master_list(der_bytes: &[u8]) -> Result<(Vec<Certificate>, usize), TrustStoreError> {
     let ml = |m: String| TrustStoreError::MasterList(m);
+    let ci = ContentInfo::from_der(der_bytes).map_err(|e| ml(format!("ContentInfo: {e}")))?;
     let sd: SignedData = ci
         .content
         .decode_as()
@@ -226,9 +256,32 @@ pub fn parse_master_list(ci: &ContentInfo) -> Result<Vec<Certificate>, TrustStor
     if list.version != 0 {
         return Err(ml(format!("CscaMasterList version {}", list.version)));
     }
-    let signer =
-        verify_signed_data(&sd, content.as_bytes()).map_err(|e| ml(format!("signature: {e}")))?;
-    let certs: Vec<Certificate> = list.cert_list.into_vec();
+    if list.cert_list.header().tag() != der::Tag::Set {
+        return Err(ml("certList is not a SET".into()));
+    }
+    let raw_attrs = super::cms_verify::signed_attributes_as_encoded(der_bytes);
+    let signer = verify_signed_data(&sd, content.as_bytes(), raw_attrs.as_deref())
+        .map_err(|e| ml(format!("signature: {e}")))?;
+    let mut reader =
+        SliceReader::new(list.cert_list.value()).map_err(|e| ml(format!("certList: {e}")))?;
+    let mut certs = Vec::new();
+    let mut skipped = 0usize;
+    while !reader.is_finished() {
+        if certs.len().saturating_add(skipped) >= MAX_MASTER_LIST_CERTS {
+            return Err(ml(format!(
+                "more than {MAX_MASTER_LIST_CERTS} certificates"
+            )));
+        }
+        let entry: AnyRef<'_> = reader
+            .decode()
+            .map_err(|e| ml(format!("certList entry: {e}")))?;
+        let der_entry =
+            der::Encode::to_der(&entry).map_err(|e| ml(format!("certList entry: {e}")))?;
+        match Certificate::from_der(&der_entry) {
+            Ok(c) => certs.push(c),
+            Err(_) => skipped = skipped.saturating_add(1),
+        }
+    }
     let certified = certs.iter().any(|csca| {
         csca.tbs_certificate().subject() == signer.certificate.tbs_certificate().issuer()
             && verify_certificate_signature(&signer.certificate, csca).is_ok()
@@ -238,5 +291,5 @@ pub fn parse_master_list(ci: &ContentInfo) -> Result<Vec<Certificate>, TrustStor
             "the master-list signer is not certified by a CSCA in the list".into(),
         ));
     }
-    Ok(certs)
+    Ok((certs, skipped))
 }

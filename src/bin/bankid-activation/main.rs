@@ -6,6 +6,8 @@
 mod keys;
 mod mrz;
 mod output;
+mod pcsc_cmds;
+mod read;
 mod verify;
 
 use std::process::ExitCode;
@@ -26,6 +28,12 @@ enum Command {
     Mrz(mrz::Args),
     /// Derive BAC K_seed/K_enc/K_mac and PACE K_pi from an MRZ, MRZ information or CAN.
     Keys(keys::Args),
+    /// Read a chip (software chip or PC/SC reader): access control, every file, a dump, verification.
+    Read(read::Args),
+    /// List PC/SC readers, whether a card is present, and its ATR (feature `pcsc`).
+    Readers(pcsc_cmds::ReadersArgs),
+    /// Serve a dump with the software chip to pcscd through vsmartcard's vpcd driver.
+    Emulate(pcsc_cmds::EmulateArgs),
     /// Passive authentication of a chip dump: SOD signature, DS → CSCA chain, data-group hashes.
     Verify(verify::Args),
 }
@@ -36,6 +44,9 @@ fn main() -> ExitCode {
         Command::Mrz(args) => mrz::run(&args),
         Command::Keys(args) => keys::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Read(args) => read::run(&args),
+        Command::Readers(args) => pcsc_cmds::readers(&args),
+        Command::Emulate(args) => pcsc_cmds::emulate(&args),
     };
     match result {
         Ok(code) => code,

@@ -149,7 +149,7 @@ impl Curve {
         let (qx, qy) = split_point(point, self.coord_len)?;
         let p = self.fp.modulus().as_ref();
         let (qx, qy) = (uint(qx, self.bits)?, uint(qy, self.bits)?);
-        if &qx >= p || &qy >= p {
+        if qx >= *p || qy >= *p {
             return Err(SignatureError::BadPublicKey(
                 "EC point coordinate not below p".into(),
             ));
@@ -166,7 +166,7 @@ impl Curve {
         let n = self.n.as_ref();
         let r = uint(r, self.bits).map_err(|_| SignatureError::MalformedSignature)?;
         let s = uint(s, self.bits).map_err(|_| SignatureError::MalformedSignature)?;
-        if bool::from(r.is_zero()) || bool::from(s.is_zero()) || &r >= n || &s >= n {
+        if bool::from(r.is_zero()) || bool::from(s.is_zero()) || r >= *n || s >= *n {
             return Err(SignatureError::Invalid);
         }
         // e = leftmost bitlen(n) bits of the hash (SEC 1 §4.1.4 step 3); then e < 2^bitlen(n) < 2n.
@@ -180,7 +180,7 @@ impl Curve {
             wide
         };
         let e = uint(&e.to_be_bytes_trimmed_vartime(), self.bits)?;
-        let e = if &e >= n { e.wrapping_sub(n) } else { e };
+        let e = if e >= *n { e.wrapping_sub(n) } else { e };
         let fe = |v: BoxedUint| BoxedMontyForm::new(v, &self.fn_);
         let w = Option::<BoxedMontyForm>::from(fe(s).invert_vartime())
             .ok_or(SignatureError::Invalid)?;
@@ -194,7 +194,7 @@ impl Curve {
         let z_inv = Option::<BoxedMontyForm>::from(z.square().invert_vartime())
             .ok_or(SignatureError::Invalid)?;
         let x_affine = x.mul(&z_inv).retrieve();
-        let v = if &x_affine >= n {
+        let v = if x_affine >= *n {
             x_affine.wrapping_sub(n)
         } else {
             x_affine

@@ -552,7 +552,7 @@ impl<R: CryptoRng> TerminalSecrets<'_, R> {
 /// agreement, tokens. Every public key from the chip is validated. A wrong password ends in
 /// [`AccessError::AccessDenied`]`(`[`AccessProtocol::Pace`]`)` ("access denied (PACE)"): the chip
 /// answers 6300/6982 to our token, or its own token does not verify.
-pub fn authenticate<T: Transport>(
+pub fn authenticate<T: Transport + ?Sized>(
     transport: &mut T,
     password: &PaceKey,
     params: &PaceParams,
@@ -561,7 +561,7 @@ pub fn authenticate<T: Transport>(
     run(transport, password, params, TerminalSecrets::Random(rng))
 }
 
-pub(crate) fn run<T: Transport, R: CryptoRng>(
+pub(crate) fn run<T: Transport + ?Sized, R: CryptoRng>(
     transport: &mut T,
     password: &PaceKey,
     params: &PaceParams,
@@ -773,7 +773,7 @@ const SW_AUTH_FAILED: StatusWord = StatusWord(0x6300);
 const SW_SECURITY_STATUS: StatusWord = StatusWord(0x6982);
 
 /// Sends `cmd`; 9000 gives the response, 6300/6982 to the token are access denied.
-fn exchange<T: Transport>(
+fn exchange<T: Transport + ?Sized>(
     transport: &mut T,
     cmd: &Command,
     command: &'static str,

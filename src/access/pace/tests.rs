@@ -1094,3 +1094,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn runs_over_a_dyn_transport() {
+    // The reader's seam hands PACE a `&mut dyn Transport`.
+    let params: PaceParams = "pace:gm:brainpoolP256r1:aes128".parse().expect("spec");
+    let mut link = ChipLink {
+        chip: PaceChip::new(params, G_MRZ, Some(CAN)).expect("chip"),
+        rng: TestRng(21),
+        channel: None,
+    };
+    let dyn_link: &mut dyn Transport = &mut link;
+    let key = PaceKey::from_can(CAN, params.protocol.cipher).expect("CAN");
+    let outcome = authenticate(dyn_link, &key, &params, &mut TestRng(22)).expect("PACE");
+    assert_eq!(outcome.password, PasswordKind::Can);
+    assert!(link.channel.is_some());
+}

@@ -9,8 +9,9 @@
 //! [`PaceError::UnsupportedMapping`] on both sides until its issue lands; it slots in after the
 //! token exchange (DO'8A', `IV = E(KS_enc, -1)`).
 //!
-//! The arithmetic is one constant-time implementation over `crypto-bigint` for every group
-//! (module `arith`): the same code serves brainpoolP512r1, for which RustCrypto has no crate.
+//! The arithmetic is one constant-time implementation over `crypto-bigint` for every curve
+//! (module `ec`, stack-allocated `FixedMontyForm`) and every MODP group (module `arith`): the
+//! same code serves brainpoolP512r1, for which RustCrypto has no crate.
 //!
 //! # Use
 //!

@@ -13,6 +13,7 @@ use crate::sm::SmError;
 use crate::transport::TransportError;
 
 pub mod bac;
+pub mod pace;
 
 /// The access protocol an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,4 +74,7 @@ pub enum AccessError {
     /// Setting up secure messaging failed.
     #[error(transparent)]
     Sm(#[from] SmError),
+    /// PACE parameters, variants or chip data that PACE rejects (invalid public keys, …).
+    #[error("PACE: {0}")]
+    Pace(#[from] pace::PaceError),
 }

@@ -3,6 +3,7 @@
 //! Every subcommand prints human-readable text by default and, with `--json`, one JSON object per
 //! line with the field names fixed by the project's CLI contract (DESIGN.md).
 
+mod activation_cmds;
 mod keys;
 mod mrz;
 mod output;
@@ -34,6 +35,10 @@ enum Command {
     Readers(pcsc_cmds::ReadersArgs),
     /// Serve a dump with the software chip to pcscd through vsmartcard's vpcd driver.
     Emulate(pcsc_cmds::EmulateArgs),
+    /// The embedded population registry (import people and BankIDs from JSON).
+    Registry(activation_cmds::RegistryArgs),
+    /// The device bound to a BankID, the binding history and every decision.
+    Bindings(activation_cmds::BindingsArgs),
     /// Passive authentication of a chip dump: SOD signature, DS → CSCA chain, data-group hashes.
     Verify(verify::Args),
 }
@@ -45,6 +50,8 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Read(args) => read::run(&args),
+        Command::Registry(args) => activation_cmds::registry(&args),
+        Command::Bindings(args) => activation_cmds::bindings(&args),
         Command::Readers(args) => pcsc_cmds::readers(&args),
         Command::Emulate(args) => pcsc_cmds::emulate(&args),
     };

@@ -3,7 +3,9 @@
 //! Every subcommand prints human-readable text by default and, with `--json`, one JSON object per
 //! line with the field names fixed by the project's CLI contract (DESIGN.md).
 
+mod activate;
 mod activation_cmds;
+mod demo;
 mod keys;
 mod mrz;
 mod output;
@@ -37,6 +39,10 @@ enum Command {
     Emulate(pcsc_cmds::EmulateArgs),
     /// The embedded population registry (import people and BankIDs from JSON).
     Registry(activation_cmds::RegistryArgs),
+    /// Activate a BankID on a device: MRZ, chip, passive authentication, rules, binding.
+    Activate(activate::Args),
+    /// The whole activation flow on embedded fixtures, two devices, each step timed.
+    Demo(demo::Args),
     /// The device bound to a BankID, the binding history and every decision.
     Bindings(activation_cmds::BindingsArgs),
     /// Passive authentication of a chip dump: SOD signature, DS → CSCA chain, data-group hashes.
@@ -52,6 +58,8 @@ fn main() -> ExitCode {
         Command::Read(args) => read::run(&args),
         Command::Registry(args) => activation_cmds::registry(&args),
         Command::Bindings(args) => activation_cmds::bindings(&args),
+        Command::Activate(args) => activate::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Readers(args) => pcsc_cmds::readers(&args),
         Command::Emulate(args) => pcsc_cmds::emulate(&args),
     };

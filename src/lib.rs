@@ -6,4 +6,5 @@
 pub mod apdu;
 pub mod crypto;
 pub mod mrz;
+pub mod ocr;
 pub mod transport;

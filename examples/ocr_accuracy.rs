@@ -38,6 +38,7 @@ fn main() {
     let reader = ocr::MrzReader::new().expect("embedded model");
     let mut by_cat: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_fmt: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_sub: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = Tally::default();
     for item in truth["images"].as_array().expect("images") {
         let file = item["file"].as_str().expect("file");
@@ -61,7 +62,11 @@ fn main() {
         if verbose && (!exact || expected.is_none() && got.is_some()) {
             eprintln!("{file}: expected {:?}\n    got {:?}", expected, got.as_ref().map(|g| (&g.lines, g.checks, g.confidence)));
         }
-        for t in [by_cat.entry(category.clone()).or_default(), by_fmt.entry(format).or_default(), &mut all] {
+        let subtype = item["subtype"].as_str().unwrap_or("");
+        let sub_key = if subtype.is_empty() { category.clone() } else { format!("{category}/{subtype}") };
+        let mut sub_dummy = Tally::default();
+        let sub = if subtype.is_empty() { &mut sub_dummy } else { by_sub.entry(sub_key).or_default() };
+        for t in [by_cat.entry(category.clone()).or_default(), by_fmt.entry(format).or_default(), sub, &mut all] {
             t.n += 1;
             t.exact += usize::from(exact);
             t.found += usize::from(got.is_some());
@@ -86,6 +91,9 @@ fn main() {
     };
     for (k, t) in &by_cat {
         row(&format!("category {k}"), t);
+    }
+    for (k, t) in &by_sub {
+        row(&format!("subtype {k}"), t);
     }
     for (k, t) in &by_fmt {
         row(&format!("format {k}"), t);

@@ -32,7 +32,7 @@ impl Rng {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let dir = PathBuf::from(args.first().expect("usage: train_ocr_classifier TRAIN_DIR OUT.bin [EPOCHS] [HIDDEN]"));
+    let dir = PathBuf::from(args.first().expect("usage: train_ocr_classifier TRAIN_DIR OUT.bin [EPOCHS] [HIDDEN] [REFERENCE.bin|embedded]"));
     let out = PathBuf::from(args.get(1).expect("OUT.bin"));
     let epochs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let hidden: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(128);
@@ -41,7 +41,13 @@ fn main() {
     let mut rng = Rng(20261201);
     let mut xs: Vec<f32> = Vec::new();
     let mut ys: Vec<u8> = Vec::new();
-    let (mut used, mut skipped) = (0, 0);
+    let (mut used, mut skipped, mut dropped_lines) = (0, 0, 0);
+    // Optional reference model (argument 4) to clean labels; "embedded" uses the crate's current weights.
+    let reference: Option<Mlp> = match args.get(4).map(String::as_str) {
+        Some("embedded") => Some(Mlp::embedded().expect("embedded model")),
+        Some(path) => Some(Mlp::from_bytes(&std::fs::read(path).expect("reference model")).expect("model")),
+        None => None,
+    };
     for item in images {
         let Some(lines) = item["lines"].as_array() else { continue };
         let lines: Vec<&str> = lines.iter().filter_map(|l| l.as_str()).collect();
@@ -62,18 +68,60 @@ fn main() {
         };
         used += 1;
         let labels: Vec<u8> = lines.concat().bytes().map(|b| ALPHABET.iter().position(|&a| a == b).expect("mrz char") as u8).collect();
-        for k in 0..3 {
-            let jitter = if k == 0 { (0.0, 0.0) } else { (rng.gauss() * 0.08, rng.gauss() * 0.06) };
-            let Some((_, cells)) = ocr::sample_cells_jittered(&frame, found, chars, jitter) else { continue };
-            // Cells come in the line frame's order; an upside-down document reads in the reverse order.
-            let cells = if upside_down { rectify::rotate_cells_180(&cells) } else { cells };
-            xs.extend_from_slice(&cells);
-            ys.extend_from_slice(&labels);
+        let Some(grid) = ocr::MrzGrid::new(&frame, found, chars) else { continue };
+        let k = found.len();
+        for line in 0..k {
+            // The truth line this line-frame line shows, in the line frame's reading order.
+            let row = if upside_down { k - 1 - line } else { line };
+            let mut want: Vec<u8> = labels[row * chars..(row + 1) * chars].to_vec();
+            if upside_down {
+                want.reverse();
+            }
+            // With a reference model, pick the grid shift that agrees with the truth and drop lines that
+            // still disagree (misdetections would teach wrong labels).
+            let mut shift = 0.0;
+            if let Some(model) = &reference {
+                let mut best = (0usize, 0.0f32);
+                for s in [-1.0f32, 0.0, 1.0] {
+                    let mut c = Vec::new();
+                    grid.sample(&frame, line, s, (0.0, 0.0), &mut c);
+                    let agree = c
+                        .chunks_exact(rectify::CELL_LEN)
+                        .zip(&want)
+                        .filter(|(cell, y)| {
+                            let cell: Vec<f32> = if upside_down { cell.iter().rev().copied().collect() } else { cell.to_vec() };
+                            model.classify(&cell, 1).first().map(|a| a.0 as u8) == Some(ALPHABET[**y as usize])
+                        })
+                        .count();
+                    if agree > best.0 {
+                        best = (agree, s);
+                    }
+                }
+                if best.0 * 10 < chars * 7 {
+                    dropped_lines += 1;
+                    continue;
+                }
+                shift = best.1;
+            }
+            for j in 0..3 {
+                let jitter = if j == 0 { (0.0, 0.0) } else { (rng.gauss() * 0.08, rng.gauss() * 0.06) };
+                let mut c = Vec::new();
+                grid.sample(&frame, line, shift, jitter, &mut c);
+                for (cell, &y) in c.chunks_exact(rectify::CELL_LEN).zip(&want) {
+                    // Upright reading orientation: an upside-down cell is rotated by 180°.
+                    if upside_down {
+                        xs.extend(cell.iter().rev());
+                    } else {
+                        xs.extend_from_slice(cell);
+                    }
+                    ys.push(y);
+                }
+            }
         }
     }
     let n = ys.len();
     let d = rectify::CELL_LEN;
-    eprintln!("{used} frames used, {skipped} not located; {n} cells");
+    eprintln!("{used} frames used, {skipped} not located, {dropped_lines} lines dropped; {n} cells");
     let classes = ALPHABET.len();
     // He initialisation.
     let mut m = Mlp {

@@ -79,6 +79,8 @@ pub struct MrzReading {
     pub confidence: f32,
     /// True when the document was read upside down.
     pub upside_down: bool,
+    /// Positions whose best alternative was not allowed by the field (digits in a name, letters in a date).
+    pub class_violations: usize,
 }
 
 /// Decodes an image file (JPEG or PNG) with size and allocation limits against image bombs.
@@ -110,6 +112,12 @@ pub fn read_luma(width: usize, height: usize, stride: usize, data: &[u8]) -> Res
 pub struct MrzReader {
     model: Mlp,
 }
+
+/// Mean character probability below which a reading is not reported at all.
+const MIN_FOUND_CONFIDENCE: f32 = 0.65;
+/// Mean character probability below which check digits that happen to hold are not trusted (fail closed):
+/// on random text, substitutions and grid shifts can make a few check digits agree by chance.
+const MIN_VALID_CONFIDENCE: f32 = 0.75;
 
 /// Long side of the image the search runs on.
 const SEARCH_SIDE: usize = 640;
@@ -151,22 +159,58 @@ impl MrzReader {
                 break;
             }
         }
-        // Only report text that looks like an MRZ: at least half of its check digits hold.
-        Ok(best.filter(|b| b.checks.0 * 2 >= b.checks.1 && b.confidence > 0.5))
+        // Only report text that looks like an MRZ: at least half of its check digits hold, a confident read,
+        // few characters outside their field's class, and a document code ICAO 9303 defines.
+        Ok(best.filter(|b| {
+            let total: usize = b.candidates.iter().map(Vec::len).sum();
+            let first_ok = b.lines.first().and_then(|l| l.chars().next()).is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
+            b.checks.0 * 2 >= b.checks.1 && b.confidence > MIN_FOUND_CONFIDENCE && b.class_violations * 10 <= total && first_ok
+        }))
     }
 
     /// Classifies the cells of a located MRZ with `chars` characters per line.
     fn read_layout(&self, frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzReading> {
-        let (h, cells) = sample_cells(frame, lines, chars)?;
-        let _ = h;
+        let grid = MrzGrid::new(frame, lines, chars)?;
+        let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
+        for line in 0..lines.len() {
+            grid.sample(frame, line, 0.0, (0.0, 0.0), &mut cells);
+        }
         let upright = self.classify_all(&cells);
         let flipped = self.classify_all(&rectify::rotate_cells_180(&cells));
-        let score = |alts: &[Vec<Alternative>]| -> f32 { alts.iter().map(|a| a.first().map_or(-10.0, |x| x.1.max(1e-6).ln())).sum() };
-        let (alts, upside_down) = if score(&flipped) > score(&upright) { (flipped, true) } else { (upright, false) };
-        let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
-        let first = rows.first()?.first()?.first()?.0;
-        let format = MrzFormat::from_shape(rows.len(), chars, first)?;
-        Some(correct(format, rows, upside_down))
+        let (mut alts, upside_down) = if score(&flipped) > score(&upright) { (flipped, true) } else { (upright, false) };
+        let k = lines.len();
+        let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
+            let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
+            let first = rows.first()?.first()?.first()?.0;
+            let format = MrzFormat::from_shape(rows.len(), chars, first)?;
+            Some(correct(format, rows, upside_down))
+        };
+        let reading = build(&alts);
+        if reading.as_ref().is_some_and(|r| r.valid) {
+            return reading;
+        }
+        // The line extents may include a stray blob or miss a glyph: try the grid one pitch either way,
+        // per line, and keep a shift only when more check digits hold.
+        let mut best = reading;
+        for line in 0..k {
+            let row = if upside_down { k - 1 - line } else { line };
+            for shift in [-1.0f32, 1.0] {
+                let mut c = Vec::with_capacity(chars * CELL_LEN);
+                grid.sample(frame, line, shift, (0.0, 0.0), &mut c);
+                let c = if upside_down { rectify::rotate_cells_180(&c) } else { c };
+                let mut trial = alts.clone();
+                if trial.get(row * chars..(row + 1) * chars).is_none() {
+                    continue;
+                }
+                trial.splice(row * chars..(row + 1) * chars, self.classify_all(&c));
+                let Some(r) = build(&trial) else { continue };
+                if best.as_ref().is_none_or(|b| (r.valid, r.checks.0) > (b.valid, b.checks.0)) {
+                    best = Some(r);
+                    alts = trial;
+                }
+            }
+        }
+        best
     }
 
     fn classify_all(&self, cells: &[f32]) -> Vec<Vec<Alternative>> {
@@ -256,13 +300,44 @@ pub fn sample_cells(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: us
 
 /// As [`sample_cells`], with every cell shifted by `jitter` (pitches, cap heights): for training augmentation.
 pub fn sample_cells_jittered(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize, jitter: (f32, f32)) -> Option<(Homography, Vec<f32>)> {
-    let h = rectify::mrz_homography(lines, chars)?;
+    let grid = MrzGrid::new(frame, lines, chars)?;
     let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
     for line in 0..lines.len() {
-        let align = rectify::align_line(frame, &h, line, chars);
-        rectify::sample_line(frame, &h, line, chars, align, jitter, &mut cells);
+        grid.sample(frame, line, 0.0, jitter, &mut cells);
     }
-    Some((h, cells))
+    Some((grid.homography, cells))
+}
+
+/// The rectified character grid of one MRZ: homography plus per-line pitch alignment.
+#[derive(Clone, Debug)]
+pub struct MrzGrid {
+    /// Rectified (pitch, line) coordinates → image pixels.
+    pub homography: Homography,
+    /// Per line (line-frame order), the fixed-pitch alignment.
+    pub aligns: Vec<rectify::LineAlignment>,
+    /// Characters per line.
+    pub chars: usize,
+}
+
+impl MrzGrid {
+    /// Rectifies `lines` for `chars` characters per line and aligns each line's pitch grid.
+    pub fn new(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzGrid> {
+        let homography = rectify::mrz_homography(lines, chars)?;
+        let aligns = (0..lines.len()).map(|line| rectify::align_line(frame, &homography, line, chars)).collect();
+        Some(MrzGrid { homography, aligns, chars })
+    }
+
+    /// Samples the cells of `line` with the grid moved by `shift` whole pitches, appending to `out`.
+    pub fn sample(&self, frame: &LumaFrame<'_>, line: usize, shift: f32, jitter: (f32, f32), out: &mut Vec<f32>) {
+        let mut align = self.aligns.get(line).copied().unwrap_or_default();
+        align.offset += shift;
+        rectify::sample_line(frame, &self.homography, line, self.chars, align, jitter, out);
+    }
+}
+
+/// Sum of log-probabilities of the top alternatives.
+fn score(alts: &[Vec<Alternative>]) -> f32 {
+    alts.iter().map(|a| a.first().map_or(-14.0, |x| x.1.max(1e-6).ln())).sum()
 }
 
 /// Applies per-position classes, then single-substitution check-digit correction (interim until the
@@ -274,12 +349,16 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     };
     let mut text: Vec<Vec<char>> = Vec::new();
     let mut probs: Vec<Vec<f32>> = Vec::new();
+    let mut class_violations = 0;
     for (r, row) in rows.iter().enumerate() {
         let mut t = Vec::new();
         let mut p = Vec::new();
         for (c, alts) in row.iter().enumerate() {
             let class = classes.get(r).and_then(|x| x.get(c)).copied().unwrap_or(layout::CharClass::Any);
             let (ch, pr) = pick(alts, class);
+            if alts.first().is_some_and(|a| a.0 != ch) {
+                class_violations += 1;
+            }
             t.push(ch);
             p.push(pr);
         }
@@ -335,11 +414,12 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     MrzReading {
         format,
         lines: text.iter().map(|t| t.iter().collect()).collect(),
-        valid: checks.0 == checks.1,
+        valid: checks.0 == checks.1 && confidence >= MIN_VALID_CONFIDENCE,
         checks,
         candidates: rows,
         confidence,
         upside_down,
+        class_violations,
     }
 }
 

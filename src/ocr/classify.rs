@@ -86,8 +86,7 @@ impl Mlp {
     /// Hidden activations for one input (`inputs` values), written into `hidden`.
     pub fn hidden_layer(&self, x: &[f32], hidden: &mut [f32]) {
         for ((h, row), b) in hidden.iter_mut().zip(self.w1.chunks_exact(self.inputs)).zip(&self.b1) {
-            let dot: f32 = row.iter().zip(x).map(|(w, v)| w * v).sum();
-            *h = (dot + b).max(0.0);
+            *h = (dot(row, x) + b).max(0.0);
         }
     }
 
@@ -99,7 +98,7 @@ impl Mlp {
             .w2
             .chunks_exact(self.hidden)
             .zip(&self.b2)
-            .map(|(row, b)| row.iter().zip(&hidden).map(|(w, v)| w * v).sum::<f32>() + b)
+            .map(|(row, b)| dot(row, &hidden) + b)
             .collect();
         softmax(&mut logits);
         logits
@@ -113,6 +112,22 @@ impl Mlp {
         ranked.truncate(keep.max(1));
         ranked
     }
+}
+
+/// Dot product with eight independent accumulators, so the compiler can vectorise it
+/// (a single running float sum cannot be reordered).
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (xa, xb) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += xa[k] * xb[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 /// In-place numerically stable softmax.

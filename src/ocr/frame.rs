@@ -130,11 +130,8 @@ pub fn downscale(frame: &LumaFrame<'_>, factor: usize) -> GrayImage {
         acc.iter_mut().for_each(|a| *a = 0);
         for dy in 0..factor {
             let row = frame.row(oy * factor + dy);
-            for (ox, a) in acc.iter_mut().enumerate() {
-                let start = ox * factor;
-                if let Some(seg) = row.get(start..start + factor) {
-                    *a += seg.iter().map(|&p| u32::from(p)).sum::<u32>();
-                }
+            for (a, seg) in acc.iter_mut().zip(row.chunks_exact(factor)) {
+                *a += seg.iter().map(|&p| u32::from(p)).sum::<u32>();
             }
         }
         for (o, a) in out_row.iter_mut().zip(&acc) {
@@ -163,35 +160,32 @@ pub fn binarize(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contras
     let iw = w + 1;
     let mut integral = vec![0u32; iw * (h + 1)];
     for y in 0..h {
-        let row = frame.row(y);
+        let (above, below) = integral.split_at_mut((y + 1) * iw);
+        let above = above.get(y * iw..).unwrap_or(&[]);
         let mut run = 0u32;
-        for x in 0..w {
-            run += u32::from(row.get(x).copied().unwrap_or(0));
-            let above = integral.get(y * iw + x + 1).copied().unwrap_or(0);
-            if let Some(cell) = integral.get_mut((y + 1) * iw + x + 1) {
-                *cell = above + run;
-            }
+        for ((cell, up), &p) in below.iter_mut().skip(1).zip(above.iter().skip(1)).zip(frame.row(y)) {
+            run += u32::from(p);
+            *cell = up + run;
         }
     }
     let mut ink = vec![false; w * h];
     let keep = 1.0 - relative;
     let min_c = u32::from(min_contrast);
-    for y in 0..h {
+    for (y, out_row) in ink.chunks_exact_mut(w).enumerate() {
         let y0 = y.saturating_sub(radius);
         let y1 = (y + radius + 1).min(h);
-        let row = frame.row(y);
-        for x in 0..w {
+        let top = integral.get(y0 * iw..(y0 + 1) * iw).unwrap_or(&[]);
+        let bottom = integral.get(y1 * iw..(y1 + 1) * iw).unwrap_or(&[]);
+        let rows = (y1 - y0) as u32;
+        for ((x, cell), &p) in out_row.iter_mut().enumerate().zip(frame.row(y)) {
             let x0 = x.saturating_sub(radius);
             let x1 = (x + radius + 1).min(w);
-            let at = |yy: usize, xx: usize| integral.get(yy * iw + xx).copied().unwrap_or(0);
-            let sum = at(y1, x1) + at(y0, x0) - at(y0, x1) - at(y1, x0);
-            let count = ((y1 - y0) * (x1 - x0)) as u32;
-            let p = u32::from(row.get(x).copied().unwrap_or(255));
+            let at = |r: &[u32], xx: usize| r.get(xx).copied().unwrap_or(0);
+            let sum = (at(bottom, x1) + at(top, x0)).wrapping_sub(at(top, x1) + at(bottom, x0));
+            let count = rows * (x1 - x0) as u32;
+            let p = u32::from(p);
             let mean = sum / count.max(1);
-            let dark = (p as f32) < mean as f32 * keep && p + min_c <= mean;
-            if let Some(cell) = ink.get_mut(y * w + x) {
-                *cell = dark;
-            }
+            *cell = (p as f32) < mean as f32 * keep && p + min_c <= mean;
         }
     }
     InkMask { width: w, height: h, ink }

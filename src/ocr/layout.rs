@@ -145,8 +145,8 @@ pub fn classes(format: MrzFormat) -> Vec<Vec<CharClass>> {
     };
     match format {
         MrzFormat::Td1 => {
-            set(0, 0, 1, CharClass::Alpha);
-            set(0, 2, 5, CharClass::Alpha);
+            // Document code: letters or filler (Part 5, 4.2.2).
+            set(0, 0, 5, CharClass::Alpha);
             set(1, 0, 7, CharClass::Digit);
             set(1, 7, 8, CharClass::Sex);
             set(1, 8, 15, CharClass::Digit);
@@ -155,8 +155,8 @@ pub fn classes(format: MrzFormat) -> Vec<Vec<CharClass>> {
             set(2, 0, 30, CharClass::Alpha);
         }
         _ => {
-            set(0, 0, 1, CharClass::Alpha);
-            set(0, 2, n, CharClass::Alpha);
+            // Document code, issuing state, name: letters or filler (Parts 4, 6, 7).
+            set(0, 0, n, CharClass::Alpha);
             set(1, 9, 10, CharClass::Digit);
             set(1, 10, 13, CharClass::Alpha);
             set(1, 13, 20, CharClass::Digit);

@@ -13,7 +13,7 @@ pub const CELL_LEN: usize = CELL_W * CELL_H;
 /// OCR-B cap height over pitch at 10 characters per inch (measured on the Debian `fonts-ocr-b` OCRB.otf).
 const CAP_OVER_PITCH: f32 = 1.01;
 /// Where the first glyph's left ink edge sits inside its cell, in pitches (typical OCR-B side bearing).
-const SIDE_BEARING: f32 = 0.15;
+const SIDE_BEARING: f32 = 0.05;
 
 /// A 3x3 projective map, row-major, from rectified MRZ coordinates (x in pitches, y in line index)
 /// to image pixels.
@@ -132,9 +132,9 @@ pub fn align_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: usi
     let profile: Vec<f32> = (0..count)
         .map(|k| {
             let x = -1.0 + k as f32 / STEPS as f32;
-            (0..5)
+            (0..7)
                 .map(|j| {
-                    let (px, py) = h.apply(x, y + (j as f32 - 2.0) * 0.08);
+                    let (px, py) = h.apply(x, y + (j as f32 - 3.0) * 0.09);
                     255.0 - frame.sample(px, py)
                 })
                 .sum()
@@ -151,27 +151,42 @@ pub fn align_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: usi
         let b = profile.get(k + 1).copied().unwrap_or(a);
         a + (b - a) * f
     };
-    let mut best = (f32::INFINITY, LineAlignment::default());
-    for si in -4..=4 {
-        let stretch = si as f32 * 0.005;
-        for oi in -16..=16 {
-            let offset = oi as f32 * 0.025;
-            let mut score = 0.0;
-            for i in 0..=chars {
-                let x = offset + i as f32 * (1.0 + stretch);
-                score += at(x);
-                if i < chars {
-                    score -= 0.3 * at(x + 0.5 * (1.0 + stretch));
-                }
-            }
-            // Prefer small corrections when the evidence is flat.
-            score += (offset.abs() + stretch.abs() * n) * 20.0;
-            if score < best.0 {
-                best = (score, LineAlignment { offset, stretch });
+    // Each cell boundary i should sit in the inter-glyph gap nearest to x = i: find that local minimum.
+    let mut marks: Vec<(f32, f32)> = Vec::with_capacity(chars + 1);
+    for i in 0..=chars {
+        let centre = i as f32;
+        let mut best = (f32::INFINITY, centre);
+        for d in -3i32..=3 {
+            let x = centre + d as f32 / STEPS as f32;
+            let v = at(x - 0.0625) + 2.0 * at(x) + at(x + 0.0625);
+            if v < best.0 {
+                best = (v, x);
             }
         }
+        marks.push((i as f32, best.1));
     }
-    best.1
+    // Robust straight-line fit b_i = offset + i · (1 + stretch): median pitch and offset, then least squares on inliers.
+    let mut steps: Vec<f32> = marks.windows(3).filter_map(|w| match w {
+        [a, _, c] => Some((c.1 - a.1) / 2.0),
+        _ => None,
+    }).collect();
+    steps.sort_by(f32::total_cmp);
+    let pitch = steps.get(steps.len() / 2).copied().unwrap_or(1.0).clamp(0.96, 1.04);
+    let mut offs: Vec<f32> = marks.iter().map(|&(i, b)| b - i * pitch).collect();
+    offs.sort_by(f32::total_cmp);
+    let offset = offs.get(offs.len() / 2).copied().unwrap_or(0.0);
+    let inliers: Vec<(f32, f32)> = marks.iter().copied().filter(|&(i, b)| (b - offset - i * pitch).abs() < 0.2).collect();
+    if inliers.len() * 2 < marks.len() {
+        return LineAlignment { offset, stretch: pitch - 1.0 };
+    }
+    let k = inliers.len() as f32;
+    let mi = inliers.iter().map(|p| p.0).sum::<f32>() / k;
+    let mb = inliers.iter().map(|p| p.1).sum::<f32>() / k;
+    let sii: f32 = inliers.iter().map(|p| (p.0 - mi).powi(2)).sum();
+    let sib: f32 = inliers.iter().map(|p| (p.0 - mi) * (p.1 - mb)).sum();
+    let slope = if sii > 1e-3 { (sib / sii).clamp(0.95, 1.05) } else { pitch };
+    let _ = n;
+    LineAlignment { offset: mb - slope * mi, stretch: slope - 1.0 }
 }
 
 /// Samples one cell per character of line `line` into `out` (`chars * CELL_LEN` values in 0..=1, 1 = ink),

@@ -1,6 +1,6 @@
 //! Multi-frame voting for a live camera: accumulate per-position evidence over frames until the check digits agree.
 
-use super::layout::{self, MrzFormat};
+use super::layout::MrzFormat;
 use super::{Alternative, MrzReading};
 use std::collections::HashMap;
 
@@ -85,9 +85,6 @@ impl MrzTracker {
                     .collect()
             })
             .collect();
-        let mut reading = super::correct(format, candidates, false);
-        reading.checks = layout::checks_hold(format, &reading.lines.iter().map(|l| l.chars().collect()).collect::<Vec<_>>());
-        reading.valid = reading.checks.0 == reading.checks.1;
-        Some(reading)
+        Some(super::correct(format, candidates, false))
     }
 }

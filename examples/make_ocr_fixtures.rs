@@ -7,6 +7,15 @@
 //! `--train` draws names from a different syllable pool than the test set, so a classifier trained on
 //! `--train` output never sees a test identity; use a different `--seed` as well.
 
+// Pixel loops index RGB triples by channel; `3.14` stays as written so the committed fixtures regenerate
+// bit-identically from seed 1.
+#![allow(
+    clippy::needless_range_loop,
+    clippy::too_many_arguments,
+    clippy::approx_constant,
+    clippy::explicit_auto_deref
+)]
+
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont, point};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -69,7 +78,13 @@ enum Format {
 }
 
 impl Format {
-    const ALL: [Format; 5] = [Format::Td1, Format::Td2, Format::Td3, Format::MrvA, Format::MrvB];
+    const ALL: [Format; 5] = [
+        Format::Td1,
+        Format::Td2,
+        Format::Td3,
+        Format::MrvA,
+        Format::MrvB,
+    ];
     fn name(self) -> &'static str {
         match self {
             Format::Td1 => "TD1",
@@ -137,17 +152,18 @@ struct Identity {
 }
 
 const STATES: [&str; 14] = [
-    "NOR", "SWE", "DNK", "FIN", "ISL", "D<<", "GBR", "FRA", "NLD", "UTO", "POL", "ESP", "ITA", "USA",
+    "NOR", "SWE", "DNK", "FIN", "ISL", "D<<", "GBR", "FRA", "NLD", "UTO", "POL", "ESP", "ITA",
+    "USA",
 ];
 
 fn random_name(rng: &mut Rng, train: bool) -> String {
     const TEST_SYL: [&str; 24] = [
-        "AN", "BER", "KAR", "SEN", "LIN", "DAL", "HAU", "GE", "NOR", "VIK", "STRA", "ND", "OLA", "RI",
-        "MO", "EK", "JOH", "TOR", "BJ", "ORN", "ELI", "SA", "HEI", "DE",
+        "AN", "BER", "KAR", "SEN", "LIN", "DAL", "HAU", "GE", "NOR", "VIK", "STRA", "ND", "OLA",
+        "RI", "MO", "EK", "JOH", "TOR", "BJ", "ORN", "ELI", "SA", "HEI", "DE",
     ];
     const TRAIN_SYL: [&str; 24] = [
-        "QU", "ZY", "XAV", "WEL", "PIM", "FOX", "CUZ", "JAK", "YVO", "GUS", "MAX", "PEQ", "OZ", "UL",
-        "IVY", "BRU", "KLE", "TZ", "WU", "FJ", "ZAH", "CH", "XE", "VAQ",
+        "QU", "ZY", "XAV", "WEL", "PIM", "FOX", "CUZ", "JAK", "YVO", "GUS", "MAX", "PEQ", "OZ",
+        "UL", "IVY", "BRU", "KLE", "TZ", "WU", "FJ", "ZAH", "CH", "XE", "VAQ",
     ];
     let pool = if train { &TRAIN_SYL } else { &TEST_SYL };
     let n = 1 + rng.below(4);
@@ -155,7 +171,9 @@ fn random_name(rng: &mut Rng, train: bool) -> String {
 }
 
 fn random_digits(rng: &mut Rng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + rng.below(10) as u8)).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect()
 }
 
 fn random_alnum(rng: &mut Rng, n: usize) -> String {
@@ -164,7 +182,12 @@ fn random_alnum(rng: &mut Rng, n: usize) -> String {
 }
 
 fn random_date(rng: &mut Rng) -> String {
-    format!("{:02}{:02}{:02}", rng.below(100), 1 + rng.below(12), 1 + rng.below(28))
+    format!(
+        "{:02}{:02}{:02}",
+        rng.below(100),
+        1 + rng.below(12),
+        1 + rng.below(28)
+    )
 }
 
 fn random_identity(rng: &mut Rng, format: Format, train: bool) -> Identity {
@@ -187,7 +210,11 @@ fn random_identity(rng: &mut Rng, format: Format, train: bool) -> Identity {
         n.push_str(&random_digits(rng, 9 - n.len()));
         n
     };
-    let optional = if rng.chance(0.5) { random_digits(rng, 11) } else { String::new() };
+    let optional = if rng.chance(0.5) {
+        random_digits(rng, 11)
+    } else {
+        String::new()
+    };
     Identity {
         doc_code,
         state: rng.pick(&STATES).to_string(),
@@ -215,9 +242,19 @@ fn build_mrz(id: &Identity, format: Format) -> Vec<String> {
             let opt1 = pad(&id.optional, 15);
             let l1 = format!("{}{}{}{}{}", id.doc_code, id.state, doc, doc_cd, opt1);
             let opt2 = pad("", 11);
-            let partial = format!("{}{}{}{}{}{}{}", id.birth, birth_cd, id.sex, id.expiry, exp_cd, id.nationality, opt2);
-            let composite_src =
-                format!("{}{}{}{}{}{}", &l1[5..30], id.birth, birth_cd, id.expiry, exp_cd, opt2);
+            let partial = format!(
+                "{}{}{}{}{}{}{}",
+                id.birth, birth_cd, id.sex, id.expiry, exp_cd, id.nationality, opt2
+            );
+            let composite_src = format!(
+                "{}{}{}{}{}{}",
+                &l1[5..30],
+                id.birth,
+                birth_cd,
+                id.expiry,
+                exp_cd,
+                opt2
+            );
             let l2 = format!("{}{}", partial, check_digit(&composite_src));
             let l3 = pad(&name, 30);
             vec![l1, l2, l3]
@@ -231,7 +268,11 @@ fn build_mrz(id: &Identity, format: Format) -> Vec<String> {
                 doc, doc_cd, id.nationality, id.birth, birth_cd, id.sex, id.expiry, exp_cd, opt
             );
             if format == Format::Td3 {
-                let opt_cd = if id.optional.is_empty() { '<' } else { check_digit(&opt) };
+                let opt_cd = if id.optional.is_empty() {
+                    '<'
+                } else {
+                    check_digit(&opt)
+                };
                 l2.push(opt_cd);
             }
             let composite_src = format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..]);
@@ -270,7 +311,11 @@ struct Canvas {
 
 impl Canvas {
     fn new(w: usize, h: usize, c: [f32; 3]) -> Self {
-        Canvas { w, h, px: vec![c; w * h] }
+        Canvas {
+            w,
+            h,
+            px: vec![c; w * h],
+        }
     }
     fn blend(&mut self, x: i64, y: i64, c: [f32; 3], a: f32) {
         if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
@@ -298,7 +343,8 @@ impl Canvas {
         let d = self.px[y1 * self.w + x1];
         let mut o = [0.0; 3];
         for k in 0..3 {
-            o[k] = (a[k] * (1.0 - fx) + b[k] * fx) * (1.0 - fy) + (c[k] * (1.0 - fx) + d[k] * fx) * fy;
+            o[k] =
+                (a[k] * (1.0 - fx) + b[k] * fx) * (1.0 - fy) + (c[k] * (1.0 - fx) + d[k] * fx) * fy;
         }
         Some(o)
     }
@@ -315,7 +361,9 @@ impl Canvas {
             return;
         }
         let r = (sigma * 3.0).ceil() as i64;
-        let k: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+        let k: Vec<f32> = (-r..=r)
+            .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+            .collect();
         let ks: f32 = k.iter().sum();
         let k: Vec<f32> = k.iter().map(|v| v / ks).collect();
         let (w, h) = (self.w as i64, self.h as i64);
@@ -383,7 +431,16 @@ struct Fonts {
 
 /// Draws `text` with its first glyph's left edge of the advance box at `x` and baseline at `y`.
 /// With `pitch` set, every glyph advances exactly `pitch` pixels (OCR-B is monospaced).
-fn draw_text(canvas: &mut Canvas, font: &FontVec, px: f32, x: f32, y: f32, text: &str, color: [f32; 3], pitch: Option<f32>) {
+fn draw_text(
+    canvas: &mut Canvas,
+    font: &FontVec,
+    px: f32,
+    x: f32,
+    y: f32,
+    text: &str,
+    color: [f32; 3],
+    pitch: Option<f32>,
+) {
     let scaled = font.as_scaled(PxScale::from(px));
     let mut pen = x;
     for ch in text.chars() {
@@ -392,7 +449,12 @@ fn draw_text(canvas: &mut Canvas, font: &FontVec, px: f32, x: f32, y: f32, text:
         if let Some(outline) = font.outline_glyph(glyph) {
             let b = outline.px_bounds();
             outline.draw(|gx, gy, cov| {
-                canvas.blend(b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64, color, cov);
+                canvas.blend(
+                    b.min.x as i64 + gx as i64,
+                    b.min.y as i64 + gy as i64,
+                    color,
+                    cov,
+                );
             });
         }
         pen += pitch.unwrap_or_else(|| scaled.h_advance(id));
@@ -401,24 +463,38 @@ fn draw_text(canvas: &mut Canvas, font: &FontVec, px: f32, x: f32, y: f32, text:
 
 /// Font pixel size at which one OCR-B advance equals `pitch_px`.
 fn ocrb_px_for_pitch(font: &FontVec, pitch_px: f32) -> f32 {
-    let adv = font.as_scaled(PxScale::from(100.0)).h_advance(font.glyph_id('0'));
+    let adv = font
+        .as_scaled(PxScale::from(100.0))
+        .h_advance(font.glyph_id('0'));
     100.0 * pitch_px / adv
 }
 
 /// Cap height of OCR-B in pixels at font size `px`.
 fn ocrb_cap_height(font: &FontVec, px: f32) -> f32 {
-    let g = font.glyph_id('H').with_scale_and_position(PxScale::from(px), point(0.0, 0.0));
-    font.outline_glyph(g).map(|o| o.px_bounds().height()).unwrap_or(px * 0.7)
+    let g = font
+        .glyph_id('H')
+        .with_scale_and_position(PxScale::from(px), point(0.0, 0.0));
+    font.outline_glyph(g)
+        .map(|o| o.px_bounds().height())
+        .unwrap_or(px * 0.7)
 }
 
 fn pastel(rng: &mut Rng) -> [f32; 3] {
     let base = rng.range(215.0, 250.0);
-    [base + rng.range(-20.0, 5.0), base + rng.range(-20.0, 5.0), base + rng.range(-20.0, 5.0)]
+    [
+        base + rng.range(-20.0, 5.0),
+        base + rng.range(-20.0, 5.0),
+        base + rng.range(-20.0, 5.0),
+    ]
 }
 
 /// Guilloche-like security print: overlapping sine bands in a light tint.
 fn guilloche(canvas: &mut Canvas, rng: &mut Rng, strength: f32, y_from: f32, y_to: f32) {
-    let tint = [rng.range(80.0, 220.0), rng.range(80.0, 220.0), rng.range(80.0, 220.0)];
+    let tint = [
+        rng.range(80.0, 220.0),
+        rng.range(80.0, 220.0),
+        rng.range(80.0, 220.0),
+    ];
     let f1 = rng.range(0.01, 0.05);
     let f2 = rng.range(0.01, 0.05);
     let f3 = rng.range(0.002, 0.01);
@@ -445,7 +521,13 @@ struct DocTruth {
 
 /// Renders a document of `format`. `mrz` = `None` draws other text where the MRZ would be
 /// (a negative); `Some(lines)` draws the MRZ.
-fn render_document(rng: &mut Rng, fonts: &Fonts, format: Format, mrz: Option<&[String]>, train: bool) -> (Canvas, DocTruth) {
+fn render_document(
+    rng: &mut Rng,
+    fonts: &Fonts,
+    format: Format,
+    mrz: Option<&[String]>,
+    train: bool,
+) -> (Canvas, DocTruth) {
     let (wmm, hmm) = format.size_mm();
     let (w, h) = ((wmm * DOC_PPM) as usize, (hmm * DOC_PPM) as usize);
     let paper = pastel(rng);
@@ -461,15 +543,47 @@ fn render_document(rng: &mut Rng, fonts: &Fonts, format: Format, mrz: Option<&[S
         guilloche(&mut doc, rng, g, mrz_top_mm * DOC_PPM, h as f32);
     }
     // Header band and VIZ (visual inspection zone) text.
-    let ink_viz = [rng.range(10.0, 80.0), rng.range(10.0, 80.0), rng.range(30.0, 120.0)];
-    let header = ["PASS", "PASSPORT", "IDENTITY CARD", "VISA", "KONGERIKET NORGE", "UTOPIA", "RESIDENCE PERMIT"];
-    draw_text(&mut doc, &fonts.bold, 4.0 * DOC_PPM, 6.0 * DOC_PPM, 7.0 * DOC_PPM, *rng.pick(&header), ink_viz, None);
+    let ink_viz = [
+        rng.range(10.0, 80.0),
+        rng.range(10.0, 80.0),
+        rng.range(30.0, 120.0),
+    ];
+    let header = [
+        "PASS",
+        "PASSPORT",
+        "IDENTITY CARD",
+        "VISA",
+        "KONGERIKET NORGE",
+        "UTOPIA",
+        "RESIDENCE PERMIT",
+    ];
+    draw_text(
+        &mut doc,
+        &fonts.bold,
+        4.0 * DOC_PPM,
+        6.0 * DOC_PPM,
+        7.0 * DOC_PPM,
+        *rng.pick(&header),
+        ink_viz,
+        None,
+    );
     let photo_w = wmm * 0.27;
     let photo_h = photo_w * 1.3;
     let photo_x = 5.0;
     let photo_y = 10.0;
-    let face = [rng.range(120.0, 220.0), rng.range(90.0, 180.0), rng.range(70.0, 160.0)];
-    doc.fill_rect(photo_x * DOC_PPM, photo_y * DOC_PPM, (photo_x + photo_w) * DOC_PPM, ((photo_y + photo_h).min(mrz_top_mm - 2.0)) * DOC_PPM, [rng.range(60.0, 200.0); 3], 0.8);
+    let face = [
+        rng.range(120.0, 220.0),
+        rng.range(90.0, 180.0),
+        rng.range(70.0, 160.0),
+    ];
+    doc.fill_rect(
+        photo_x * DOC_PPM,
+        photo_y * DOC_PPM,
+        (photo_x + photo_w) * DOC_PPM,
+        ((photo_y + photo_h).min(mrz_top_mm - 2.0)) * DOC_PPM,
+        [rng.range(60.0, 200.0); 3],
+        0.8,
+    );
     let cx = (photo_x + photo_w / 2.0) * DOC_PPM;
     let cy = (photo_y + photo_h * 0.45) * DOC_PPM;
     let rx = photo_w * 0.3 * DOC_PPM;
@@ -482,15 +596,46 @@ fn render_document(rng: &mut Rng, fonts: &Fonts, format: Format, mrz: Option<&[S
             }
         }
     }
-    let labels = ["Surname", "Given names", "Nationality", "Date of birth", "Sex", "Date of expiry", "Document no", "Place of birth"];
+    let labels = [
+        "Surname",
+        "Given names",
+        "Nationality",
+        "Date of birth",
+        "Sex",
+        "Date of expiry",
+        "Document no",
+        "Place of birth",
+    ];
     let mut ty = 11.0;
     let tx = photo_x + photo_w + 4.0;
     while ty + 6.0 < mrz_top_mm - 1.0 {
-        draw_text(&mut doc, &fonts.sans, 1.8 * DOC_PPM, tx * DOC_PPM, ty * DOC_PPM, *rng.pick(&labels), ink_viz, None);
+        draw_text(
+            &mut doc,
+            &fonts.sans,
+            1.8 * DOC_PPM,
+            tx * DOC_PPM,
+            ty * DOC_PPM,
+            *rng.pick(&labels),
+            ink_viz,
+            None,
+        );
         let nd = rng.below(7);
         let value = format!("{} {}", random_name(rng, train), random_digits(rng, nd));
-        let font = if rng.chance(0.3) { &fonts.ocrb } else { &fonts.bold };
-        draw_text(&mut doc, font, 3.0 * DOC_PPM, tx * DOC_PPM, (ty + 3.6) * DOC_PPM, &value, [20.0, 20.0, 30.0], None);
+        let font = if rng.chance(0.3) {
+            &fonts.ocrb
+        } else {
+            &fonts.bold
+        };
+        draw_text(
+            &mut doc,
+            font,
+            3.0 * DOC_PPM,
+            tx * DOC_PPM,
+            (ty + 3.6) * DOC_PPM,
+            &value,
+            [20.0, 20.0, 30.0],
+            None,
+        );
         ty += rng.range(6.5, 8.0);
     }
     // The MRZ (or, for a negative, other text in its place).
@@ -504,17 +649,42 @@ fn render_document(rng: &mut Rng, fonts: &Fonts, format: Format, mrz: Option<&[S
     let lines = match mrz {
         Some(lines) => {
             for (i, line) in lines.iter().enumerate() {
-                let base = (mrz_top_mm + (i as f32 + 1.0) * line_pitch_mm) * DOC_PPM - (line_pitch_mm * DOC_PPM - cap) / 2.0;
-                draw_text(&mut doc, &fonts.ocrb, px, left * DOC_PPM, base, line, ink, Some(pitch));
+                let base = (mrz_top_mm + (i as f32 + 1.0) * line_pitch_mm) * DOC_PPM
+                    - (line_pitch_mm * DOC_PPM - cap) / 2.0;
+                draw_text(
+                    &mut doc,
+                    &fonts.ocrb,
+                    px,
+                    left * DOC_PPM,
+                    base,
+                    line,
+                    ink,
+                    Some(pitch),
+                );
             }
             Some(lines.to_vec())
         }
         None => {
             for i in 0..format.lines() {
                 let base = (mrz_top_mm + (i as f32 + 1.0) * line_pitch_mm) * DOC_PPM;
-                let words: Vec<String> = (0..2 + rng.below(5)).map(|_| random_name(rng, train)).collect();
-                let font = if rng.chance(0.5) { &fonts.sans } else { &fonts.bold };
-                draw_text(&mut doc, font, 3.4 * DOC_PPM, left * DOC_PPM, base, &words.join(" "), ink, None);
+                let words: Vec<String> = (0..2 + rng.below(5))
+                    .map(|_| random_name(rng, train))
+                    .collect();
+                let font = if rng.chance(0.5) {
+                    &fonts.sans
+                } else {
+                    &fonts.bold
+                };
+                draw_text(
+                    &mut doc,
+                    font,
+                    3.4 * DOC_PPM,
+                    left * DOC_PPM,
+                    base,
+                    &words.join(" "),
+                    ink,
+                    None,
+                );
             }
             None
         }
@@ -537,7 +707,9 @@ fn homography(src: [(f32, f32); 4], dst: [(f32, f32); 4]) -> Homography {
         a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
     }
     for col in 0..8 {
-        let piv = (col..8).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs())).unwrap_or(col);
+        let piv = (col..8)
+            .max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))
+            .unwrap_or(col);
         a.swap(col, piv);
         for row in 0..8 {
             if row != col && a[col][col].abs() > 1e-12 {
@@ -558,7 +730,10 @@ fn homography(src: [(f32, f32); 4], dst: [(f32, f32); 4]) -> Homography {
 
 fn apply(h: &Homography, x: f32, y: f32) -> (f32, f32) {
     let w = h[6] * x + h[7] * y + h[8];
-    ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
 }
 
 /// How a frame is photographed.
@@ -581,7 +756,11 @@ struct Shot {
 }
 
 fn scene_background(rng: &mut Rng) -> Canvas {
-    let base = [rng.range(40.0, 200.0), rng.range(40.0, 180.0), rng.range(30.0, 160.0)];
+    let base = [
+        rng.range(40.0, 200.0),
+        rng.range(40.0, 180.0),
+        rng.range(30.0, 160.0),
+    ];
     let mut c = Canvas::new(FRAME_W, FRAME_H, base);
     // Wood-grain-like stripes or a cloth texture.
     let f = rng.range(0.005, 0.05);
@@ -601,8 +780,19 @@ fn scene_background(rng: &mut Rng) -> Canvas {
     for _ in 0..rng.below(4) {
         let x0 = rng.range(-200.0, FRAME_W as f32);
         let y0 = rng.range(-200.0, FRAME_H as f32);
-        let col = [rng.range(0.0, 255.0), rng.range(0.0, 255.0), rng.range(0.0, 255.0)];
-        c.fill_rect(x0, y0, x0 + rng.range(50.0, 400.0), y0 + rng.range(50.0, 300.0), col, 0.9);
+        let col = [
+            rng.range(0.0, 255.0),
+            rng.range(0.0, 255.0),
+            rng.range(0.0, 255.0),
+        ];
+        c.fill_rect(
+            x0,
+            y0,
+            x0 + rng.range(50.0, 400.0),
+            y0 + rng.range(50.0, 300.0),
+            col,
+            0.9,
+        );
     }
     c
 }
@@ -642,8 +832,15 @@ fn photograph(rng: &mut Rng, doc: &Canvas, truth_cap: f32, shot: &Shot) -> Canva
     }
     let h = homography(pts, corners);
     let factor = shot.lowres.clamp(0.2, 1.0);
-    let (rw, rh) = ((FRAME_W as f32 * factor) as usize, (FRAME_H as f32 * factor) as usize);
-    let mut target = if factor < 1.0 { frame.resize(rw, rh) } else { frame.clone() };
+    let (rw, rh) = (
+        (FRAME_W as f32 * factor) as usize,
+        (FRAME_H as f32 * factor) as usize,
+    );
+    let mut target = if factor < 1.0 {
+        frame.resize(rw, rh)
+    } else {
+        frame.clone()
+    };
     // Supersample 2x2 so a shrunken document does not alias.
     let offs = [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)];
     for y in 0..rh {
@@ -785,9 +982,24 @@ fn negative_frame(rng: &mut Rng, fonts: &Fonts, kind: usize, train: bool) -> Can
             let mut page = Canvas::new(900, 1200, pastel(rng));
             let mut y = 80.0;
             while y < 1150.0 {
-                let words: Vec<String> = (0..3 + rng.below(6)).map(|_| random_name(rng, train)).collect();
-                let font = if rng.chance(0.3) { &fonts.ocrb } else { &fonts.sans };
-                draw_text(&mut page, font, rng.range(24.0, 34.0), 60.0, y, &words.join(" "), [20.0, 20.0, 20.0], None);
+                let words: Vec<String> = (0..3 + rng.below(6))
+                    .map(|_| random_name(rng, train))
+                    .collect();
+                let font = if rng.chance(0.3) {
+                    &fonts.ocrb
+                } else {
+                    &fonts.sans
+                };
+                draw_text(
+                    &mut page,
+                    font,
+                    rng.range(24.0, 34.0),
+                    60.0,
+                    y,
+                    &words.join(" "),
+                    [20.0, 20.0, 20.0],
+                    None,
+                );
                 y += rng.range(40.0, 55.0);
             }
             let shot = shot_for(rng, "phone", "");
@@ -804,7 +1016,8 @@ fn negative_frame(rng: &mut Rng, fonts: &Fonts, kind: usize, train: bool) -> Can
 }
 
 fn load_font(path: &str) -> FontVec {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e} (apt-get install fonts-ocr-b fonts-dejavu-core)"));
+    let bytes = std::fs::read(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (apt-get install fonts-ocr-b fonts-dejavu-core)"));
     FontVec::try_from_vec(bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -814,8 +1027,13 @@ fn save_jpeg(path: &Path, frame: &Canvas, quality: u8) {
     let mut out = Vec::new();
     let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
     enc.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
-    enc.encode(img.as_raw(), img.width() as u16, img.height() as u16, jpeg_encoder::ColorType::Rgb)
-        .unwrap_or_else(|e| panic!("encode {}: {e}", path.display()));
+    enc.encode(
+        img.as_raw(),
+        img.width() as u16,
+        img.height() as u16,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .unwrap_or_else(|e| panic!("encode {}: {e}", path.display()));
     std::fs::write(path, out).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
@@ -847,21 +1065,35 @@ fn main() {
     }
     let out = out.expect("usage: make_ocr_fixtures OUT_DIR [--seed N] [--scale K] [--train]");
     std::fs::create_dir_all(&out).expect("create output dir");
-    let fonts = Fonts { ocrb: load_font(OCRB_PATH), sans: load_font(SANS_PATH), bold: load_font(SANS_BOLD_PATH) };
+    let fonts = Fonts {
+        ocrb: load_font(OCRB_PATH),
+        sans: load_font(SANS_PATH),
+        bold: load_font(SANS_BOLD_PATH),
+    };
     let probe_px = ocrb_px_for_pitch(&fonts.ocrb, 100.0);
-    eprintln!("OCR-B: pitch/cap-height = {:.4}", 100.0 / ocrb_cap_height(&fonts.ocrb, probe_px));
+    eprintln!(
+        "OCR-B: pitch/cap-height = {:.4}",
+        100.0 / ocrb_cap_height(&fonts.ocrb, probe_px)
+    );
     let mut rng = Rng(seed ^ if train { 0x7A1D_5EED } else { 0 });
     // Per format: clean, phone, hard (cycled over four hard subtypes).
     let plan: [(&str, usize); 3] = [("clean", 12), ("phone", 24), ("hard", 24)];
     let hard_subtypes = ["glare", "lowres", "tilt", "upside_down"];
     let mut truth = String::from("{\n  \"generator\": \"examples/make_ocr_fixtures.rs\",\n");
-    let _ = writeln!(truth, "  \"seed\": {seed},\n  \"train\": {train},\n  \"images\": [");
+    let _ = writeln!(
+        truth,
+        "  \"seed\": {seed},\n  \"train\": {train},\n  \"images\": ["
+    );
     let mut first = true;
     let mut n = 0usize;
     for format in Format::ALL {
         for (category, count) in plan {
             for k in 0..count * scale {
-                let subtype = if category == "hard" { hard_subtypes[k % hard_subtypes.len()] } else { "" };
+                let subtype = if category == "hard" {
+                    hard_subtypes[k % hard_subtypes.len()]
+                } else {
+                    ""
+                };
                 let id = random_identity(&mut rng, format, train);
                 let lines = build_mrz(&id, format);
                 let (doc, dt) = render_document(&mut rng, &fonts, format, Some(&lines), train);
@@ -869,7 +1101,12 @@ fn main() {
                 let frame = photograph(&mut rng, &doc, dt.cap_px, &shot);
                 let name = format!("{}_{}_{:03}.jpg", format.name().to_lowercase(), category, k);
                 save_jpeg(&out.join(&name), &frame, shot.jpeg);
-                let lines_json: Vec<String> = dt.lines.unwrap_or_default().iter().map(|l| json_str(l)).collect();
+                let lines_json: Vec<String> = dt
+                    .lines
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| json_str(l))
+                    .collect();
                 let _ = write!(
                     truth,
                     "{}    {{\"file\": {}, \"category\": \"{category}\", \"subtype\": \"{subtype}\", \"format\": \"{}\", \"rotation_deg\": {:.1}, \"lines\": [{}]}}",

@@ -21,20 +21,28 @@ struct Tally {
 }
 
 fn pct(a: usize, n: usize) -> f64 {
-    if n == 0 { 0.0 } else { 100.0 * a as f64 / n as f64 }
+    if n == 0 {
+        0.0
+    } else {
+        100.0 * a as f64 / n as f64
+    }
 }
 
 fn quantile(v: &[f64], q: f64) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
-    s.get(((s.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0)
+    s.get(((s.len() as f64 - 1.0) * q).round() as usize)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = PathBuf::from(args.first().map(String::as_str).unwrap_or("fixtures/ocr"));
     let verbose = args.iter().any(|a| a == "--verbose");
-    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json")).expect("json");
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json"))
+            .expect("json");
     let reader = ocr::MrzReader::new().expect("embedded model");
     let mut by_cat: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_fmt: BTreeMap<String, Tally> = BTreeMap::new();
@@ -44,7 +52,11 @@ fn main() {
         let file = item["file"].as_str().expect("file");
         let category = item["category"].as_str().unwrap_or("?").to_string();
         let format = item["format"].as_str().unwrap_or("none").to_string();
-        let expected: Option<Vec<String>> = item["lines"].as_array().map(|a| a.iter().filter_map(|l| l.as_str().map(String::from)).collect());
+        let expected: Option<Vec<String>> = item["lines"].as_array().map(|a| {
+            a.iter()
+                .filter_map(|l| l.as_str().map(String::from))
+                .collect()
+        });
         let bytes = std::fs::read(dir.join(file)).expect("read image");
         let img = ocr::decode_image(&bytes).expect("decode");
         let luma = img.to_luma8();
@@ -60,13 +72,30 @@ fn main() {
         let valid = got.as_ref().is_some_and(|g| g.valid);
         let wrong_valid = valid && !exact;
         if verbose && (!exact || expected.is_none() && got.is_some()) {
-            eprintln!("{file}: expected {:?}\n    got {:?}", expected, got.as_ref().map(|g| (&g.lines, g.checks, g.confidence)));
+            eprintln!(
+                "{file}: expected {:?}\n    got {:?}",
+                expected,
+                got.as_ref().map(|g| (&g.lines, g.checks, g.confidence))
+            );
         }
         let subtype = item["subtype"].as_str().unwrap_or("");
-        let sub_key = if subtype.is_empty() { category.clone() } else { format!("{category}/{subtype}") };
+        let sub_key = if subtype.is_empty() {
+            category.clone()
+        } else {
+            format!("{category}/{subtype}")
+        };
         let mut sub_dummy = Tally::default();
-        let sub = if subtype.is_empty() { &mut sub_dummy } else { by_sub.entry(sub_key).or_default() };
-        for t in [by_cat.entry(category.clone()).or_default(), by_fmt.entry(format).or_default(), sub, &mut all] {
+        let sub = if subtype.is_empty() {
+            &mut sub_dummy
+        } else {
+            by_sub.entry(sub_key).or_default()
+        };
+        for t in [
+            by_cat.entry(category.clone()).or_default(),
+            by_fmt.entry(format).or_default(),
+            sub,
+            &mut all,
+        ] {
             t.n += 1;
             t.exact += usize::from(exact);
             t.found += usize::from(got.is_some());

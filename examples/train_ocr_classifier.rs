@@ -32,12 +32,28 @@ impl Rng {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let dir = PathBuf::from(args.first().expect("usage: train_ocr_classifier TRAIN_DIR OUT.bin [EPOCHS] [HIDDEN] [REFERENCE.bin|embedded]"));
+    let dirs: Vec<PathBuf> = args
+        .first()
+        .expect("usage: train_ocr_classifier TRAIN_DIR[,TRAIN_DIR...] OUT.bin [EPOCHS] [HIDDEN] [REFERENCE.bin|embedded]")
+        .split(',')
+        .map(PathBuf::from)
+        .collect();
     let out = PathBuf::from(args.get(1).expect("OUT.bin"));
     let epochs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let hidden: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(128);
-    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json")).expect("json");
-    let images = truth["images"].as_array().expect("images");
+    let mut images: Vec<(PathBuf, serde_json::Value)> = Vec::new();
+    for dir in &dirs {
+        let truth: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json"))
+                .expect("json");
+        images.extend(
+            truth["images"]
+                .as_array()
+                .expect("images")
+                .iter()
+                .map(|i| (dir.clone(), i.clone())),
+        );
+    }
     let mut rng = Rng(20261201);
     let mut xs: Vec<f32> = Vec::new();
     let mut ys: Vec<u8> = Vec::new();
@@ -45,11 +61,15 @@ fn main() {
     // Optional reference model (argument 4) to clean labels; "embedded" uses the crate's current weights.
     let reference: Option<Mlp> = match args.get(4).map(String::as_str) {
         Some("embedded") => Some(Mlp::embedded().expect("embedded model")),
-        Some(path) => Some(Mlp::from_bytes(&std::fs::read(path).expect("reference model")).expect("model")),
+        Some(path) => {
+            Some(Mlp::from_bytes(&std::fs::read(path).expect("reference model")).expect("model"))
+        }
         None => None,
     };
-    for item in images {
-        let Some(lines) = item["lines"].as_array() else { continue };
+    for (dir, item) in &images {
+        let Some(lines) = item["lines"].as_array() else {
+            continue;
+        };
         let lines: Vec<&str> = lines.iter().filter_map(|l| l.as_str()).collect();
         if lines.is_empty() {
             continue;
@@ -62,13 +82,22 @@ fn main() {
         let (w, h) = (luma.width() as usize, luma.height() as usize);
         let frame = ocr::LumaFrame::new(w, h, w, luma.as_raw()).expect("frame");
         let cands = ocr::mrz_line_candidates(&frame).expect("locate");
-        let Some(found) = cands.iter().find(|c| c.len() == lines.len() && ocr::char_count_options(c).contains(&chars)) else {
+        let Some(found) = cands
+            .iter()
+            .find(|c| c.len() == lines.len() && ocr::char_count_options(c).contains(&chars))
+        else {
             skipped += 1;
             continue;
         };
         used += 1;
-        let labels: Vec<u8> = lines.concat().bytes().map(|b| ALPHABET.iter().position(|&a| a == b).expect("mrz char") as u8).collect();
-        let Some(grid) = ocr::MrzGrid::new(&frame, found, chars) else { continue };
+        let labels: Vec<u8> = lines
+            .concat()
+            .bytes()
+            .map(|b| ALPHABET.iter().position(|&a| a == b).expect("mrz char") as u8)
+            .collect();
+        let Some(grid) = ocr::MrzGrid::new(&frame, found, chars) else {
+            continue;
+        };
         let k = found.len();
         for line in 0..k {
             // The truth line this line-frame line shows, in the line frame's reading order.
@@ -89,8 +118,13 @@ fn main() {
                         .chunks_exact(rectify::CELL_LEN)
                         .zip(&want)
                         .filter(|(cell, y)| {
-                            let cell: Vec<f32> = if upside_down { cell.iter().rev().copied().collect() } else { cell.to_vec() };
-                            model.classify(&cell, 1).first().map(|a| a.0 as u8) == Some(ALPHABET[**y as usize])
+                            let cell: Vec<f32> = if upside_down {
+                                cell.iter().rev().copied().collect()
+                            } else {
+                                cell.to_vec()
+                            };
+                            model.classify(&cell, 1).first().map(|a| a.0 as u8)
+                                == Some(ALPHABET[**y as usize])
                         })
                         .count();
                     if agree > best.0 {
@@ -104,7 +138,11 @@ fn main() {
                 shift = best.1;
             }
             for j in 0..3 {
-                let jitter = if j == 0 { (0.0, 0.0) } else { (rng.gauss() * 0.08, rng.gauss() * 0.06) };
+                let jitter = if j == 0 {
+                    (0.0, 0.0)
+                } else {
+                    (rng.gauss() * 0.08, rng.gauss() * 0.06)
+                };
                 let mut c = Vec::new();
                 grid.sample(&frame, line, shift, jitter, &mut c);
                 for (cell, &y) in c.chunks_exact(rectify::CELL_LEN).zip(&want) {
@@ -121,16 +159,22 @@ fn main() {
     }
     let n = ys.len();
     let d = rectify::CELL_LEN;
-    eprintln!("{used} frames used, {skipped} not located, {dropped_lines} lines dropped; {n} cells");
+    eprintln!(
+        "{used} frames used, {skipped} not located, {dropped_lines} lines dropped; {n} cells"
+    );
     let classes = ALPHABET.len();
     // He initialisation.
     let mut m = Mlp {
         inputs: d,
         hidden,
         outputs: classes,
-        w1: (0..hidden * d).map(|_| rng.gauss() * (2.0 / d as f32).sqrt()).collect(),
+        w1: (0..hidden * d)
+            .map(|_| rng.gauss() * (2.0 / d as f32).sqrt())
+            .collect(),
         b1: vec![0.0; hidden],
-        w2: (0..classes * hidden).map(|_| rng.gauss() * (2.0 / hidden as f32).sqrt()).collect(),
+        w2: (0..classes * hidden)
+            .map(|_| rng.gauss() * (2.0 / hidden as f32).sqrt())
+            .collect(),
         b2: vec![0.0; classes],
     };
     let mut order: Vec<usize> = (0..n).collect();
@@ -166,11 +210,17 @@ fn main() {
                     *v = (*v * gain + bias + rng.gauss() * 0.03).clamp(0.0, 1.0);
                 }
                 m.hidden_layer(&x, &mut h);
-                let mut p: Vec<f32> = m.w2.chunks_exact(hidden).zip(&m.b2).map(|(row, b)| row.iter().zip(&h).map(|(w, v)| w * v).sum::<f32>() + b).collect();
+                let mut p: Vec<f32> =
+                    m.w2.chunks_exact(hidden)
+                        .zip(&m.b2)
+                        .map(|(row, b)| row.iter().zip(&h).map(|(w, v)| w * v).sum::<f32>() + b)
+                        .collect();
                 ocr::classify::softmax(&mut p);
                 let y = ys[s] as usize;
                 loss -= f64::from(p[y].max(1e-9).ln());
-                let argmax = (0..classes).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+                let argmax = (0..classes)
+                    .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+                    .unwrap_or(0);
                 if argmax != y {
                     errors += 1;
                 }
@@ -215,7 +265,11 @@ fn main() {
                 *w += *v;
             }
         }
-        eprintln!("epoch {epoch}: loss {:.4}, train error {:.3}%", loss / n as f64, 100.0 * errors as f64 / n as f64);
+        eprintln!(
+            "epoch {epoch}: loss {:.4}, train error {:.3}%",
+            loss / n as f64,
+            100.0 * errors as f64 / n as f64
+        );
     }
     std::fs::write(&out, m.to_bytes()).expect("write weights");
     eprintln!("wrote {} ({} bytes)", out.display(), m.to_bytes().len());

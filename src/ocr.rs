@@ -102,7 +102,12 @@ pub fn read_mrz(image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrEr
 }
 
 /// Reads the MRZ of a raw luma frame (`stride` bytes per row), without copying it.
-pub fn read_luma(width: usize, height: usize, stride: usize, data: &[u8]) -> Result<Option<MrzReading>, OcrError> {
+pub fn read_luma(
+    width: usize,
+    height: usize,
+    stride: usize,
+    data: &[u8],
+) -> Result<Option<MrzReading>, OcrError> {
     let frame = LumaFrame::new(width, height, stride, data)?;
     MrzReader::new()?.read_frame(&frame)
 }
@@ -125,7 +130,9 @@ const SEARCH_SIDE: usize = 640;
 impl MrzReader {
     /// A reader with the embedded OCR-B classifier.
     pub fn new() -> Result<MrzReader, OcrError> {
-        Ok(MrzReader { model: Mlp::embedded()? })
+        Ok(MrzReader {
+            model: Mlp::embedded()?,
+        })
     }
 
     /// A reader with another classifier (e.g. one being trained).
@@ -136,8 +143,16 @@ impl MrzReader {
     /// Reads a decoded image (converted to luma first).
     pub fn read_image(&self, image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrError> {
         let (w, h) = (image.width() as usize, image.height() as usize);
-        if w == 0 || h == 0 || w > frame::MAX_SIDE || h > frame::MAX_SIDE || w.saturating_mul(h) > frame::MAX_PIXELS {
-            return Err(OcrError::Dimensions { width: w, height: h });
+        if w == 0
+            || h == 0
+            || w > frame::MAX_SIDE
+            || h > frame::MAX_SIDE
+            || w.saturating_mul(h) > frame::MAX_PIXELS
+        {
+            return Err(OcrError::Dimensions {
+                width: w,
+                height: h,
+            });
         }
         let luma = image.to_luma8();
         let frame = LumaFrame::new(w, h, w, luma.as_raw())?;
@@ -149,7 +164,9 @@ impl MrzReader {
         let mut best: Option<MrzReading> = None;
         for lines in mrz_line_candidates(frame)?.into_iter().take(3) {
             for chars in char_count_options(&lines) {
-                let Some(reading) = self.read_layout(frame, &lines, chars) else { continue };
+                let Some(reading) = self.read_layout(frame, &lines, chars) else {
+                    continue;
+                };
                 let better = best.as_ref().is_none_or(|b| rank(&reading) > rank(b));
                 if better {
                     best = Some(reading);
@@ -163,13 +180,25 @@ impl MrzReader {
         // few characters outside their field's class, and a document code ICAO 9303 defines.
         Ok(best.filter(|b| {
             let total: usize = b.candidates.iter().map(Vec::len).sum();
-            let first_ok = b.lines.first().and_then(|l| l.chars().next()).is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
-            b.checks.0 * 2 >= b.checks.1 && b.confidence > MIN_FOUND_CONFIDENCE && b.class_violations * 10 <= total && first_ok
+            let first_ok = b
+                .lines
+                .first()
+                .and_then(|l| l.chars().next())
+                .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
+            b.checks.0 * 2 >= b.checks.1
+                && b.confidence > MIN_FOUND_CONFIDENCE
+                && b.class_violations * 10 <= total
+                && first_ok
         }))
     }
 
     /// Classifies the cells of a located MRZ with `chars` characters per line.
-    fn read_layout(&self, frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzReading> {
+    fn read_layout(
+        &self,
+        frame: &LumaFrame<'_>,
+        lines: &[locate::TextLine],
+        chars: usize,
+    ) -> Option<MrzReading> {
         let grid = MrzGrid::new(frame, lines, chars)?;
         let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
         for line in 0..lines.len() {
@@ -177,7 +206,11 @@ impl MrzReader {
         }
         let upright = self.classify_all(&cells);
         let flipped = self.classify_all(&rectify::rotate_cells_180(&cells));
-        let (mut alts, upside_down) = if score(&flipped) > score(&upright) { (flipped, true) } else { (upright, false) };
+        let (mut alts, upside_down) = if score(&flipped) > score(&upright) {
+            (flipped, true)
+        } else {
+            (upright, false)
+        };
         let k = lines.len();
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
             let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
@@ -197,14 +230,21 @@ impl MrzReader {
             for shift in [-1.0f32, 1.0] {
                 let mut c = Vec::with_capacity(chars * CELL_LEN);
                 grid.sample(frame, line, shift, (0.0, 0.0), &mut c);
-                let c = if upside_down { rectify::rotate_cells_180(&c) } else { c };
+                let c = if upside_down {
+                    rectify::rotate_cells_180(&c)
+                } else {
+                    c
+                };
                 let mut trial = alts.clone();
                 if trial.get(row * chars..(row + 1) * chars).is_none() {
                     continue;
                 }
                 trial.splice(row * chars..(row + 1) * chars, self.classify_all(&c));
                 let Some(r) = build(&trial) else { continue };
-                if best.as_ref().is_none_or(|b| (r.valid, r.checks.0) > (b.valid, b.checks.0)) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| (r.valid, r.checks.0) > (b.valid, b.checks.0))
+                {
                     best = Some(r);
                     alts = trial;
                 }
@@ -214,7 +254,10 @@ impl MrzReader {
     }
 
     fn classify_all(&self, cells: &[f32]) -> Vec<Vec<Alternative>> {
-        cells.chunks_exact(CELL_LEN).map(|c| self.model.classify(c, 5)).collect()
+        cells
+            .chunks_exact(CELL_LEN)
+            .map(|c| self.model.classify(c, 5))
+            .collect()
     }
 }
 
@@ -228,14 +271,22 @@ pub fn mrz_line_candidates(frame: &LumaFrame<'_>) -> Result<Vec<Vec<locate::Text
     let factor = (long / SEARCH_SIDE).max(1);
     let small = frame::downscale(frame, factor);
     let sf = small.as_frame()?;
-    let mask = frame::binarize(&sf, 8, 0.12, 12);
+    let mask = frame::binarize(&sf, 8, 0.08, 8);
     let blobs = locate::blobs(&mask, 80);
     let lines = locate::find_lines(&blobs, 8);
     let scale = factor as f32;
     let mut out = Vec::new();
     for cand in locate::group_mrz(&lines).into_iter().take(3) {
-        let full: Vec<locate::TextLine> = cand.lines.iter().map(|l| l.scaled(scale, (-0.5, -0.5))).collect();
-        let refined = if factor > 1 { refine(frame, &full).unwrap_or(full) } else { full };
+        let full: Vec<locate::TextLine> = cand
+            .lines
+            .iter()
+            .map(|l| l.scaled(scale, (-0.5, -0.5)))
+            .collect();
+        let refined = if factor > 1 {
+            refine(frame, &full).unwrap_or(full)
+        } else {
+            full
+        };
         out.push(refined);
     }
     Ok(out)
@@ -246,8 +297,12 @@ fn refine(frame: &LumaFrame<'_>, lines: &[locate::TextLine]) -> Option<Vec<locat
     let h = lines.iter().map(|l| l.height).fold(0.0f32, f32::max);
     let xs = lines.iter().flat_map(|l| [l.start.0, l.end.0]);
     let ys = lines.iter().flat_map(|l| [l.start.1, l.end.1]);
-    let (x0, x1) = xs.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    let (y0, y1) = ys.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (x0, x1) = xs.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (y0, y1) = ys.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
     let margin = 2.0 * h + 4.0;
     let cx0 = (x0 - margin).max(0.0) as usize;
     let cy0 = (y0 - margin).max(0.0) as usize;
@@ -264,13 +319,25 @@ fn refine(frame: &LumaFrame<'_>, lines: &[locate::TextLine]) -> Option<Vec<locat
     groups
         .into_iter()
         .filter(|g| g.lines.len() == lines.len())
-        .map(|g| g.lines.iter().map(|l| l.scaled(1.0, offset)).collect::<Vec<_>>())
+        .map(|g| {
+            g.lines
+                .iter()
+                .map(|l| l.scaled(1.0, offset))
+                .collect::<Vec<_>>()
+        })
         .min_by(|a, b| {
-            let d = |g: &Vec<locate::TextLine>| g.first().map_or(f32::INFINITY, |l| (l.start.0 - first.start.0).hypot(l.start.1 - first.start.1).min((l.end.0 - first.start.0).hypot(l.end.1 - first.start.1)));
+            let d = |g: &Vec<locate::TextLine>| {
+                g.first().map_or(f32::INFINITY, |l| {
+                    (l.start.0 - first.start.0)
+                        .hypot(l.start.1 - first.start.1)
+                        .min((l.end.0 - first.start.0).hypot(l.end.1 - first.start.1))
+                })
+            };
             d(a).total_cmp(&d(b))
         })
         .filter(|g| {
-            g.first().is_some_and(|l| (l.length() - first.length()).abs() < 0.2 * first.length())
+            g.first()
+                .is_some_and(|l| (l.length() - first.length()).abs() < 0.2 * first.length())
         })
 }
 
@@ -281,7 +348,11 @@ pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
         return vec![30];
     }
     // Extent ≈ (N − 0.3) pitches: the outer side bearings are not ink.
-    let est = lines.iter().map(|l| l.length() / l.pitch.max(1.0)).fold(0.0, f32::max) + 0.3;
+    let est = lines
+        .iter()
+        .map(|l| l.length() / l.pitch.max(1.0))
+        .fold(0.0, f32::max)
+        + 0.3;
     if est < 38.0 {
         vec![36]
     } else if est > 42.0 {
@@ -294,12 +365,21 @@ pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
 }
 
 /// Rectifies and samples all cells (upright orientation of the line frame), `lines × chars` cells.
-pub fn sample_cells(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<(Homography, Vec<f32>)> {
+pub fn sample_cells(
+    frame: &LumaFrame<'_>,
+    lines: &[locate::TextLine],
+    chars: usize,
+) -> Option<(Homography, Vec<f32>)> {
     sample_cells_jittered(frame, lines, chars, (0.0, 0.0))
 }
 
 /// As [`sample_cells`], with every cell shifted by `jitter` (pitches, cap heights): for training augmentation.
-pub fn sample_cells_jittered(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize, jitter: (f32, f32)) -> Option<(Homography, Vec<f32>)> {
+pub fn sample_cells_jittered(
+    frame: &LumaFrame<'_>,
+    lines: &[locate::TextLine],
+    chars: usize,
+    jitter: (f32, f32),
+) -> Option<(Homography, Vec<f32>)> {
     let grid = MrzGrid::new(frame, lines, chars)?;
     let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
     for line in 0..lines.len() {
@@ -323,21 +403,44 @@ impl MrzGrid {
     /// Rectifies `lines` for `chars` characters per line and aligns each line's pitch grid.
     pub fn new(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzGrid> {
         let homography = rectify::mrz_homography(lines, chars)?;
-        let aligns = (0..lines.len()).map(|line| rectify::align_line(frame, &homography, line, chars)).collect();
-        Some(MrzGrid { homography, aligns, chars })
+        let aligns = (0..lines.len())
+            .map(|line| rectify::align_line(frame, &homography, line, chars))
+            .collect();
+        Some(MrzGrid {
+            homography,
+            aligns,
+            chars,
+        })
     }
 
     /// Samples the cells of `line` with the grid moved by `shift` whole pitches, appending to `out`.
-    pub fn sample(&self, frame: &LumaFrame<'_>, line: usize, shift: f32, jitter: (f32, f32), out: &mut Vec<f32>) {
+    pub fn sample(
+        &self,
+        frame: &LumaFrame<'_>,
+        line: usize,
+        shift: f32,
+        jitter: (f32, f32),
+        out: &mut Vec<f32>,
+    ) {
         let mut align = self.aligns.get(line).copied().unwrap_or_default();
         align.offset += shift;
-        rectify::sample_line(frame, &self.homography, line, self.chars, align, jitter, out);
+        rectify::sample_line(
+            frame,
+            &self.homography,
+            line,
+            self.chars,
+            align,
+            jitter,
+            out,
+        );
     }
 }
 
 /// Sum of log-probabilities of the top alternatives.
 fn score(alts: &[Vec<Alternative>]) -> f32 {
-    alts.iter().map(|a| a.first().map_or(-14.0, |x| x.1.max(1e-6).ln())).sum()
+    alts.iter()
+        .map(|a| a.first().map_or(-14.0, |x| x.1.max(1e-6).ln()))
+        .sum()
 }
 
 /// Applies per-position classes, then single-substitution check-digit correction (interim until the
@@ -345,7 +448,11 @@ fn score(alts: &[Vec<Alternative>]) -> f32 {
 fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: bool) -> MrzReading {
     let classes = layout::classes(format);
     let pick = |alts: &[Alternative], class: layout::CharClass| -> (char, f32) {
-        alts.iter().find(|a| class.allows(a.0)).or_else(|| alts.first()).copied().unwrap_or(('<', 0.0))
+        alts.iter()
+            .find(|a| class.allows(a.0))
+            .or_else(|| alts.first())
+            .copied()
+            .unwrap_or(('<', 0.0))
     };
     let mut text: Vec<Vec<char>> = Vec::new();
     let mut probs: Vec<Vec<f32>> = Vec::new();
@@ -354,7 +461,11 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         let mut t = Vec::new();
         let mut p = Vec::new();
         for (c, alts) in row.iter().enumerate() {
-            let class = classes.get(r).and_then(|x| x.get(c)).copied().unwrap_or(layout::CharClass::Any);
+            let class = classes
+                .get(r)
+                .and_then(|x| x.get(c))
+                .copied()
+                .unwrap_or(layout::CharClass::Any);
             let (ch, pr) = pick(alts, class);
             if alts.first().is_some_and(|a| a.0 != ch) {
                 class_violations += 1;
@@ -370,15 +481,33 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
             continue;
         }
         // Positions this check covers, including the digit itself.
-        let mut positions: Vec<(usize, usize)> = check.spans.iter().flat_map(|&(l, a, b)| (a..b).map(move |c| (l, c))).collect();
+        let mut positions: Vec<(usize, usize)> = check
+            .spans
+            .iter()
+            .flat_map(|&(l, a, b)| (a..b).map(move |c| (l, c)))
+            .collect();
         positions.push(check.at);
         let mut best: Option<(f32, (usize, usize), char)> = None;
         for &(l, c) in &positions {
-            let Some(alts) = rows.get(l).and_then(|r| r.get(c)) else { continue };
-            let class = classes.get(l).and_then(|x| x.get(c)).copied().unwrap_or(layout::CharClass::Any);
-            let current = probs.get(l).and_then(|p| p.get(c)).copied().unwrap_or(1.0).max(1e-6);
+            let Some(alts) = rows.get(l).and_then(|r| r.get(c)) else {
+                continue;
+            };
+            let class = classes
+                .get(l)
+                .and_then(|x| x.get(c))
+                .copied()
+                .unwrap_or(layout::CharClass::Any);
+            let current = probs
+                .get(l)
+                .and_then(|p| p.get(c))
+                .copied()
+                .unwrap_or(1.0)
+                .max(1e-6);
             let original = text.get(l).and_then(|t| t.get(c)).copied().unwrap_or('<');
-            for &(alt, p) in alts.iter().filter(|a| class.allows(a.0) && a.0 != original && a.1 > 1e-3) {
+            for &(alt, p) in alts
+                .iter()
+                .filter(|a| class.allows(a.0) && a.0 != original && a.1 > 1e-3)
+            {
                 if let Some(slot) = text.get_mut(l).and_then(|t| t.get_mut(c)) {
                     *slot = alt;
                 }
@@ -403,7 +532,12 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
                 if let Some(slot) = text.get_mut(l).and_then(|t| t.get_mut(c)) {
                     *slot = original;
                 }
-            } else if let (Some(pp), Some(a)) = (probs.get_mut(l).and_then(|p| p.get_mut(c)), rows.get(l).and_then(|r| r.get(c)).and_then(|a| a.iter().find(|x| x.0 == alt))) {
+            } else if let (Some(pp), Some(a)) = (
+                probs.get_mut(l).and_then(|p| p.get_mut(c)),
+                rows.get(l)
+                    .and_then(|r| r.get(c))
+                    .and_then(|a| a.iter().find(|x| x.0 == alt)),
+            ) {
                 *pp = a.1;
             }
         }
@@ -424,6 +558,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -432,7 +567,15 @@ mod tests {
 
     #[test]
     fn truncated_and_corrupt_files_are_errors_not_panics() {
-        for cut in [0, 1, 10, 100, 1000, CLEAN_TD3.len() / 2, CLEAN_TD3.len() - 1] {
+        for cut in [
+            0,
+            1,
+            10,
+            100,
+            1000,
+            CLEAN_TD3.len() / 2,
+            CLEAN_TD3.len() - 1,
+        ] {
             let truncated = &CLEAN_TD3[..cut];
             // Either a decode error, or (a JPEG decoder may pad a truncated scan) an image that reads without panicking.
             if let Ok(img) = decode_image(truncated) {
@@ -446,19 +589,27 @@ mod tests {
         if let Ok(img) = decode_image(&flipped) {
             let _ = read_mrz(&img);
         }
-        assert!(matches!(decode_image(b"not an image at all"), Err(OcrError::Decode(_))));
+        assert!(matches!(
+            decode_image(b"not an image at all"),
+            Err(OcrError::Decode(_))
+        ));
     }
 
     #[test]
     fn oversized_dimensions_are_rejected_before_allocation() {
         // A PNG header claiming 100000 x 100000 pixels (an image bomb): IHDR only, no data.
-        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+        let mut png = vec![
+            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+        ];
         png.extend_from_slice(&100_000u32.to_be_bytes());
         png.extend_from_slice(&100_000u32.to_be_bytes());
         png.extend_from_slice(&[8, 0, 0, 0, 0]);
         png.extend_from_slice(&[0, 0, 0, 0]);
         assert!(decode_image(&png).is_err());
-        assert!(matches!(read_luma(100_000, 10, 100_000, &[]), Err(OcrError::Dimensions { .. })));
+        assert!(matches!(
+            read_luma(100_000, 10, 100_000, &[]),
+            Err(OcrError::Dimensions { .. })
+        ));
     }
 
     #[test]
@@ -470,15 +621,33 @@ mod tests {
     #[test]
     fn reads_a_clean_fixture_exactly() {
         // fixtures/ocr/truth.json, td3_clean_000.jpg
-        let truth: serde_json::Value = serde_json::from_str(include_str!("../fixtures/ocr/truth.json")).unwrap();
-        let item = truth["images"].as_array().unwrap().iter().find(|i| i["file"] == "td3_clean_000.jpg").unwrap();
-        let expected: Vec<String> = item["lines"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
-        let reading = read_mrz(&decode_image(CLEAN_TD3).unwrap()).unwrap().unwrap();
+        let truth: serde_json::Value =
+            serde_json::from_str(include_str!("../fixtures/ocr/truth.json")).unwrap();
+        let item = truth["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["file"] == "td3_clean_000.jpg")
+            .unwrap();
+        let expected: Vec<String> = item["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect();
+        let reading = read_mrz(&decode_image(CLEAN_TD3).unwrap())
+            .unwrap()
+            .unwrap();
         assert_eq!(reading.lines, expected);
         assert!(reading.valid);
         assert_eq!(reading.format, MrzFormat::Td3);
         assert_eq!(reading.candidates.len(), 2);
-        assert!(reading.candidates.iter().all(|row| row.len() == 44 && row.iter().all(|alts| !alts.is_empty())));
+        assert!(
+            reading
+                .candidates
+                .iter()
+                .all(|row| row.len() == 44 && row.iter().all(|alts| !alts.is_empty()))
+        );
     }
 
     #[test]
@@ -498,7 +667,9 @@ mod tests {
 
     #[test]
     fn tracker_reports_after_agreeing_frames() {
-        let reading = read_mrz(&decode_image(CLEAN_TD3).unwrap()).unwrap().unwrap();
+        let reading = read_mrz(&decode_image(CLEAN_TD3).unwrap())
+            .unwrap()
+            .unwrap();
         let mut tracker = MrzTracker::new(2);
         let first = tracker.push(&reading);
         let second = tracker.push(&reading).expect("two agreeing valid frames");

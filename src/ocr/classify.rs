@@ -59,16 +59,32 @@ impl Mlp {
         if body.len() != total * 4 {
             return Err(bad("wrong body length"));
         }
-        let mut floats = body.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let mut floats = body
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         let mut take = |n: usize| -> Vec<f32> { floats.by_ref().take(n).collect() };
         let w1 = take(hidden * inputs);
         let b1 = take(hidden);
         let w2 = take(outputs * hidden);
         let b2 = take(outputs);
-        if w1.iter().chain(&b1).chain(&w2).chain(&b2).any(|v| !v.is_finite()) {
+        if w1
+            .iter()
+            .chain(&b1)
+            .chain(&w2)
+            .chain(&b2)
+            .any(|v| !v.is_finite())
+        {
             return Err(bad("non-finite weight"));
         }
-        Ok(Mlp { inputs, hidden, outputs, w1, b1, w2, b2 })
+        Ok(Mlp {
+            inputs,
+            hidden,
+            outputs,
+            w1,
+            b1,
+            w2,
+            b2,
+        })
     }
 
     /// Serialises to the format [`Mlp::from_bytes`] reads.
@@ -77,7 +93,13 @@ impl Mlp {
         for v in [self.inputs, self.hidden, self.outputs] {
             out.extend_from_slice(&(v as u32).to_le_bytes());
         }
-        for v in self.w1.iter().chain(&self.b1).chain(&self.w2).chain(&self.b2) {
+        for v in self
+            .w1
+            .iter()
+            .chain(&self.b1)
+            .chain(&self.w2)
+            .chain(&self.b2)
+        {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out
@@ -85,7 +107,11 @@ impl Mlp {
 
     /// Hidden activations for one input (`inputs` values), written into `hidden`.
     pub fn hidden_layer(&self, x: &[f32], hidden: &mut [f32]) {
-        for ((h, row), b) in hidden.iter_mut().zip(self.w1.chunks_exact(self.inputs)).zip(&self.b1) {
+        for ((h, row), b) in hidden
+            .iter_mut()
+            .zip(self.w1.chunks_exact(self.inputs))
+            .zip(&self.b1)
+        {
             *h = (dot(row, x) + b).max(0.0);
         }
     }
@@ -107,7 +133,11 @@ impl Mlp {
     /// Ranked alternatives (best first, at most `keep`) for one cell.
     pub fn classify(&self, cell: &[f32], keep: usize) -> Vec<Alternative> {
         let p = self.probabilities(cell);
-        let mut ranked: Vec<Alternative> = ALPHABET.iter().zip(p).map(|(&c, p)| (char::from(c), p)).collect();
+        let mut ranked: Vec<Alternative> = ALPHABET
+            .iter()
+            .zip(p)
+            .map(|(&c, p)| (char::from(c), p))
+            .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked.truncate(keep.max(1));
         ranked
@@ -121,7 +151,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let ca = a.chunks_exact(8);
     let cb = b.chunks_exact(8);
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (xa, xb) in ca.zip(cb) {
         for k in 0..8 {
             acc[k] += xa[k] * xb[k];
@@ -143,6 +178,7 @@ pub fn softmax(v: &mut [f32]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

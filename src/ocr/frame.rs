@@ -22,8 +22,18 @@ impl<'a> LumaFrame<'a> {
     /// Wraps a luma buffer without copying. Fails when the buffer is too short for
     /// `stride * (height - 1) + width` bytes, when `stride < width`, or when the frame is empty
     /// or larger than [`MAX_SIDE`]/[`MAX_PIXELS`].
-    pub fn new(width: usize, height: usize, stride: usize, data: &'a [u8]) -> Result<Self, OcrError> {
-        if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE || width.saturating_mul(height) > MAX_PIXELS {
+    pub fn new(
+        width: usize,
+        height: usize,
+        stride: usize,
+        data: &'a [u8],
+    ) -> Result<Self, OcrError> {
+        if width == 0
+            || height == 0
+            || width > MAX_SIDE
+            || height > MAX_SIDE
+            || width.saturating_mul(height) > MAX_PIXELS
+        {
             return Err(OcrError::Dimensions { width, height });
         }
         if stride < width {
@@ -34,9 +44,17 @@ impl<'a> LumaFrame<'a> {
             .and_then(|v| v.checked_add(width))
             .ok_or(OcrError::Dimensions { width, height })?;
         if data.len() < needed {
-            return Err(OcrError::BufferTooShort { needed, actual: data.len() });
+            return Err(OcrError::BufferTooShort {
+                needed,
+                actual: data.len(),
+            });
         }
-        Ok(LumaFrame { width, height, stride, data })
+        Ok(LumaFrame {
+            width,
+            height,
+            stride,
+            data,
+        })
     }
 
     /// Frame width in pixels.
@@ -55,13 +73,18 @@ impl<'a> LumaFrame<'a> {
         if x >= self.width {
             return 0;
         }
-        self.data.get(y.wrapping_mul(self.stride).wrapping_add(x)).copied().unwrap_or(0)
+        self.data
+            .get(y.wrapping_mul(self.stride).wrapping_add(x))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Row `y` (exactly `width` bytes), or an empty slice outside the frame.
     pub fn row(&self, y: usize) -> &'a [u8] {
         let start = y.saturating_mul(self.stride);
-        self.data.get(start..start.saturating_add(self.width)).unwrap_or(&[])
+        self.data
+            .get(start..start.saturating_add(self.width))
+            .unwrap_or(&[])
     }
 
     /// Bilinear sample at sub-pixel (x, y), coordinates clamped to the frame.
@@ -69,8 +92,16 @@ impl<'a> LumaFrame<'a> {
     pub fn sample(&self, x: f32, y: f32) -> f32 {
         let maxx = (self.width - 1) as f32;
         let maxy = (self.height - 1) as f32;
-        let x = if x.is_finite() { x.clamp(0.0, maxx) } else { 0.0 };
-        let y = if y.is_finite() { y.clamp(0.0, maxy) } else { 0.0 };
+        let x = if x.is_finite() {
+            x.clamp(0.0, maxx)
+        } else {
+            0.0
+        };
+        let y = if y.is_finite() {
+            y.clamp(0.0, maxy)
+        } else {
+            0.0
+        };
         let x0 = x as usize;
         let y0 = y as usize;
         let fx = x - x0 as f32;
@@ -138,7 +169,11 @@ pub fn downscale(frame: &LumaFrame<'_>, factor: usize) -> GrayImage {
             *o = (a / area).min(255) as u8;
         }
     }
-    GrayImage { width: w, height: h, pixels }
+    GrayImage {
+        width: w,
+        height: h,
+        pixels,
+    }
 }
 
 /// A binary mask: `true` where ink (darker than its surroundings).
@@ -163,7 +198,12 @@ pub fn binarize(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contras
         let (above, below) = integral.split_at_mut((y + 1) * iw);
         let above = above.get(y * iw..).unwrap_or(&[]);
         let mut run = 0u32;
-        for ((cell, up), &p) in below.iter_mut().skip(1).zip(above.iter().skip(1)).zip(frame.row(y)) {
+        for ((cell, up), &p) in below
+            .iter_mut()
+            .skip(1)
+            .zip(above.iter().skip(1))
+            .zip(frame.row(y))
+        {
             run += u32::from(p);
             *cell = up + run;
         }
@@ -188,18 +228,32 @@ pub fn binarize(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contras
             *cell = (p as f32) < mean as f32 * keep && p + min_c <= mean;
         }
     }
-    InkMask { width: w, height: h, ink }
+    InkMask {
+        width: w,
+        height: h,
+        ink,
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn frame_rejects_short_buffers_and_bad_strides() {
-        assert!(matches!(LumaFrame::new(10, 10, 10, &[0; 99]), Err(OcrError::BufferTooShort { .. })));
-        assert!(matches!(LumaFrame::new(10, 10, 9, &[0; 100]), Err(OcrError::Stride { .. })));
-        assert!(matches!(LumaFrame::new(0, 10, 10, &[]), Err(OcrError::Dimensions { .. })));
+        assert!(matches!(
+            LumaFrame::new(10, 10, 10, &[0; 99]),
+            Err(OcrError::BufferTooShort { .. })
+        ));
+        assert!(matches!(
+            LumaFrame::new(10, 10, 9, &[0; 100]),
+            Err(OcrError::Stride { .. })
+        ));
+        assert!(matches!(
+            LumaFrame::new(0, 10, 10, &[]),
+            Err(OcrError::Dimensions { .. })
+        ));
         assert!(LumaFrame::new(10, 10, 12, &[0; 118]).is_ok());
     }
 

@@ -107,7 +107,11 @@ pub fn check_digit(s: impl Iterator<Item = char>) -> u32 {
 
 /// The check digits of `format` (ICAO 9303 Parts 4–7).
 pub fn checks(format: MrzFormat) -> Vec<Check> {
-    let c = |spans: &[(usize, usize, usize)], at: (usize, usize)| Check { spans: spans.to_vec(), at, filler_ok: false };
+    let c = |spans: &[(usize, usize, usize)], at: (usize, usize)| Check {
+        spans: spans.to_vec(),
+        at,
+        filler_ok: false,
+    };
     match format {
         MrzFormat::Td1 => vec![
             c(&[(0, 5, 14)], (0, 14)),
@@ -125,10 +129,18 @@ pub fn checks(format: MrzFormat) -> Vec<Check> {
             c(&[(1, 0, 9)], (1, 9)),
             c(&[(1, 13, 19)], (1, 19)),
             c(&[(1, 21, 27)], (1, 27)),
-            Check { spans: vec![(1, 28, 42)], at: (1, 42), filler_ok: true },
+            Check {
+                spans: vec![(1, 28, 42)],
+                at: (1, 42),
+                filler_ok: true,
+            },
             c(&[(1, 0, 10), (1, 13, 20), (1, 21, 43)], (1, 43)),
         ],
-        MrzFormat::MrvA | MrzFormat::MrvB => vec![c(&[(1, 0, 9)], (1, 9)), c(&[(1, 13, 19)], (1, 19)), c(&[(1, 21, 27)], (1, 27))],
+        MrzFormat::MrvA | MrzFormat::MrvB => vec![
+            c(&[(1, 0, 9)], (1, 9)),
+            c(&[(1, 13, 19)], (1, 19)),
+            c(&[(1, 21, 27)], (1, 27)),
+        ],
     }
 }
 
@@ -187,14 +199,24 @@ pub fn checks_hold(format: MrzFormat, lines: &[Vec<char>]) -> (usize, usize) {
 
 /// Whether one check digit holds.
 pub fn check_holds(check: &Check, lines: &[Vec<char>]) -> bool {
-    let digit = lines.get(check.at.0).and_then(|l| l.get(check.at.1)).copied();
-    let source = check
-        .spans
-        .iter()
-        .flat_map(|&(line, from, to)| lines.get(line).and_then(|l| l.get(from..to)).unwrap_or(&[]).iter().copied());
+    let digit = lines
+        .get(check.at.0)
+        .and_then(|l| l.get(check.at.1))
+        .copied();
+    let source = check.spans.iter().flat_map(|&(line, from, to)| {
+        lines
+            .get(line)
+            .and_then(|l| l.get(from..to))
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+    });
     match digit {
         Some('<') if check.filler_ok => check.spans.iter().all(|&(line, from, to)| {
-            lines.get(line).and_then(|l| l.get(from..to)).is_some_and(|s| s.iter().all(|&c| c == '<'))
+            lines
+                .get(line)
+                .and_then(|l| l.get(from..to))
+                .is_some_and(|s| s.iter().all(|&c| c == '<'))
         }),
         Some(d) => d.to_digit(10) == Some(check_digit(source)),
         None => false,
@@ -202,6 +224,7 @@ pub fn check_holds(check: &Check, lines: &[Vec<char>]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -212,20 +235,30 @@ mod tests {
     #[test]
     fn icao_td3_specimen_checks_hold() {
         // ICAO 9303 Part 4, Appendix A (specimen passport of Utopia, Anna Maria Eriksson).
-        let l = chars(&["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]);
+        let l = chars(&[
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ]);
         assert_eq!(checks_hold(MrzFormat::Td3, &l), (5, 5));
     }
 
     #[test]
     fn icao_td1_specimen_checks_hold() {
         // ICAO 9303 Part 5, Appendix A (specimen TD1 of Utopia).
-        let l = chars(&["I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]);
+        let l = chars(&[
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ]);
         assert_eq!(checks_hold(MrzFormat::Td1, &l), (4, 4));
     }
 
     #[test]
     fn a_changed_digit_fails() {
-        let l = chars(&["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408132F1204159ZE184226B<<<<<10"]);
+        let l = chars(&[
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408132F1204159ZE184226B<<<<<10",
+        ]);
         assert!(checks_hold(MrzFormat::Td3, &l).0 < 5);
     }
 }

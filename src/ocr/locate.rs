@@ -25,7 +25,10 @@ impl Blob {
         (self.y1 - self.y0 + 1) as f32
     }
     fn center(&self) -> (f32, f32) {
-        ((self.x0 + self.x1) as f32 / 2.0 + 0.5, (self.y0 + self.y1) as f32 / 2.0 + 0.5)
+        (
+            (self.x0 + self.x1) as f32 / 2.0 + 0.5,
+            (self.y0 + self.y1) as f32 / 2.0 + 0.5,
+        )
     }
 }
 
@@ -115,7 +118,13 @@ pub fn blobs(mask: &InkMask, max_side: u32) -> Vec<Blob> {
                     if let Some(slot) = root_index.get_mut(r) {
                         *slot = idx;
                     }
-                    out.push(Blob { x0: x as u32, y0: y as u32, x1: x as u32, y1: y as u32, area: 0 });
+                    out.push(Blob {
+                        x0: x as u32,
+                        y0: y as u32,
+                        x1: x as u32,
+                        y1: y as u32,
+                        area: 0,
+                    });
                     idx
                 }
                 Some(idx) => idx,
@@ -154,12 +163,21 @@ impl TextLine {
     }
     fn dir(&self) -> (f32, f32) {
         let l = self.length().max(1e-3);
-        ((self.end.0 - self.start.0) / l, (self.end.1 - self.start.1) / l)
+        (
+            (self.end.0 - self.start.0) / l,
+            (self.end.1 - self.start.1) / l,
+        )
     }
     /// This line in another coordinate system: `p → p * scale + offset`.
     pub fn scaled(&self, scale: f32, offset: (f32, f32)) -> TextLine {
         let t = |p: (f32, f32)| (p.0 * scale + offset.0, p.1 * scale + offset.1);
-        TextLine { start: t(self.start), end: t(self.end), height: self.height * scale, blobs: self.blobs, pitch: self.pitch * scale }
+        TextLine {
+            start: t(self.start),
+            end: t(self.end),
+            height: self.height * scale,
+            blobs: self.blobs,
+            pitch: self.pitch * scale,
+        }
     }
 }
 
@@ -168,11 +186,14 @@ fn dominant_angle(blobs: &[Blob]) -> f32 {
     const BINS: usize = 180;
     let mut hist = [0f32; BINS];
     let cell = 24.0f32;
-    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = std::collections::HashMap::new();
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
+        std::collections::HashMap::new();
     let glyph_like = |b: &Blob| b.h() >= 3.0 && b.w() <= 1.6 * b.h() && b.h() <= 3.0 * b.w();
     for (i, b) in blobs.iter().enumerate().filter(|(_, b)| glyph_like(b)) {
         let (cx, cy) = b.center();
-        grid.entry(((cx / cell) as i32, (cy / cell) as i32)).or_default().push(i);
+        grid.entry(((cx / cell) as i32, (cy / cell) as i32))
+            .or_default()
+            .push(i);
     }
     for b in blobs.iter().filter(|b| glyph_like(b)) {
         let (cx, cy) = b.center();
@@ -182,7 +203,9 @@ fn dominant_angle(blobs: &[Blob]) -> f32 {
         let mut best: Option<(f32, f32, f32)> = None;
         for dy in -reach..=reach {
             for dx in -reach..=reach {
-                let Some(list) = grid.get(&(gx + dx, gy + dy)) else { continue };
+                let Some(list) = grid.get(&(gx + dx, gy + dy)) else {
+                    continue;
+                };
                 for &j in list {
                     let Some(o) = blobs.get(j) else { continue };
                     let (ox, oy) = o.center();
@@ -205,14 +228,22 @@ fn dominant_angle(blobs: &[Blob]) -> f32 {
             } else if a > std::f32::consts::FRAC_PI_2 {
                 a -= std::f32::consts::PI;
             }
-            let bin = (((a + std::f32::consts::FRAC_PI_2) / std::f32::consts::PI * BINS as f32) as usize).min(BINS - 1);
+            let bin = (((a + std::f32::consts::FRAC_PI_2) / std::f32::consts::PI * BINS as f32)
+                as usize)
+                .min(BINS - 1);
             if let Some(hv) = hist.get_mut(bin) {
                 *hv += 1.0;
             }
         }
     }
-    let smooth = |k: usize| -> f32 { (0..5).map(|d| hist.get((k + BINS + d - 2) % BINS).copied().unwrap_or(0.0)).sum() };
-    let peak = (0..BINS).max_by(|&a, &b| smooth(a).total_cmp(&smooth(b))).unwrap_or(BINS / 2);
+    let smooth = |k: usize| -> f32 {
+        (0..5)
+            .map(|d| hist.get((k + BINS + d - 2) % BINS).copied().unwrap_or(0.0))
+            .sum()
+    };
+    let peak = (0..BINS)
+        .max_by(|&a, &b| smooth(a).total_cmp(&smooth(b)))
+        .unwrap_or(BINS / 2);
     (peak as f32 + 0.5) / BINS as f32 * std::f32::consts::PI - std::f32::consts::FRAC_PI_2
 }
 
@@ -238,15 +269,23 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
             let v = -cx * s + cy * c;
             let half_u = b.w() / 2.0 * c.abs() + b.h() / 2.0 * s.abs();
             let hv = b.w() * s.abs() + b.h() * c.abs();
-            Aligned { u0: u - half_u, u1: u + half_u, v, hv }
+            Aligned {
+                u0: u - half_u,
+                u1: u + half_u,
+                v,
+                hv,
+            }
         })
         .collect();
     // Grid over (u, v) for neighbour search.
     let cell = 16.0f32;
-    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = std::collections::HashMap::new();
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
+        std::collections::HashMap::new();
     for (i, a) in aligned.iter().enumerate() {
         if a.hv >= 2.0 {
-            grid.entry(((a.u0 / cell).floor() as i32, (a.v / cell).floor() as i32)).or_default().push(i);
+            grid.entry(((a.u0 / cell).floor() as i32, (a.v / cell).floor() as i32))
+                .or_default()
+                .push(i);
         }
     }
     let n = aligned.len();
@@ -259,18 +298,28 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         ka.total_cmp(&kb)
     });
     for &i in &order {
-        let Some(a) = aligned.get(i).copied() else { continue };
+        let Some(a) = aligned.get(i).copied() else {
+            continue;
+        };
         if a.hv < 2.0 {
             continue;
         }
         let reach_u = 1.4 * a.hv;
         let reach_v = 0.45 * a.hv;
-        let (gu0, gu1) = (((a.u1 - 0.4 * a.hv) / cell).floor() as i32, ((a.u1 + reach_u) / cell).floor() as i32);
-        let (gv0, gv1) = (((a.v - reach_v - 0.5 * a.hv) / cell).floor() as i32, ((a.v + reach_v + 0.5 * a.hv) / cell).floor() as i32);
+        let (gu0, gu1) = (
+            ((a.u1 - 0.4 * a.hv) / cell).floor() as i32,
+            ((a.u1 + reach_u) / cell).floor() as i32,
+        );
+        let (gv0, gv1) = (
+            ((a.v - reach_v - 0.5 * a.hv) / cell).floor() as i32,
+            ((a.v + reach_v + 0.5 * a.hv) / cell).floor() as i32,
+        );
         let mut best: Option<(f32, usize)> = None;
         for gu in gu0..=gu1 {
             for gv in gv0..=gv1 {
-                let Some(list) = grid.get(&(gu, gv)) else { continue };
+                let Some(list) = grid.get(&(gu, gv)) else {
+                    continue;
+                };
                 for &j in list {
                     if j == i || has_left.get(j).copied().unwrap_or(true) {
                         continue;
@@ -280,7 +329,12 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
                     let href = a.hv.max(b.hv);
                     let dv = (b.v - a.v).abs();
                     let ratio = a.hv.min(b.hv) / href;
-                    if b.u0 <= a.u0 || gap < -0.4 * href || gap > 1.3 * href.min(2.5 * a.hv.min(b.hv)) || dv > 0.3 * href || ratio < 0.35 {
+                    if b.u0 <= a.u0
+                        || gap < -0.4 * href
+                        || gap > 1.3 * href.min(2.5 * a.hv.min(b.hv))
+                        || dv > 0.3 * href
+                        || ratio < 0.35
+                    {
                         continue;
                     }
                     let cost = gap.max(0.0) + 2.0 * dv;
@@ -308,12 +362,18 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
             continue;
         }
         // Least-squares v = p + q u over blob centres.
-        let pts: Vec<Aligned> = members.iter().filter_map(|&m| aligned.get(m).copied()).collect();
+        let pts: Vec<Aligned> = members
+            .iter()
+            .filter_map(|&m| aligned.get(m).copied())
+            .collect();
         let k = pts.len() as f32;
         let mu = pts.iter().map(|a| (a.u0 + a.u1) / 2.0).sum::<f32>() / k;
         let mv = pts.iter().map(|a| a.v).sum::<f32>() / k;
         let suu: f32 = pts.iter().map(|a| ((a.u0 + a.u1) / 2.0 - mu).powi(2)).sum();
-        let suv: f32 = pts.iter().map(|a| ((a.u0 + a.u1) / 2.0 - mu) * (a.v - mv)).sum();
+        let suv: f32 = pts
+            .iter()
+            .map(|a| ((a.u0 + a.u1) / 2.0 - mu) * (a.v - mv))
+            .sum();
         let q = if suu > 1e-3 { suv / suu } else { 0.0 };
         let u0 = pts.iter().map(|a| a.u0).fold(f32::INFINITY, f32::min);
         let u1 = pts.iter().map(|a| a.u1).fold(f32::NEG_INFINITY, f32::max);
@@ -334,7 +394,15 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
             .collect();
         steps.sort_by(f32::total_cmp);
         let pitch = steps.get(steps.len() / 2).copied().unwrap_or(height);
-        lines.push((u0, u1, mv + q * (u0 - mu), mv + q * (u1 - mu), height, pts.len(), pitch));
+        lines.push((
+            u0,
+            u1,
+            mv + q * (u0 - mu),
+            mv + q * (u1 - mu),
+            height,
+            pts.len(),
+            pitch,
+        ));
     }
     // Join collinear pieces split by a gap (glare, a lost glyph).
     lines.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -360,7 +428,13 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         .into_iter()
         .map(|(u0, u1, v0, v1, height, count, pitch)| {
             let back = |u: f32, v: f32| (u * c - v * s, u * s + v * c);
-            TextLine { start: back(u0, v0), end: back(u1, v1), height, blobs: count, pitch }
+            TextLine {
+                start: back(u0, v0),
+                end: back(u1, v1),
+                height,
+                blobs: count,
+                pitch,
+            }
         })
         .collect()
 }
@@ -376,14 +450,24 @@ pub struct MrzCandidate {
 
 /// Groups text lines into MRZ candidates, best first.
 pub fn group_mrz(lines: &[TextLine]) -> Vec<MrzCandidate> {
-    let long: Vec<&TextLine> = lines.iter().filter(|l| l.pitch >= 2.0 && l.length() >= 20.0 * l.pitch && l.blobs >= 8).collect();
+    let long: Vec<&TextLine> = lines
+        .iter()
+        .filter(|l| l.pitch >= 2.0 && l.length() >= 20.0 * l.pitch && l.blobs >= 8)
+        .collect();
     // Sort by the across-line coordinate of the midpoint (in the frame of the longest line).
-    let Some(reference) = long.iter().max_by(|a, b| a.length().total_cmp(&b.length())) else { return Vec::new() };
+    let Some(reference) = long.iter().max_by(|a, b| a.length().total_cmp(&b.length())) else {
+        return Vec::new();
+    };
     let (rdx, rdy) = reference.dir();
     let across = |p: (f32, f32)| -p.0 * rdy + p.1 * rdx;
     let mut items: Vec<(f32, &TextLine)> = long
         .iter()
-        .map(|l| (across(((l.start.0 + l.end.0) / 2.0, (l.start.1 + l.end.1) / 2.0)), *l))
+        .map(|l| {
+            (
+                across(((l.start.0 + l.end.0) / 2.0, (l.start.1 + l.end.1) / 2.0)),
+                *l,
+            )
+        })
         .collect();
     items.sort_by(|a, b| a.0.total_cmp(&b.0));
     let compatible = |a: &(f32, &TextLine), b: &(f32, &TextLine)| -> bool {
@@ -407,18 +491,21 @@ pub fn group_mrz(lines: &[TextLine]) -> Vec<MrzCandidate> {
     };
     let mut out = Vec::new();
     for i in 0..items.len() {
-        let (Some(a), Some(b)) = (items.get(i), items.get(i + 1)) else { continue };
+        let (Some(a), Some(b)) = (items.get(i), items.get(i + 1)) else {
+            continue;
+        };
         if !compatible(a, b) {
             continue;
         }
         let mut group = vec![*a.1, *b.1];
-        if let Some(c) = items.get(i + 2) {
-            if compatible(b, c) {
-                group.push(*c.1);
-            }
+        if let Some(c) = items.get(i + 2).filter(|c| compatible(b, c)) {
+            group.push(*c.1);
         }
         let score: f32 = group.iter().map(|l| l.blobs as f32).sum();
-        out.push(MrzCandidate { lines: group, score });
+        out.push(MrzCandidate {
+            lines: group,
+            score,
+        });
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out

@@ -33,22 +33,23 @@ impl Homography {
         for col in 0..8 {
             let piv = (col..8).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))?;
             a.swap(col, piv);
-            let pv = a[col][col];
+            let pivot_row = a[col];
+            let pv = pivot_row[col];
             if pv.abs() < 1e-9 {
                 return None;
             }
-            for row in 0..8 {
-                if row != col {
-                    let f = a[row][col] / pv;
-                    for k in col..9 {
-                        a[row][k] -= f * a[col][k];
+            for (r, row) in a.iter_mut().enumerate() {
+                if r != col {
+                    let f = row[col] / pv;
+                    for (x, p) in row.iter_mut().zip(pivot_row.iter()).skip(col) {
+                        *x -= f * p;
                     }
                 }
             }
         }
         let mut h = [0f32; 9];
-        for i in 0..8 {
-            h[i] = (a[i][8] / a[i][i]) as f32;
+        for (i, (hv, row)) in h.iter_mut().zip(a.iter()).enumerate() {
+            *hv = (row[8] / row[i]) as f32;
         }
         h[8] = 1.0;
         h.iter().all(|v| v.is_finite()).then_some(Homography(h))
@@ -60,7 +61,10 @@ impl Homography {
         let h = &self.0;
         let w = h[6] * x + h[7] * y + h[8];
         let w = if w.abs() < 1e-9 { 1e-9 } else { w };
-        ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+        (
+            (h[0] * x + h[1] * y + h[2]) / w,
+            (h[3] * x + h[4] * y + h[5]) / w,
+        )
     }
 }
 
@@ -73,15 +77,21 @@ pub fn mrz_homography(lines: &[TextLine], chars: usize) -> Option<Homography> {
     let last = lines.last()?;
     let k = (lines.len() - 1) as f32;
     // The lines share their left and right margins: extend a short line (a glyph lost to glare) to the longer one.
-    let (top_s, top_e, bot_s, bot_e) = common_extent(first, last);
+    let [top_s, top_e, bot_s, bot_e] = common_extent(first, last);
     let n = chars as f32;
     Homography::from_points(
-        [(SIDE_BEARING, 0.0), (n - SIDE_BEARING, 0.0), (n - SIDE_BEARING, k), (SIDE_BEARING, k)],
+        [
+            (SIDE_BEARING, 0.0),
+            (n - SIDE_BEARING, 0.0),
+            (n - SIDE_BEARING, k),
+            (SIDE_BEARING, k),
+        ],
         [top_s, top_e, bot_e, bot_s],
     )
 }
 
-fn common_extent(a: &TextLine, b: &TextLine) -> ((f32, f32), (f32, f32), (f32, f32), (f32, f32)) {
+/// Top start, top end, bottom start, bottom end.
+fn common_extent(a: &TextLine, b: &TextLine) -> [(f32, f32); 4] {
     let la = a.length().max(1e-3);
     let lb = b.length().max(1e-3);
     let da = ((a.end.0 - a.start.0) / la, (a.end.1 - a.start.1) / la);
@@ -109,7 +119,12 @@ fn common_extent(a: &TextLine, b: &TextLine) -> ((f32, f32), (f32, f32), (f32, f
     if ae_on_b > b_e && ae_on_b < lb + 6.0 * h {
         b_e = ae_on_b;
     }
-    (at(a.start, da, a_s), at(a.start, da, a_e), at(b.start, db, b_s), at(b.start, db, b_e))
+    [
+        at(a.start, da, a_s),
+        at(a.start, da, a_e),
+        at(b.start, db, b_s),
+        at(b.start, db, b_e),
+    ]
 }
 
 /// Per-line fixed-pitch alignment: `x_rect = offset + (i + 0.5) * (1 + stretch)` is the centre of character `i`.
@@ -123,7 +138,12 @@ pub struct LineAlignment {
 
 /// Finds, for line `line`, the pitch grid whose cell boundaries fall into the inter-glyph gaps
 /// (least ink) — this splits touching glyphs and joins broken ones, unlike connected components.
-pub fn align_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: usize) -> LineAlignment {
+pub fn align_line(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+) -> LineAlignment {
     const STEPS: usize = 8;
     let y = line as f32;
     let n = chars as f32;
@@ -166,32 +186,61 @@ pub fn align_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: usi
         marks.push((i as f32, best.1));
     }
     // Robust straight-line fit b_i = offset + i · (1 + stretch): median pitch and offset, then least squares on inliers.
-    let mut steps: Vec<f32> = marks.windows(3).filter_map(|w| match w {
-        [a, _, c] => Some((c.1 - a.1) / 2.0),
-        _ => None,
-    }).collect();
+    let mut steps: Vec<f32> = marks
+        .windows(3)
+        .filter_map(|w| match w {
+            [a, _, c] => Some((c.1 - a.1) / 2.0),
+            _ => None,
+        })
+        .collect();
     steps.sort_by(f32::total_cmp);
-    let pitch = steps.get(steps.len() / 2).copied().unwrap_or(1.0).clamp(0.96, 1.04);
+    let pitch = steps
+        .get(steps.len() / 2)
+        .copied()
+        .unwrap_or(1.0)
+        .clamp(0.96, 1.04);
     let mut offs: Vec<f32> = marks.iter().map(|&(i, b)| b - i * pitch).collect();
     offs.sort_by(f32::total_cmp);
     let offset = offs.get(offs.len() / 2).copied().unwrap_or(0.0);
-    let inliers: Vec<(f32, f32)> = marks.iter().copied().filter(|&(i, b)| (b - offset - i * pitch).abs() < 0.2).collect();
+    let inliers: Vec<(f32, f32)> = marks
+        .iter()
+        .copied()
+        .filter(|&(i, b)| (b - offset - i * pitch).abs() < 0.2)
+        .collect();
     if inliers.len() * 2 < marks.len() {
-        return LineAlignment { offset, stretch: pitch - 1.0 };
+        return LineAlignment {
+            offset,
+            stretch: pitch - 1.0,
+        };
     }
     let k = inliers.len() as f32;
     let mi = inliers.iter().map(|p| p.0).sum::<f32>() / k;
     let mb = inliers.iter().map(|p| p.1).sum::<f32>() / k;
     let sii: f32 = inliers.iter().map(|p| (p.0 - mi).powi(2)).sum();
     let sib: f32 = inliers.iter().map(|p| (p.0 - mi) * (p.1 - mb)).sum();
-    let slope = if sii > 1e-3 { (sib / sii).clamp(0.95, 1.05) } else { pitch };
+    let slope = if sii > 1e-3 {
+        (sib / sii).clamp(0.95, 1.05)
+    } else {
+        pitch
+    };
     let _ = n;
-    LineAlignment { offset: mb - slope * mi, stretch: slope - 1.0 }
+    LineAlignment {
+        offset: mb - slope * mi,
+        stretch: slope - 1.0,
+    }
 }
 
 /// Samples one cell per character of line `line` into `out` (`chars * CELL_LEN` values in 0..=1, 1 = ink),
 /// normalised against the local paper and ink levels so lighting gradients and glare cancel out.
-pub fn sample_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: usize, align: LineAlignment, jitter: (f32, f32), out: &mut Vec<f32>) {
+pub fn sample_line(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+    align: LineAlignment,
+    jitter: (f32, f32),
+    out: &mut Vec<f32>,
+) {
     let y = line as f32;
     let pitch = 1.0 + align.stretch;
     let start = out.len();
@@ -208,9 +257,16 @@ pub fn sample_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: us
         let vy = (d.0 - u.0, d.1 - u.1);
         let vl = (vy.0 * vy.0 + vy.1 * vy.1).sqrt().max(1e-3);
         // Vertical unit: one cap height, along the document's vertical direction.
-        let ey = (vy.0 / vl * pitch_px * CAP_OVER_PITCH, vy.1 / vl * pitch_px * CAP_OVER_PITCH);
+        let ey = (
+            vy.0 / vl * pitch_px * CAP_OVER_PITCH,
+            vy.1 / vl * pitch_px * CAP_OVER_PITCH,
+        );
         let step = pitch_px / CELL_W as f32;
-        let sub: &[(f32, f32)] = if step > 1.4 { &[(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)] } else { &[(0.0, 0.0)] };
+        let sub: &[(f32, f32)] = if step > 1.4 {
+            &[(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)]
+        } else {
+            &[(0.0, 0.0)]
+        };
         let cy = jitter.1;
         for row in 0..CELL_H {
             for col in 0..CELL_W {
@@ -230,7 +286,9 @@ pub fn sample_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: us
     let mut lo = vec![0f32; chars];
     let mut hi = vec![0f32; chars];
     for i in 0..chars {
-        let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else { continue };
+        let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
+            continue;
+        };
         let mut v: Vec<f32> = cell.to_vec();
         v.sort_by(f32::total_cmp);
         lo[i] = v.get(CELL_LEN / 50).copied().unwrap_or(0.0);
@@ -239,10 +297,16 @@ pub fn sample_line(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: us
     for i in 0..chars {
         let a = i.saturating_sub(2);
         let b = (i + 3).min(chars);
-        let ink = lo.get(a..b).map_or(0.0, |s| s.iter().copied().fold(f32::INFINITY, f32::min));
-        let paper = hi.get(a..b).map_or(255.0, |s| s.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+        let ink = lo
+            .get(a..b)
+            .map_or(0.0, |s| s.iter().copied().fold(f32::INFINITY, f32::min));
+        let paper = hi.get(a..b).map_or(255.0, |s| {
+            s.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        });
         let span = (paper - ink).max(16.0);
-        let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else { continue };
+        let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
+            continue;
+        };
         out.extend(cell.iter().map(|&p| ((paper - p) / span).clamp(0.0, 1.0)));
     }
     debug_assert_eq!(out.len() - start, chars * CELL_LEN);
@@ -259,6 +323,7 @@ pub fn rotate_cells_180(cells: &[f32]) -> Vec<f32> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -269,7 +334,10 @@ mod tests {
         let h = Homography::from_points(src, dst).unwrap();
         for (s, d) in src.iter().zip(dst.iter()) {
             let p = h.apply(s.0, s.1);
-            assert!((p.0 - d.0).abs() < 1e-2 && (p.1 - d.1).abs() < 1e-2, "{p:?} vs {d:?}");
+            assert!(
+                (p.0 - d.0).abs() < 1e-2 && (p.1 - d.1).abs() < 1e-2,
+                "{p:?} vs {d:?}"
+            );
         }
     }
 

@@ -29,7 +29,12 @@ const FLOOR: f32 = -9.0;
 impl MrzTracker {
     /// A tracker that needs at least `min_frames` agreeing frames (1 accepts a single valid frame).
     pub fn new(min_frames: usize) -> MrzTracker {
-        MrzTracker { format: None, votes: Vec::new(), frames: 0, min_frames: min_frames.max(1) }
+        MrzTracker {
+            format: None,
+            votes: Vec::new(),
+            frames: 0,
+            min_frames: min_frames.max(1),
+        }
     }
 
     /// Frames accumulated for the current document.
@@ -48,15 +53,26 @@ impl MrzTracker {
         if self.format != Some(reading.format) {
             self.reset();
             self.format = Some(reading.format);
-            self.votes = reading.candidates.iter().map(|row| vec![HashMap::new(); row.len()]).collect();
+            self.votes = reading
+                .candidates
+                .iter()
+                .map(|row| vec![HashMap::new(); row.len()])
+                .collect();
         }
         for (vrow, crow) in self.votes.iter_mut().zip(&reading.candidates) {
             for (slot, alts) in vrow.iter_mut().zip(crow) {
-                let listed: HashMap<char, f32> = alts.iter().map(|&(c, p)| (c, p.max(1e-6).ln().max(FLOOR))).collect();
+                let listed: HashMap<char, f32> = alts
+                    .iter()
+                    .map(|&(c, p)| (c, p.max(1e-6).ln().max(FLOOR)))
+                    .collect();
                 let keys: Vec<char> = slot.keys().copied().chain(listed.keys().copied()).collect();
                 for k in keys {
                     let add = listed.get(&k).copied().unwrap_or(FLOOR);
-                    let prior = if slot.contains_key(&k) { 0.0 } else { FLOOR * self.frames as f32 };
+                    let prior = if slot.contains_key(&k) {
+                        0.0
+                    } else {
+                        FLOOR * self.frames as f32
+                    };
                     *slot.entry(k).or_insert(prior) += add;
                 }
             }
@@ -77,7 +93,10 @@ impl MrzTracker {
             .map(|row| {
                 row.iter()
                     .map(|slot| {
-                        let mut alts: Vec<Alternative> = slot.iter().map(|(&c, &s)| (c, (s / frames).exp())).collect();
+                        let mut alts: Vec<Alternative> = slot
+                            .iter()
+                            .map(|(&c, &s)| (c, (s / frames).exp()))
+                            .collect();
                         alts.sort_by(|a, b| b.1.total_cmp(&a.1));
                         alts.truncate(5);
                         alts

@@ -204,13 +204,16 @@ impl MrzReader {
         for line in 0..lines.len() {
             grid.sample(frame, line, 0.0, (0.0, 0.0), &mut cells);
         }
-        let upright = self.classify_all(&cells);
-        let flipped = self.classify_all(&rectify::rotate_cells_180(&cells));
-        let (mut alts, upside_down) = if score(&flipped) > score(&upright) {
-            (flipped, true)
-        } else {
-            (upright, false)
-        };
+        // Orientation from every third cell read both ways (a cell read upside down is the reversed cell),
+        // then the whole MRZ in the winning orientation only.
+        let (mut up, mut down) = (0.0f32, 0.0f32);
+        for cell in cells.chunks_exact(CELL_LEN).step_by(3) {
+            let flipped: Vec<f32> = cell.iter().rev().copied().collect();
+            up += self.model.classify(cell, 1).first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+            down += self.model.classify(&flipped, 1).first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+        }
+        let upside_down = down > up;
+        let mut alts = if upside_down { self.classify_all(&rectify::rotate_cells_180(&cells)) } else { self.classify_all(&cells) };
         let k = lines.len();
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
             let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
@@ -436,12 +439,6 @@ impl MrzGrid {
     }
 }
 
-/// Sum of log-probabilities of the top alternatives.
-fn score(alts: &[Vec<Alternative>]) -> f32 {
-    alts.iter()
-        .map(|a| a.first().map_or(-14.0, |x| x.1.max(1e-6).ln()))
-        .sum()
-}
 
 /// Applies per-position classes, then single-substitution check-digit correction (interim until the
 /// `mrz` module's field-aware correction is merged).

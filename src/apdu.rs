@@ -49,6 +49,56 @@ pub enum ApduError {
     /// Le is out of range (0 or above 65536).
     #[error("expected length Le={0} is out of range 1..=65536")]
     LeOutOfRange(usize),
+    /// A command APDU shorter than its 4-byte header.
+    #[error("command APDU of {0} bytes is shorter than the 4-byte header")]
+    CommandTooShort(usize),
+    /// The body after the header fits none of the cases of ISO/IEC 7816-4 §5.1: the
+    /// announced Lc (and Le) do not add up to the bytes present.
+    #[error("command APDU of {len} bytes is inconsistent: {form} Lc={lc} does not match the body")]
+    InconsistentLength {
+        /// Total APDU length.
+        len: usize,
+        /// The Lc value read (0 if the body is too short to hold one).
+        lc: usize,
+        /// `"short"` or `"extended"`: the length form the body's first byte selected.
+        form: &'static str,
+    },
+    /// An extended length field (`00` at offset 4) with fewer than the two bytes that follow.
+    #[error("command APDU of {0} bytes has a truncated extended length field")]
+    TruncatedExtendedLength(usize),
+    /// Short length encoding was requested for a command whose Lc or Le needs extended length.
+    #[error("command needs extended length (Lc > 255 or Le > 256)")]
+    NeedsExtendedLength,
+    /// A parameter out of the range its command allows (e.g. READ BINARY offset above 7FFF).
+    #[error("{what} = {value:#X} is out of range")]
+    ParameterOutOfRange {
+        /// Which parameter.
+        what: &'static str,
+        /// The value given.
+        value: usize,
+    },
+}
+
+/// The ISO/IEC 7816-4 §5.1 case of a command: whether it carries data and expects data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApduCase {
+    /// No command data, no response data.
+    Case1,
+    /// No command data, response data expected (Le).
+    Case2,
+    /// Command data (Lc), no response data.
+    Case3,
+    /// Command data and response data expected.
+    Case4,
+}
+
+/// How Lc/Le were encoded: one byte each, or extended (`00` then two bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LengthForm {
+    /// Short length fields (Lc 1..=255, Le 1..=256 with 00 meaning 256).
+    Short,
+    /// Extended length fields (Lc 1..=65535, Le 1..=65536 with 0000 meaning 65536).
+    Extended,
 }
 
 impl std::fmt::Debug for StatusWord {
@@ -57,9 +107,15 @@ impl std::fmt::Debug for StatusWord {
     }
 }
 
+/// `{}` prints the four hex digits (`6A82`); the alternate form `{:#}` adds the meaning
+/// (`6A82 (file or application not found)`).
 impl std::fmt::Display for StatusWord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04X}", self.0)
+        if f.alternate() {
+            write!(f, "{:04X} ({})", self.0, self.meaning())
+        } else {
+            write!(f, "{:04X}", self.0)
+        }
     }
 }
 
@@ -110,6 +166,18 @@ impl Command {
     /// Encodes the command (ISO/IEC 7816-4 §5.1), choosing short length when both
     /// Lc and Le fit and extended length otherwise.
     pub fn to_bytes(&self) -> Result<Vec<u8>, ApduError> {
+        let form = if self.needs_extended() {
+            LengthForm::Extended
+        } else {
+            LengthForm::Short
+        };
+        self.encode(form)
+    }
+
+    /// Encodes the command with the given length form; `Short` fails with
+    /// [`ApduError::NeedsExtendedLength`] if Lc or Le does not fit. A case 1 command has no
+    /// length fields and encodes the same in both forms.
+    pub fn encode(&self, form: LengthForm) -> Result<Vec<u8>, ApduError> {
         if self.data.len() > 65535 {
             return Err(ApduError::DataTooLong(self.data.len()));
         }
@@ -118,9 +186,15 @@ impl Command {
         {
             return Err(ApduError::LeOutOfRange(le));
         }
+        let extended = match form {
+            LengthForm::Extended => true,
+            LengthForm::Short if self.needs_extended() => {
+                return Err(ApduError::NeedsExtendedLength);
+            }
+            LengthForm::Short => false,
+        };
         let mut out = Vec::with_capacity(4 + 3 + self.data.len() + 3);
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
-        let extended = self.needs_extended();
         if !self.data.is_empty() {
             if extended {
                 out.push(0);
@@ -135,8 +209,10 @@ impl Command {
                 if self.data.is_empty() {
                     out.push(0);
                 }
+                // 65536 is encoded as 0000 (ISO/IEC 7816-4 §5.1).
                 out.extend_from_slice(&((le % 65536) as u16).to_be_bytes());
             } else {
+                // 256 is encoded as 00.
                 out.push((le % 256) as u8);
             }
         }
@@ -186,5 +262,888 @@ impl std::fmt::Debug for Response {
             .field("len", &self.data.len())
             .field("sw", &self.sw)
             .finish()
+    }
+}
+
+/// What a status word means (ISO/IEC 7816-4 §5.6, Tables 5–6, with the uses ICAO 9303 Part 10
+/// and Part 11 make of them). Codes without a dedicated variant fall into the `Other*` ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatusMeaning {
+    /// 9000: normal processing.
+    Success,
+    /// 61xx: normal processing, `remaining` bytes still available through GET RESPONSE
+    /// (`61 00` means 256 or more).
+    MoreDataAvailable {
+        /// Bytes available; 256 when SW2 is 00.
+        remaining: usize,
+    },
+    /// 6281: part of the returned data may be corrupted.
+    WarningDataCorrupted,
+    /// 6282: end of file or record reached before reading Le bytes.
+    WarningEndOfFile,
+    /// 6300: warning, no information given; chips answer a failed EXTERNAL/MUTUAL or GENERAL
+    /// AUTHENTICATE with it (ICAO 9303 Part 11).
+    AuthenticationFailed,
+    /// 63Cx: warning with a counter, e.g. PACE password retries left (ICAO 9303 Part 11 §4.4).
+    CounterWarning {
+        /// The counter value x.
+        remaining: u8,
+    },
+    /// 6581: memory failure.
+    MemoryFailure,
+    /// 6700: wrong length (Lc or Le).
+    WrongLength,
+    /// 6881: logical channel not supported.
+    LogicalChannelNotSupported,
+    /// 6882: secure messaging not supported.
+    SecureMessagingNotSupported,
+    /// 6883: last command of the chain expected.
+    LastCommandOfChainExpected,
+    /// 6884: command chaining not supported.
+    ChainingNotSupported,
+    /// 6900: command not allowed, no information given.
+    CommandNotAllowed,
+    /// 6981: command incompatible with the file structure.
+    IncompatibleFileStructure,
+    /// 6982: security status not satisfied (e.g. reading a file before access control).
+    SecurityStatusNotSatisfied,
+    /// 6983: authentication method blocked.
+    AuthenticationMethodBlocked,
+    /// 6984: reference data not usable.
+    ReferenceDataNotUsable,
+    /// 6985: conditions of use not satisfied.
+    ConditionsOfUseNotSatisfied,
+    /// 6986: command not allowed (no current EF).
+    NoCurrentEf,
+    /// 6987: expected secure messaging data objects missing.
+    SmDataObjectsMissing,
+    /// 6988: secure messaging data objects incorrect (e.g. wrong MAC).
+    SmDataObjectsIncorrect,
+    /// 6A80: incorrect parameters in the command data field.
+    IncorrectDataField,
+    /// 6A81: function not supported.
+    FunctionNotSupported,
+    /// 6A82: file or application not found.
+    FileNotFound,
+    /// 6A83: record not found.
+    RecordNotFound,
+    /// 6A84: not enough memory space in the file.
+    NotEnoughMemory,
+    /// 6A86: incorrect parameters P1-P2.
+    IncorrectP1P2,
+    /// 6A87: Lc inconsistent with P1-P2.
+    LcInconsistentWithP1P2,
+    /// 6A88: referenced data or reference data not found.
+    ReferencedDataNotFound,
+    /// 6B00: wrong parameters P1-P2; READ BINARY answers it for an offset beyond the file.
+    WrongP1P2,
+    /// 6Cxx: wrong Le; `exact` is the number of bytes available (`6C 00` means 256).
+    WrongLe {
+        /// The Le to resend with; 256 when SW2 is 00.
+        exact: usize,
+    },
+    /// 6D00: instruction code not supported or invalid.
+    InsNotSupported,
+    /// 6E00: class not supported.
+    ClaNotSupported,
+    /// 6F00: no precise diagnosis.
+    NoPreciseDiagnosis,
+    /// Another 62xx/63xx warning: processing completed, with a warning.
+    OtherWarning(StatusWord),
+    /// Another 64xx–6Fxx error.
+    OtherError(StatusWord),
+    /// 9xxx other than 9000, or a value outside the ISO ranges: proprietary.
+    Proprietary(StatusWord),
+}
+
+impl std::fmt::Display for StatusMeaning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use StatusMeaning::*;
+        match self {
+            Success => f.write_str("success"),
+            MoreDataAvailable { remaining } => {
+                write!(f, "{remaining} more bytes available")
+            }
+            WarningDataCorrupted => f.write_str("part of the returned data may be corrupted"),
+            WarningEndOfFile => f.write_str("end of file reached before reading Le bytes"),
+            AuthenticationFailed => f.write_str("no information given (authentication failed)"),
+            CounterWarning { remaining } => write!(f, "warning, counter {remaining}"),
+            MemoryFailure => f.write_str("memory failure"),
+            WrongLength => f.write_str("wrong length"),
+            LogicalChannelNotSupported => f.write_str("logical channel not supported"),
+            SecureMessagingNotSupported => f.write_str("secure messaging not supported"),
+            LastCommandOfChainExpected => f.write_str("last command of the chain expected"),
+            ChainingNotSupported => f.write_str("command chaining not supported"),
+            CommandNotAllowed => f.write_str("command not allowed"),
+            IncompatibleFileStructure => f.write_str("command incompatible with file structure"),
+            SecurityStatusNotSatisfied => f.write_str("security status not satisfied"),
+            AuthenticationMethodBlocked => f.write_str("authentication method blocked"),
+            ReferenceDataNotUsable => f.write_str("reference data not usable"),
+            ConditionsOfUseNotSatisfied => f.write_str("conditions of use not satisfied"),
+            NoCurrentEf => f.write_str("command not allowed (no current EF)"),
+            SmDataObjectsMissing => f.write_str("expected secure messaging data objects missing"),
+            SmDataObjectsIncorrect => f.write_str("secure messaging data objects incorrect"),
+            IncorrectDataField => f.write_str("incorrect parameters in the data field"),
+            FunctionNotSupported => f.write_str("function not supported"),
+            FileNotFound => f.write_str("file or application not found"),
+            RecordNotFound => f.write_str("record not found"),
+            NotEnoughMemory => f.write_str("not enough memory space in the file"),
+            IncorrectP1P2 => f.write_str("incorrect parameters P1-P2"),
+            LcInconsistentWithP1P2 => f.write_str("Lc inconsistent with P1-P2"),
+            ReferencedDataNotFound => f.write_str("referenced data not found"),
+            WrongP1P2 => f.write_str("wrong parameters P1-P2 (offset beyond file?)"),
+            WrongLe { exact } => write!(f, "wrong Le, {exact} bytes available"),
+            InsNotSupported => f.write_str("instruction not supported"),
+            ClaNotSupported => f.write_str("class not supported"),
+            NoPreciseDiagnosis => f.write_str("no precise diagnosis"),
+            OtherWarning(sw) => write!(f, "warning {:04X}", sw.0),
+            OtherError(sw) => write!(f, "error {:04X}", sw.0),
+            Proprietary(sw) => write!(f, "proprietary status {:04X}", sw.0),
+        }
+    }
+}
+
+impl StatusWord {
+    /// 6282: end of file reached before Le bytes.
+    pub const END_OF_FILE: StatusWord = StatusWord(0x6282);
+    /// 6300: no information given / authentication failed.
+    pub const AUTHENTICATION_FAILED: StatusWord = StatusWord(0x6300);
+    /// 6700: wrong length.
+    pub const WRONG_LENGTH: StatusWord = StatusWord(0x6700);
+    /// 6882: secure messaging not supported.
+    pub const SM_NOT_SUPPORTED: StatusWord = StatusWord(0x6882);
+    /// 6982: security status not satisfied.
+    pub const SECURITY_STATUS_NOT_SATISFIED: StatusWord = StatusWord(0x6982);
+    /// 6985: conditions of use not satisfied.
+    pub const CONDITIONS_NOT_SATISFIED: StatusWord = StatusWord(0x6985);
+    /// 6986: command not allowed, no current EF.
+    pub const NO_CURRENT_EF: StatusWord = StatusWord(0x6986);
+    /// 6987: SM data objects missing.
+    pub const SM_DATA_MISSING: StatusWord = StatusWord(0x6987);
+    /// 6988: SM data objects incorrect.
+    pub const SM_DATA_INCORRECT: StatusWord = StatusWord(0x6988);
+    /// 6A80: incorrect data field.
+    pub const INCORRECT_DATA: StatusWord = StatusWord(0x6A80);
+    /// 6A82: file not found.
+    pub const FILE_NOT_FOUND: StatusWord = StatusWord(0x6A82);
+    /// 6A86: incorrect P1-P2.
+    pub const INCORRECT_P1P2: StatusWord = StatusWord(0x6A86);
+    /// 6A88: referenced data not found.
+    pub const REFERENCED_DATA_NOT_FOUND: StatusWord = StatusWord(0x6A88);
+    /// 6B00: wrong P1-P2 (offset beyond the file).
+    pub const WRONG_P1P2: StatusWord = StatusWord(0x6B00);
+    /// 6D00: INS not supported.
+    pub const INS_NOT_SUPPORTED: StatusWord = StatusWord(0x6D00);
+    /// 6E00: CLA not supported.
+    pub const CLA_NOT_SUPPORTED: StatusWord = StatusWord(0x6E00);
+    /// 6F00: no precise diagnosis.
+    pub const NO_PRECISE_DIAGNOSIS: StatusWord = StatusWord(0x6F00);
+
+    /// Builds a status word from SW1 and SW2.
+    pub const fn new(sw1: u8, sw2: u8) -> Self {
+        StatusWord(u16::from_be_bytes([sw1, sw2]))
+    }
+
+    /// The named meaning of this status word.
+    pub fn meaning(self) -> StatusMeaning {
+        use StatusMeaning::*;
+        let counted = |sw2: u8| if sw2 == 0 { 256 } else { usize::from(sw2) };
+        match (self.sw1(), self.sw2()) {
+            (0x90, 0x00) => Success,
+            (0x61, sw2) => MoreDataAvailable {
+                remaining: counted(sw2),
+            },
+            (0x62, 0x81) => WarningDataCorrupted,
+            (0x62, 0x82) => WarningEndOfFile,
+            (0x63, 0x00) => AuthenticationFailed,
+            (0x63, sw2) if sw2 & 0xF0 == 0xC0 => CounterWarning {
+                remaining: sw2 & 0x0F,
+            },
+            (0x62 | 0x63, _) => OtherWarning(self),
+            (0x65, 0x81) => MemoryFailure,
+            (0x67, 0x00) => WrongLength,
+            (0x68, 0x81) => LogicalChannelNotSupported,
+            (0x68, 0x82) => SecureMessagingNotSupported,
+            (0x68, 0x83) => LastCommandOfChainExpected,
+            (0x68, 0x84) => ChainingNotSupported,
+            (0x69, 0x00) => CommandNotAllowed,
+            (0x69, 0x81) => IncompatibleFileStructure,
+            (0x69, 0x82) => SecurityStatusNotSatisfied,
+            (0x69, 0x83) => AuthenticationMethodBlocked,
+            (0x69, 0x84) => ReferenceDataNotUsable,
+            (0x69, 0x85) => ConditionsOfUseNotSatisfied,
+            (0x69, 0x86) => NoCurrentEf,
+            (0x69, 0x87) => SmDataObjectsMissing,
+            (0x69, 0x88) => SmDataObjectsIncorrect,
+            (0x6A, 0x80) => IncorrectDataField,
+            (0x6A, 0x81) => FunctionNotSupported,
+            (0x6A, 0x82) => FileNotFound,
+            (0x6A, 0x83) => RecordNotFound,
+            (0x6A, 0x84) => NotEnoughMemory,
+            (0x6A, 0x86) => IncorrectP1P2,
+            (0x6A, 0x87) => LcInconsistentWithP1P2,
+            (0x6A, 0x88) => ReferencedDataNotFound,
+            (0x6B, 0x00) => WrongP1P2,
+            (0x6C, sw2) => WrongLe {
+                exact: counted(sw2),
+            },
+            (0x6D, 0x00) => InsNotSupported,
+            (0x6E, 0x00) => ClaNotSupported,
+            (0x6F, 0x00) => NoPreciseDiagnosis,
+            (0x64..=0x6F, _) => OtherError(self),
+            _ => Proprietary(self),
+        }
+    }
+
+    /// True for 62xx and 63xx: processing completed with a warning (data may be present).
+    pub fn is_warning(self) -> bool {
+        matches!(self.sw1(), 0x62 | 0x63)
+    }
+
+    /// True for 64xx–6Fxx: processing aborted, no response data.
+    pub fn is_error(self) -> bool {
+        matches!(self.sw1(), 0x64..=0x6F)
+    }
+
+    /// For 61xx, the number of bytes GET RESPONSE can fetch (256 for `61 00`).
+    pub fn more_data(self) -> Option<usize> {
+        match self.meaning() {
+            StatusMeaning::MoreDataAvailable { remaining } => Some(remaining),
+            _ => None,
+        }
+    }
+
+    /// For 6Cxx, the exact Le to resend the command with (256 for `6C 00`).
+    pub fn exact_le(self) -> Option<usize> {
+        match self.meaning() {
+            StatusMeaning::WrongLe { exact } => Some(exact),
+            _ => None,
+        }
+    }
+}
+
+/// INS codes the eMRTD protocols use (ICAO 9303 Part 10 §3, Part 11 §4, ISO/IEC 7816-4 §11).
+pub mod ins {
+    /// SELECT.
+    pub const SELECT: u8 = 0xA4;
+    /// READ BINARY with the offset in P1-P2 or an SFI in P1.
+    pub const READ_BINARY: u8 = 0xB0;
+    /// READ BINARY, odd INS: the offset is in data object '54'.
+    pub const READ_BINARY_ODD: u8 = 0xB1;
+    /// GET RESPONSE.
+    pub const GET_RESPONSE: u8 = 0xC0;
+    /// GET CHALLENGE.
+    pub const GET_CHALLENGE: u8 = 0x84;
+    /// EXTERNAL AUTHENTICATE / MUTUAL AUTHENTICATE (BAC).
+    pub const EXTERNAL_AUTHENTICATE: u8 = 0x82;
+    /// INTERNAL AUTHENTICATE (active authentication).
+    pub const INTERNAL_AUTHENTICATE: u8 = 0x88;
+    /// GENERAL AUTHENTICATE (PACE, chip authentication).
+    pub const GENERAL_AUTHENTICATE: u8 = 0x86;
+    /// MANAGE SECURITY ENVIRONMENT.
+    pub const MANAGE_SECURITY_ENVIRONMENT: u8 = 0x22;
+}
+
+impl Command {
+    /// Parses a command APDU in any of the four cases, short or extended
+    /// (ISO/IEC 7816-4 §5.1: the body length decides the case).
+    pub fn parse(bytes: &[u8]) -> Result<Command, ApduError> {
+        Self::parse_with_form(bytes).map(|(command, _)| command)
+    }
+
+    /// Like [`Command::parse`], also saying which length form the APDU used
+    /// (a case 1 command reports `Short`).
+    pub fn parse_with_form(bytes: &[u8]) -> Result<(Command, LengthForm), ApduError> {
+        let len = bytes.len();
+        let Some((header, body)) = bytes.split_first_chunk::<4>() else {
+            return Err(ApduError::CommandTooShort(len));
+        };
+        let [cla, ins, p1, p2] = *header;
+        let mut command = Command::new(cla, ins, p1, p2);
+        let short_le = |b: u8| if b == 0 { 256 } else { usize::from(b) };
+        let ext_le = |b: [u8; 2]| match u16::from_be_bytes(b) {
+            0 => 65536,
+            n => usize::from(n),
+        };
+        let form = match body {
+            // Case 1.
+            [] => LengthForm::Short,
+            // Case 2S.
+            [le] => {
+                command.le = Some(short_le(*le));
+                LengthForm::Short
+            }
+            [lc, rest @ ..] if *lc != 0 => {
+                let lc = usize::from(*lc);
+                match (rest.len().checked_sub(lc), rest.split_at_checked(lc)) {
+                    // Case 3S.
+                    (Some(0), _) => command.data = rest.to_vec(),
+                    // Case 4S.
+                    (Some(1), Some((data, &[le]))) => {
+                        command.data = data.to_vec();
+                        command.le = Some(short_le(le));
+                    }
+                    _ => {
+                        return Err(ApduError::InconsistentLength {
+                            len,
+                            lc,
+                            form: "short",
+                        });
+                    }
+                }
+                LengthForm::Short
+            }
+            // Extended: first body byte is 00.
+            [_zero, rest @ ..] => {
+                let Some((&l, rest)) = rest.split_first_chunk::<2>() else {
+                    return Err(ApduError::TruncatedExtendedLength(len));
+                };
+                let lc = usize::from(u16::from_be_bytes(l));
+                match (rest.len().checked_sub(lc), rest.split_at_checked(lc)) {
+                    // Case 2E: no data, the two bytes are Le.
+                    _ if rest.is_empty() => command.le = Some(ext_le(l)),
+                    // Case 3E.
+                    (Some(0), _) if lc != 0 => command.data = rest.to_vec(),
+                    // Case 4E.
+                    (Some(2), Some((data, &[l1, l2]))) if lc != 0 => {
+                        command.data = data.to_vec();
+                        command.le = Some(ext_le([l1, l2]));
+                    }
+                    _ => {
+                        return Err(ApduError::InconsistentLength {
+                            len,
+                            lc,
+                            form: "extended",
+                        });
+                    }
+                }
+                LengthForm::Extended
+            }
+        };
+        Ok((command, form))
+    }
+
+    /// The case of this command (ISO/IEC 7816-4 §5.1).
+    pub fn case(&self) -> ApduCase {
+        match (self.data.is_empty(), self.le.is_some()) {
+            (true, false) => ApduCase::Case1,
+            (true, true) => ApduCase::Case2,
+            (false, false) => ApduCase::Case3,
+            (false, true) => ApduCase::Case4,
+        }
+    }
+
+    /// True if the class byte announces secure messaging: bits b4-b3 of a first interindustry
+    /// class (`0x0X`), bit b6 of a further interindustry class (`0x4X`–`0x7X`)
+    /// (ISO/IEC 7816-4 §5.1.1). eMRTD SM commands use CLA `0C`.
+    pub fn is_secure_messaging(&self) -> bool {
+        match self.cla {
+            0x00..=0x3F => self.cla & 0x0C != 0,
+            0x40..=0x7F => self.cla & 0x20 != 0,
+            _ => false,
+        }
+    }
+
+    /// True if the class byte announces command chaining (bit b5 of an interindustry class).
+    pub fn is_chained(&self) -> bool {
+        self.cla < 0x80 && self.cla & 0x10 != 0
+    }
+
+    /// GET RESPONSE for `le` bytes (`00 C0 00 00 Le`).
+    pub fn get_response(le: usize) -> Command {
+        Command::new(0x00, ins::GET_RESPONSE, 0, 0).with_le(le)
+    }
+
+    /// SELECT an elementary file by file identifier, no response data
+    /// (`00 A4 02 0C 02 FID`, ICAO 9303 Part 10 §3.6.2).
+    pub fn select_ef(fid: u16) -> Command {
+        Command::new(0x00, ins::SELECT, 0x02, 0x0C).with_data(fid.to_be_bytes())
+    }
+
+    /// SELECT an application by name (AID), no response data (`00 A4 04 0C Lc AID`).
+    pub fn select_application(aid: &[u8]) -> Command {
+        Command::new(0x00, ins::SELECT, 0x04, 0x0C).with_data(aid)
+    }
+
+    /// READ BINARY of the current EF at `offset` (15 bits: 0..=7FFF) for `le` bytes.
+    pub fn read_binary(offset: usize, le: usize) -> Result<Command, ApduError> {
+        let offset = u16::try_from(offset).ok().filter(|o| *o <= 0x7FFF).ok_or(
+            ApduError::ParameterOutOfRange {
+                what: "READ BINARY offset",
+                value: offset,
+            },
+        )?;
+        let [p1, p2] = offset.to_be_bytes();
+        Ok(Command::new(0x00, ins::READ_BINARY, p1, p2).with_le(le))
+    }
+
+    /// READ BINARY selecting the EF by short file identifier (1..=30) at an 8-bit offset:
+    /// P1 = `80 | SFI`, P2 = offset (ISO/IEC 7816-4 §11.2.3).
+    pub fn read_binary_sfi(sfi: u8, offset: u8, le: usize) -> Result<Command, ApduError> {
+        if !(1..=30).contains(&sfi) {
+            return Err(ApduError::ParameterOutOfRange {
+                what: "short file identifier",
+                value: usize::from(sfi),
+            });
+        }
+        Ok(Command::new(0x00, ins::READ_BINARY, 0x80 | sfi, offset).with_le(le))
+    }
+
+    /// READ BINARY with odd INS `B1` for offsets beyond 7FFF: the offset is the value of data
+    /// object '54' in the command data, minimal big-endian (ICAO 9303 Part 10 §3.6.3).
+    pub fn read_binary_odd(offset: u32, le: usize) -> Command {
+        let bytes = offset.to_be_bytes();
+        let skip = (offset.leading_zeros() / 8).min(3) as usize;
+        let significant = bytes.get(skip..).unwrap_or(&bytes);
+        let mut data = Vec::with_capacity(2 + significant.len());
+        data.push(0x54);
+        data.push(significant.len() as u8);
+        data.extend_from_slice(significant);
+        Command::new(0x00, ins::READ_BINARY_ODD, 0x00, 0x00)
+            .with_data(data)
+            .with_le(le)
+    }
+}
+
+impl Response {
+    /// A response with data and status word.
+    pub fn new(data: impl Into<Vec<u8>>, sw: StatusWord) -> Self {
+        Response {
+            data: data.into(),
+            sw,
+        }
+    }
+
+    /// A response carrying only a status word.
+    pub fn status(sw: StatusWord) -> Self {
+        Response {
+            data: Vec::new(),
+            sw,
+        }
+    }
+
+    /// True if the status word is 9000.
+    pub fn is_success(&self) -> bool {
+        self.sw.is_success()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        hex::decode(s.replace(' ', "")).unwrap()
+    }
+
+    /// Every case, short and extended, with the byte layout of ISO/IEC 7816-4 §5.1 (Table 1–3).
+    #[test]
+    fn cases_short_and_extended() {
+        let vectors: Vec<(Command, &str, LengthForm, ApduCase)> = vec![
+            // Case 1.
+            (
+                Command::new(0x00, 0x84, 0x00, 0x00),
+                "00840000",
+                LengthForm::Short,
+                ApduCase::Case1,
+            ),
+            // Case 2S: GET CHALLENGE for 8 bytes (ICAO 9303 Part 11 §4.3.4.1, Appendix D.3).
+            (
+                Command::new(0x00, 0x84, 0x00, 0x00).with_le(8),
+                "0084000008",
+                LengthForm::Short,
+                ApduCase::Case2,
+            ),
+            // Le = 256 → short 00.
+            (
+                Command::new(0x00, 0xB0, 0x00, 0x00).with_le(256),
+                "00B0000000",
+                LengthForm::Short,
+                ApduCase::Case2,
+            ),
+            // Case 2E: Le = 257 and Le = 65536 (0000).
+            (
+                Command::new(0x00, 0xB0, 0x00, 0x00).with_le(257),
+                "00B0000000 0101",
+                LengthForm::Extended,
+                ApduCase::Case2,
+            ),
+            (
+                Command::new(0x00, 0xB0, 0x00, 0x00).with_le(65536),
+                "00B0000000 0000",
+                LengthForm::Extended,
+                ApduCase::Case2,
+            ),
+            // Case 3S: SELECT EF.COM (ICAO 9303 Part 10 §3.6.2).
+            (
+                Command::select_ef(0x011E),
+                "00A4020C 02 011E",
+                LengthForm::Short,
+                ApduCase::Case3,
+            ),
+            // Case 4S: MUTUAL AUTHENTICATE with 40 bytes, Le 40 (ICAO 9303 Part 11 Appendix D.3).
+            (
+                Command::new(0x00, 0x82, 0x00, 0x00)
+                    .with_data([0xAA; 40])
+                    .with_le(40),
+                "00820000 28 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA 28",
+                LengthForm::Short,
+                ApduCase::Case4,
+            ),
+            // Case 4S with Le = 256.
+            (
+                Command::new(0x0C, 0xB0, 0x00, 0x00)
+                    .with_data([1, 2])
+                    .with_le(256),
+                "0CB00000 02 0102 00",
+                LengthForm::Short,
+                ApduCase::Case4,
+            ),
+        ];
+        for (command, encoded, form, case) in vectors {
+            let bytes = hex(encoded);
+            assert_eq!(command.to_bytes().unwrap(), bytes, "{encoded}");
+            assert_eq!(command.case(), case, "{encoded}");
+            assert_eq!(
+                Command::parse_with_form(&bytes).unwrap(),
+                (command, form),
+                "{encoded}"
+            );
+        }
+        // Case 3E and 4E: 300 data bytes force extended; case 4E has a 2-byte Le without 00.
+        let data: Vec<u8> = (0..300u16).map(|i| i as u8).collect();
+        let c3 = Command::new(0x00, 0xDA, 0x01, 0x02).with_data(data.clone());
+        let b3 = c3.to_bytes().unwrap();
+        assert_eq!(b3[..7], hex("00DA0102 00012C")[..]);
+        assert_eq!(b3.len(), 7 + 300);
+        assert_eq!(
+            Command::parse_with_form(&b3).unwrap(),
+            (c3, LengthForm::Extended)
+        );
+        let c4 = Command::new(0x00, 0x86, 0x00, 0x00)
+            .with_data(data.clone())
+            .with_le(65536);
+        let b4 = c4.to_bytes().unwrap();
+        assert_eq!(b4[..7], hex("00860000 00012C")[..]);
+        assert_eq!(b4[307..], [0x00, 0x00]);
+        assert_eq!(b4.len(), 7 + 300 + 2);
+        assert_eq!(
+            Command::parse_with_form(&b4).unwrap(),
+            (c4.clone(), LengthForm::Extended)
+        );
+        // Case 4 with short data but Le > 256: both fields extended.
+        let c = Command::new(0x00, 0xB1, 0x00, 0x00)
+            .with_data([0x54, 0x02, 0x80, 0x00])
+            .with_le(0x1000);
+        assert_eq!(c.to_bytes().unwrap(), hex("00B10000 000004 54028000 1000"));
+        // Forced extended encoding of a short-fitting command.
+        let s = Command::select_ef(0x0101).with_le(256);
+        assert_eq!(
+            s.encode(LengthForm::Extended).unwrap(),
+            hex("00A4020C 000002 0101 0100")
+        );
+        assert_eq!(
+            Command::parse(&s.encode(LengthForm::Extended).unwrap()).unwrap(),
+            s
+        );
+        assert_eq!(
+            c4.encode(LengthForm::Short),
+            Err(ApduError::NeedsExtendedLength)
+        );
+        assert_eq!(
+            Command::new(0, 0, 0, 0)
+                .with_data(vec![0; 65536])
+                .to_bytes(),
+            Err(ApduError::DataTooLong(65536))
+        );
+        assert_eq!(
+            Command::new(0, 0, 0, 0).with_le(0).to_bytes(),
+            Err(ApduError::LeOutOfRange(0))
+        );
+        assert_eq!(
+            Command::new(0, 0, 0, 0).with_le(65537).to_bytes(),
+            Err(ApduError::LeOutOfRange(65537))
+        );
+        // Maximum extended data.
+        let max = Command::new(0, 0xD6, 0, 0)
+            .with_data(vec![7; 65535])
+            .with_le(65536);
+        assert_eq!(Command::parse(&max.to_bytes().unwrap()).unwrap(), max);
+    }
+
+    #[test]
+    fn parse_rejects_inconsistent_lengths() {
+        let e = |s: &str| Command::parse(&hex(s)).unwrap_err();
+        assert_eq!(e(""), ApduError::CommandTooShort(0));
+        assert_eq!(e("00A402"), ApduError::CommandTooShort(3));
+        // Lc = 2 but one data byte.
+        assert_eq!(
+            e("00A4020C 02 01"),
+            ApduError::InconsistentLength {
+                len: 6,
+                lc: 2,
+                form: "short"
+            }
+        );
+        // Lc = 2, data, then two trailing bytes.
+        assert_eq!(
+            e("00A4020C 02 011E 0000"),
+            ApduError::InconsistentLength {
+                len: 9,
+                lc: 2,
+                form: "short"
+            }
+        );
+        // 00 then a single byte: neither 2E nor a valid extended Lc.
+        assert_eq!(e("00B00000 00 01"), ApduError::TruncatedExtendedLength(6));
+        // Extended Lc = 0000 with data following.
+        assert_eq!(
+            e("00B00000 000000 41"),
+            ApduError::InconsistentLength {
+                len: 8,
+                lc: 0,
+                form: "extended"
+            }
+        );
+        // Extended Lc = 3 with 2 data bytes.
+        assert_eq!(
+            e("00D60000 000003 4142"),
+            ApduError::InconsistentLength {
+                len: 9,
+                lc: 3,
+                form: "extended"
+            }
+        );
+        // Extended Lc = 1, data, one Le byte (needs two).
+        assert_eq!(
+            e("00D60000 000001 41 00"),
+            ApduError::InconsistentLength {
+                len: 9,
+                lc: 1,
+                form: "extended"
+            }
+        );
+    }
+
+    #[test]
+    fn read_binary_builders() {
+        // READ BINARY of the first 4 bytes (ICAO 9303 Part 11 Appendix D.4 reads EF.COM so).
+        assert_eq!(
+            Command::read_binary(0, 4).unwrap().to_bytes().unwrap(),
+            hex("00B0000004")
+        );
+        assert_eq!(
+            Command::read_binary(0x7FFF, 1).unwrap().to_bytes().unwrap(),
+            hex("00B07FFF01")
+        );
+        assert_eq!(
+            Command::read_binary(0x8000, 1),
+            Err(ApduError::ParameterOutOfRange {
+                what: "READ BINARY offset",
+                value: 0x8000
+            })
+        );
+        // SFI 1E (EF.COM): P1 = 9E.
+        assert_eq!(
+            Command::read_binary_sfi(0x1E, 0, 4)
+                .unwrap()
+                .to_bytes()
+                .unwrap(),
+            hex("00B09E0004")
+        );
+        assert!(Command::read_binary_sfi(0, 0, 4).is_err());
+        assert!(Command::read_binary_sfi(31, 0, 4).is_err());
+        assert_eq!(
+            Command::read_binary_odd(0x8000, 0xDF).to_bytes().unwrap(),
+            hex("00B10000 04 54028000 DF")
+        );
+        assert_eq!(
+            Command::read_binary_odd(0, 4).to_bytes().unwrap(),
+            hex("00B10000 03 540100 04")
+        );
+        assert_eq!(
+            Command::read_binary_odd(0x012345, 4).data,
+            hex("5403012345")
+        );
+        assert_eq!(
+            Command::get_response(0x10).to_bytes().unwrap(),
+            hex("00C0000010")
+        );
+        assert_eq!(
+            Command::select_application(&hex("A0000002471001"))
+                .to_bytes()
+                .unwrap(),
+            hex("00A4040C07A0000002471001")
+        );
+    }
+
+    #[test]
+    fn class_bits() {
+        assert!(!Command::new(0x00, 0xB0, 0, 0).is_secure_messaging());
+        assert!(Command::new(0x0C, 0xB0, 0, 0).is_secure_messaging());
+        assert!(Command::new(0x08, 0xB0, 0, 0).is_secure_messaging());
+        assert!(Command::new(0x60, 0xB0, 0, 0).is_secure_messaging());
+        assert!(!Command::new(0x80, 0xB0, 0, 0).is_secure_messaging());
+        assert!(Command::new(0x10, 0x86, 0, 0).is_chained());
+        assert!(!Command::new(0x0C, 0x86, 0, 0).is_chained());
+    }
+
+    #[test]
+    fn status_meanings() {
+        use StatusMeaning::*;
+        let table = [
+            (0x9000, Success),
+            (0x6110, MoreDataAvailable { remaining: 16 }),
+            (0x6100, MoreDataAvailable { remaining: 256 }),
+            (0x6281, WarningDataCorrupted),
+            (0x6282, WarningEndOfFile),
+            (0x6300, AuthenticationFailed),
+            (0x63C2, CounterWarning { remaining: 2 }),
+            (0x6581, MemoryFailure),
+            (0x6700, WrongLength),
+            (0x6881, LogicalChannelNotSupported),
+            (0x6882, SecureMessagingNotSupported),
+            (0x6883, LastCommandOfChainExpected),
+            (0x6884, ChainingNotSupported),
+            (0x6900, CommandNotAllowed),
+            (0x6981, IncompatibleFileStructure),
+            (0x6982, SecurityStatusNotSatisfied),
+            (0x6983, AuthenticationMethodBlocked),
+            (0x6984, ReferenceDataNotUsable),
+            (0x6985, ConditionsOfUseNotSatisfied),
+            (0x6986, NoCurrentEf),
+            (0x6987, SmDataObjectsMissing),
+            (0x6988, SmDataObjectsIncorrect),
+            (0x6A80, IncorrectDataField),
+            (0x6A81, FunctionNotSupported),
+            (0x6A82, FileNotFound),
+            (0x6A83, RecordNotFound),
+            (0x6A84, NotEnoughMemory),
+            (0x6A86, IncorrectP1P2),
+            (0x6A87, LcInconsistentWithP1P2),
+            (0x6A88, ReferencedDataNotFound),
+            (0x6B00, WrongP1P2),
+            (0x6C20, WrongLe { exact: 32 }),
+            (0x6C00, WrongLe { exact: 256 }),
+            (0x6D00, InsNotSupported),
+            (0x6E00, ClaNotSupported),
+            (0x6F00, NoPreciseDiagnosis),
+            (0x6283, OtherWarning(StatusWord(0x6283))),
+            (0x63F1, OtherWarning(StatusWord(0x63F1))),
+            (0x6A89, OtherError(StatusWord(0x6A89))),
+            (0x6400, OtherError(StatusWord(0x6400))),
+            (0x9100, Proprietary(StatusWord(0x9100))),
+            (0x0000, Proprietary(StatusWord(0x0000))),
+        ];
+        for (sw, meaning) in table {
+            let sw = StatusWord(sw);
+            assert_eq!(sw.meaning(), meaning, "{sw}");
+            assert!(!meaning.to_string().is_empty());
+        }
+        assert_eq!(StatusWord::new(0x6A, 0x82), StatusWord::FILE_NOT_FOUND);
+        assert_eq!(StatusWord::FILE_NOT_FOUND.to_string(), "6A82");
+        assert_eq!(
+            format!("{:#}", StatusWord::FILE_NOT_FOUND),
+            "6A82 (file or application not found)"
+        );
+        assert_eq!(
+            format!("{:#}", StatusWord(0x6C05)),
+            "6C05 (wrong Le, 5 bytes available)"
+        );
+        assert_eq!(StatusWord(0x6110).more_data(), Some(16));
+        assert_eq!(StatusWord(0x6C00).exact_le(), Some(256));
+        assert_eq!(StatusWord::SUCCESS.more_data(), None);
+        assert!(StatusWord::END_OF_FILE.is_warning() && !StatusWord::END_OF_FILE.is_error());
+        assert!(StatusWord::WRONG_P1P2.is_error());
+        assert!(!StatusWord::SUCCESS.is_error() && !StatusWord::SUCCESS.is_warning());
+    }
+
+    #[test]
+    fn responses() {
+        let r = Response::parse(&hex("60145F01 9000")).unwrap();
+        assert_eq!(r, Response::new(hex("60145F01"), StatusWord::SUCCESS));
+        assert!(r.is_success());
+        assert_eq!(r.to_bytes(), hex("60145F019000"));
+        assert_eq!(
+            Response::parse(&hex("6A82")).unwrap(),
+            Response::status(StatusWord::FILE_NOT_FOUND)
+        );
+        assert_eq!(
+            Response::parse(&hex("90")),
+            Err(ApduError::ResponseTooShort(1))
+        );
+        assert_eq!(Response::parse(&[]), Err(ApduError::ResponseTooShort(0)));
+        // Debug never shows data.
+        let dbg = format!(
+            "{:?}",
+            Response::new(b"SECRET".to_vec(), StatusWord::SUCCESS)
+        );
+        assert!(!dbg.contains("SECRET") && !dbg.contains("83"), "{dbg}");
+        let dbg = format!(
+            "{:?}",
+            Command::new(0, 0x82, 0, 0).with_data(b"KEY".to_vec())
+        );
+        assert!(!dbg.contains("KEY") && !dbg.contains("75"), "{dbg}");
+    }
+
+    fn any_command() -> impl Strategy<Value = Command> {
+        (
+            any::<[u8; 4]>(),
+            prop_oneof![
+                3 => proptest::collection::vec(any::<u8>(), 0..=255),
+                1 => proptest::collection::vec(any::<u8>(), 256..1200),
+            ],
+            prop_oneof![
+                Just(None),
+                (1usize..=256).prop_map(Some),
+                (1usize..=65536).prop_map(Some),
+                Just(Some(65536)),
+            ],
+        )
+            .prop_map(|([cla, ins, p1, p2], data, le)| Command {
+                cla,
+                ins,
+                p1,
+                p2,
+                data,
+                le,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn command_parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            if let Ok((c, form)) = Command::parse_with_form(&bytes) {
+                // Whatever parses re-encodes in the same form to the same bytes.
+                prop_assert_eq!(c.encode(form).unwrap(), bytes);
+            }
+        }
+
+        #[test]
+        fn command_round_trip(c in any_command()) {
+            let bytes = c.to_bytes().unwrap();
+            prop_assert_eq!(Command::parse(&bytes).unwrap(), c.clone());
+            let ext = c.encode(LengthForm::Extended).unwrap();
+            let form = if c.case() == ApduCase::Case1 { LengthForm::Short } else { LengthForm::Extended };
+            prop_assert_eq!(Command::parse_with_form(&ext).unwrap(), (c, form));
+        }
+
+        #[test]
+        fn response_parse_never_panics_and_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            match Response::parse(&bytes) {
+                Ok(r) => prop_assert_eq!(r.to_bytes(), bytes),
+                Err(e) => prop_assert_eq!(e, ApduError::ResponseTooShort(bytes.len())),
+            }
+        }
+
+        #[test]
+        fn every_status_word_has_a_meaning(sw in any::<u16>()) {
+            let sw = StatusWord(sw);
+            let _ = format!("{:#}", sw);
+            prop_assert!(!(sw.is_warning() && sw.is_error()));
+        }
     }
 }

@@ -6,6 +6,16 @@
 
 use thiserror::Error;
 
+use crate::apdu::{ApduError, Command, Response};
+
+mod memory;
+mod status;
+mod trace;
+
+pub use memory::{ApduHandler, InMemory};
+pub use status::StatusWordHandling;
+pub use trace::{TraceEntry, TraceOutcome, Traced, redact_command};
+
 /// What a transport can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
@@ -51,6 +61,31 @@ pub enum TransportError {
     /// Any other failure of the link, with the layer's own message.
     #[error("transport failure: {0}")]
     Other(String),
+    /// A command or response APDU that cannot be encoded or parsed.
+    #[error("malformed APDU: {0}")]
+    Apdu(#[from] ApduError),
+    /// A command longer than the link carries ([`Capabilities::max_command_len`]).
+    #[error("command APDU of {len} bytes exceeds the link maximum of {max}")]
+    CommandTooLong {
+        /// The command length.
+        len: usize,
+        /// The link's maximum.
+        max: usize,
+    },
+    /// An extended-length command on a link without extended length.
+    #[error("extended-length APDU on a link that supports short length only")]
+    ExtendedLengthUnsupported,
+    /// A response longer than the link or the caller's bound allows.
+    #[error("response of {len} bytes exceeds the maximum of {max}")]
+    ResponseTooLong {
+        /// The response length (so far, when assembling GET RESPONSE chains).
+        len: usize,
+        /// The bound.
+        max: usize,
+    },
+    /// The chip kept answering 61xx beyond the bound on GET RESPONSE rounds.
+    #[error("chip still announced more data after {0} GET RESPONSE rounds")]
+    TooManyResponseRounds(usize),
 }
 
 /// A half-duplex APDU link to one chip.
@@ -63,6 +98,13 @@ pub trait Transport {
     /// What this link can carry; readers size their commands from it.
     fn capabilities(&self) -> Capabilities {
         Capabilities::SHORT
+    }
+
+    /// Encodes `command`, transmits it and parses the response APDU.
+    fn exchange(&mut self, command: &Command) -> Result<Response, TransportError> {
+        let bytes = command.to_bytes()?;
+        let response = self.transmit(&bytes)?;
+        Ok(Response::parse(&response)?)
     }
 }
 

@@ -1,0 +1,620 @@
+//! The software eMRTD chip: a dump's file system behind BAC and secure messaging, with knobs
+//! for the link's limits and fault injection, so the reader's fallbacks meet the same answers
+//! as on a real chip (ICAO 9303 Part 10 §3, Part 11 §4.3, §9.8).
+
+use std::path::Path;
+
+use rand_core::{CryptoRng, UnwrapErr};
+use thiserror::Error;
+
+use super::files::{FileService, FileSystem, FileSystemError, LdsFile};
+use crate::access::bac::{BacChip, NONCE_LEN};
+use crate::apdu::{Command, LengthForm, Response, StatusWord, ins};
+use crate::crypto::keys::BacKeys;
+use crate::sm::SecureChannel;
+use crate::transport::{ApduHandler, Capabilities, InMemory, Transport, TransportError};
+
+/// How the chip controls access.
+///
+/// Only BAC today. PACE's chip side (`PaceChip`: MSE:Set AT `00 22 C1 A4` and four chained
+/// GENERAL AUTHENTICATE `86`) becomes another variant; its success installs a
+/// [`SecureChannel`] exactly as BAC's does, so the SM and file layers stay as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AccessMode {
+    /// Basic Access Control: GET CHALLENGE, EXTERNAL AUTHENTICATE.
+    #[default]
+    Bac,
+}
+
+/// Faults to inject, each off by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Faults {
+    /// After this many APDUs, the link drops: every further transmit is
+    /// [`TransportError::CardRemoved`] (the chip left the field).
+    pub drop_link_after: Option<u64>,
+    /// The n-th protected response (1-based) gets one bit of its MAC flipped.
+    pub corrupt_mac_at: Option<u64>,
+    /// READ BINARY asking for more than this many bytes is answered 6700.
+    pub wrong_length_above: Option<usize>,
+    /// From this APDU on (1-based), every answer is pseudo-random bytes from the seed: a chip
+    /// gone mad, for fuzz-style tests of the reader.
+    pub garbage_from: Option<(u64, u64)>,
+}
+
+/// The software chip's configuration.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct EmulatorConfig {
+    /// Access control offered.
+    pub access: AccessMode,
+    /// BAC keys; `None` derives them from DG1's MRZ.
+    pub bac_keys: Option<BacKeys>,
+    /// Whether the chip (and the link it reports) takes extended-length APDUs.
+    pub extended_length: bool,
+    /// The chip's response buffer: a READ BINARY asking for more plain bytes is answered 6Cxx
+    /// (when this is at most 256) or 6700. 65536 means no limit beyond the APDU format.
+    pub max_response_data: usize,
+    /// Fault injection.
+    pub faults: Faults,
+}
+
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("access", &self.access)
+            .field("bac_keys", &self.bac_keys.as_ref().map(|_| "<redacted>"))
+            .field("extended_length", &self.extended_length)
+            .field("max_response_data", &self.max_response_data)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            access: AccessMode::Bac,
+            bac_keys: None,
+            extended_length: true,
+            max_response_data: 65536,
+            faults: Faults::default(),
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Short length only (the link reports [`Capabilities::SHORT`]).
+    pub fn short_length() -> Self {
+        EmulatorConfig {
+            extended_length: false,
+            ..Self::default()
+        }
+    }
+    /// Sets the BAC keys instead of deriving them from DG1.
+    pub fn with_bac_keys(mut self, keys: BacKeys) -> Self {
+        self.bac_keys = Some(keys);
+        self
+    }
+    /// Sets extended length on or off.
+    pub fn with_extended_length(mut self, on: bool) -> Self {
+        self.extended_length = on;
+        self
+    }
+    /// Sets the response buffer size.
+    pub fn with_max_response_data(mut self, max: usize) -> Self {
+        self.max_response_data = max;
+        self
+    }
+    /// Sets the faults.
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+}
+
+impl Faults {
+    /// Drop the link after `n` APDUs.
+    pub fn drop_link_after(mut self, n: u64) -> Self {
+        self.drop_link_after = Some(n);
+        self
+    }
+    /// Flip a MAC bit in the n-th protected response.
+    pub fn corrupt_mac_at(mut self, n: u64) -> Self {
+        self.corrupt_mac_at = Some(n);
+        self
+    }
+    /// Answer 6700 to reads above `len` bytes.
+    pub fn wrong_length_above(mut self, len: usize) -> Self {
+        self.wrong_length_above = Some(len);
+        self
+    }
+    /// Answer pseudo-random bytes from APDU `from` on.
+    pub fn garbage_from(mut self, from: u64, seed: u64) -> Self {
+        self.garbage_from = Some((from, seed));
+        self
+    }
+}
+
+/// Errors setting up the software chip.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// The dump could not be loaded.
+    #[error(transparent)]
+    FileSystem(#[from] FileSystemError),
+    /// BAC keys were not given and DG1 holds no usable MRZ.
+    #[error("no BAC keys: none given and DG1 holds no usable MRZ")]
+    NoMrz,
+}
+
+/// A software eMRTD chip. It answers APDUs as an [`ApduHandler`]; [`EmulatedChip::into_transport`]
+/// puts it behind a [`Transport`] with its link capabilities and link faults.
+///
+/// Before authentication only the master file (EF.CardAccess) is readable; the application's
+/// files answer 6982. After BAC every command must be protected: a plain command or one whose
+/// MAC fails ends the session (6987/6988, ISO/IEC 7816-4 §10).
+pub struct EmulatedChip {
+    files: FileService,
+    config: EmulatorConfig,
+    bac: BacChip,
+    sm: Option<SecureChannel>,
+    rng: Box<dyn CryptoRng + Send>,
+    apdus: u64,
+    protected_responses: u64,
+}
+
+impl std::fmt::Debug for EmulatedChip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatedChip")
+            .field("files", self.files.file_system())
+            .field("config", &self.config)
+            .field("secured", &self.sm.is_some())
+            .field("apdus", &self.apdus)
+            .finish()
+    }
+}
+
+impl EmulatedChip {
+    /// A chip serving the dump in `dir` (DESIGN.md layout).
+    pub fn from_dir(dir: &Path, config: EmulatorConfig) -> Result<Self, EmulatorError> {
+        Self::new(FileSystem::load_dir(dir)?, config)
+    }
+
+    /// A chip serving `fs`. Its nonces come from the operating system.
+    pub fn new(fs: FileSystem, config: EmulatorConfig) -> Result<Self, EmulatorError> {
+        let keys = match &config.bac_keys {
+            Some(keys) => keys.clone(),
+            None => bac_keys_from_dg1(&fs).ok_or(EmulatorError::NoMrz)?,
+        };
+        Ok(EmulatedChip {
+            files: FileService::new(fs).require_authentication(true),
+            bac: BacChip::new(&keys),
+            config,
+            sm: None,
+            rng: Box::new(UnwrapErr(getrandom::SysRng)),
+            apdus: 0,
+            protected_responses: 0,
+        })
+    }
+
+    /// Replaces the chip's random source (e.g. a seeded one for reproducible tests).
+    pub fn with_rng(mut self, rng: Box<dyn CryptoRng + Send>) -> Self {
+        self.rng = rng;
+        self
+    }
+
+    /// The link this chip reports: extended length or short only, as configured.
+    pub fn capabilities(&self) -> Capabilities {
+        if self.config.extended_length {
+            Capabilities::EXTENDED
+        } else {
+            Capabilities::SHORT
+        }
+    }
+
+    /// True while a secure messaging session is up.
+    pub fn is_secured(&self) -> bool {
+        self.sm.is_some()
+    }
+
+    /// APDUs processed.
+    pub fn apdus(&self) -> u64 {
+        self.apdus
+    }
+
+    /// The files served.
+    pub fn file_system(&self) -> &FileSystem {
+        self.files.file_system()
+    }
+
+    /// Puts the chip behind an in-memory link with its capabilities and link faults.
+    pub fn into_transport(self) -> EmulatorTransport {
+        let capabilities = self.capabilities();
+        let drop_after = self.config.faults.drop_link_after;
+        EmulatorTransport {
+            link: InMemory::new(self, capabilities),
+            drop_after,
+            sent: 0,
+        }
+    }
+
+    fn end_session(&mut self) {
+        self.sm = None;
+        self.files.set_authenticated(false);
+    }
+
+    /// Length limits of the chip: extended length off, the buffer, the 6700 fault.
+    fn length_refusal(&self, cmd: &Command, form: LengthForm) -> Option<StatusWord> {
+        if !self.config.extended_length && form == LengthForm::Extended {
+            return Some(StatusWord::WRONG_LENGTH);
+        }
+        if !matches!(cmd.ins, ins::READ_BINARY | ins::READ_BINARY_ODD) {
+            return None;
+        }
+        let le = cmd.le?;
+        if self
+            .config
+            .faults
+            .wrong_length_above
+            .is_some_and(|max| le > max)
+        {
+            return Some(StatusWord::WRONG_LENGTH);
+        }
+        let buffer = self.config.max_response_data;
+        if le > buffer {
+            return Some(match u8::try_from(buffer % 256) {
+                Ok(sw2) if buffer <= 256 && buffer > 0 => StatusWord::new(0x6C, sw2),
+                _ => StatusWord::WRONG_LENGTH,
+            });
+        }
+        None
+    }
+
+    /// A plain command before secure messaging: BAC, or the file service (MF only).
+    fn plain(&mut self, cmd: &Command, form: LengthForm) -> Response {
+        match (self.config.access, cmd.cla, cmd.ins) {
+            (AccessMode::Bac, 0x00, ins::GET_CHALLENGE) => {
+                if (cmd.p1, cmd.p2) != (0, 0) {
+                    return Response::status(StatusWord::INCORRECT_P1P2);
+                }
+                if cmd.le != Some(NONCE_LEN) || !cmd.data.is_empty() {
+                    return Response::status(StatusWord::WRONG_LENGTH);
+                }
+                let challenge = self.bac.get_challenge(&mut self.rng);
+                Response::new(challenge.to_vec(), StatusWord::SUCCESS)
+            }
+            (AccessMode::Bac, 0x00, ins::EXTERNAL_AUTHENTICATE) => {
+                if (cmd.p1, cmd.p2) != (0, 0) {
+                    return Response::status(StatusWord::INCORRECT_P1P2);
+                }
+                match self.bac.external_authenticate(&cmd.data, &mut self.rng) {
+                    Ok((reply, channel)) => {
+                        self.sm = Some(channel);
+                        self.files.set_authenticated(true);
+                        Response::new(reply, StatusWord::SUCCESS)
+                    }
+                    Err(e) => Response::status(e.status_word()),
+                }
+            }
+            _ => match self.length_refusal(cmd, form) {
+                Some(sw) => Response::status(sw),
+                None => self.files.handle(cmd),
+            },
+        }
+    }
+
+    /// A command under secure messaging: unwrap (MAC first), serve, wrap.
+    fn secured(&mut self, cmd: &Command, form: LengthForm) -> Vec<u8> {
+        let Some(sm) = self.sm.as_mut() else {
+            return Response::status(StatusWord::SM_DATA_MISSING).to_bytes();
+        };
+        if !cmd.is_secure_messaging() {
+            self.end_session();
+            return Response::status(StatusWord::SM_DATA_MISSING).to_bytes();
+        }
+        let inner = match sm.unwrap_command(cmd) {
+            Ok(inner) => inner,
+            Err(e) => {
+                self.end_session();
+                return Response::status(e.chip_status_word()).to_bytes();
+            }
+        };
+        let answer = match self.length_refusal(&inner, form) {
+            Some(sw) => Response::status(sw),
+            None => self.files.handle(&inner),
+        };
+        let Some(sm) = self.sm.as_mut() else {
+            return Response::status(StatusWord::SM_DATA_MISSING).to_bytes();
+        };
+        let mut protected = match sm.wrap_response(&answer) {
+            Ok(r) => r,
+            Err(_) => {
+                self.end_session();
+                return Response::status(StatusWord::NO_PRECISE_DIAGNOSIS).to_bytes();
+            }
+        };
+        self.protected_responses = self.protected_responses.saturating_add(1);
+        if self.config.faults.corrupt_mac_at == Some(self.protected_responses)
+            && let Some(last) = protected.data.last_mut()
+        {
+            // DO'8E' is the last object: its last byte is MAC.
+            *last ^= 0x01;
+        }
+        protected.to_bytes()
+    }
+}
+
+/// The BAC keys of the MRZ in DG1.
+fn bac_keys_from_dg1(fs: &FileSystem) -> Option<BacKeys> {
+    let lines = crate::reader::dg1_mrz_lines(fs.get(LdsFile::DataGroup(1))?)?;
+    let mrz = crate::mrz::Mrz::parse_lines(&lines).ok()?;
+    BacKeys::from_mrz_information(&mrz.mrz_information()).ok()
+}
+
+/// Pseudo-random bytes (xorshift64*) for the garbage fault: 0 to 299 bytes per answer.
+fn garbage(seed: u64, apdu: u64) -> Vec<u8> {
+    let mut state = seed ^ apdu.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let len = (next() % 300) as usize;
+    (0..len).map(|_| (next() >> 56) as u8).collect()
+}
+
+impl ApduHandler for EmulatedChip {
+    fn process(&mut self, command: &[u8]) -> Vec<u8> {
+        self.apdus = self.apdus.saturating_add(1);
+        if let Some((from, seed)) = self.config.faults.garbage_from
+            && self.apdus >= from
+        {
+            return garbage(seed, self.apdus);
+        }
+        let (cmd, form) = match Command::parse_with_form(command) {
+            Ok(parsed) => parsed,
+            Err(_) => return Response::status(StatusWord::WRONG_LENGTH).to_bytes(),
+        };
+        if self.sm.is_some() {
+            self.secured(&cmd, form)
+        } else {
+            self.plain(&cmd, form).to_bytes()
+        }
+    }
+}
+
+/// The software chip behind an in-memory link: the chip's [`Capabilities`] are enforced and
+/// the link faults (dropping after N APDUs) happen here, where a real link would fail.
+#[derive(Debug)]
+pub struct EmulatorTransport {
+    link: InMemory<EmulatedChip>,
+    drop_after: Option<u64>,
+    sent: u64,
+}
+
+impl EmulatorTransport {
+    /// APDUs that reached the chip.
+    pub fn exchanges(&self) -> u64 {
+        self.link.exchanges()
+    }
+
+    /// The chip.
+    pub fn chip(&self) -> &EmulatedChip {
+        self.link.handler()
+    }
+
+    /// The chip, mutably.
+    pub fn chip_mut(&mut self) -> &mut EmulatedChip {
+        self.link.handler_mut()
+    }
+}
+
+impl Transport for EmulatorTransport {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if let Some(limit) = self.drop_after
+            && self.sent >= limit
+        {
+            return Err(TransportError::CardRemoved(format!(
+                "software chip left the field after {limit} APDUs (fault injection)"
+            )));
+        }
+        self.sent = self.sent.saturating_add(1);
+        self.link.transmit(command)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.link.capabilities()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::access::bac;
+    use crate::apdu::Command;
+    use std::convert::Infallible;
+
+    /// SplitMix64: reproducible nonces for tests.
+    struct TestRng(u64);
+    impl rand_core::TryRng for TestRng {
+        type Error = Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+            Ok(self.try_next_u64()? as u32)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            Ok(z ^ (z >> 31))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+            for chunk in dst.chunks_mut(8) {
+                let v = self.try_next_u64()?.to_le_bytes();
+                chunk.copy_from_slice(&v[..chunk.len()]);
+            }
+            Ok(())
+        }
+    }
+    impl rand_core::TryCryptoRng for TestRng {}
+
+    const FIXTURE: &str = "fixtures/dumps/td3-rsa2048";
+
+    fn chip(config: EmulatorConfig) -> EmulatedChip {
+        EmulatedChip::from_dir(Path::new(FIXTURE), config)
+            .unwrap()
+            .with_rng(Box::new(TestRng(1)))
+    }
+
+    fn keys() -> BacKeys {
+        // ICAO 9303 Part 4 Appendix A specimen: L898902C3<6, 740812<2, 120415<9.
+        BacKeys::from_mrz_information("L898902C3674081221204159").unwrap()
+    }
+
+    fn send(t: &mut EmulatorTransport, hex_apdu: &str) -> Response {
+        let apdu = hex::decode(hex_apdu).unwrap();
+        Response::parse(&t.transmit(&apdu).unwrap()).unwrap()
+    }
+
+    fn secure(t: &mut EmulatorTransport) -> SecureChannel {
+        assert_eq!(send(t, "00A4040C07A0000002471001").sw, StatusWord::SUCCESS);
+        bac::authenticate(t, &keys(), &mut TestRng(2)).unwrap()
+    }
+
+    #[test]
+    fn before_authentication_only_the_master_file_is_readable() {
+        let mut t = chip(EmulatorConfig::default()).into_transport();
+        // EF.CardAccess by SFI 1C in the MF.
+        let r = send(&mut t, "00B09C0006");
+        assert_eq!(r.sw, StatusWord::SUCCESS);
+        assert_eq!(r.data[0], 0x31);
+        assert_eq!(
+            send(&mut t, "00A4040C07A0000002471001").sw,
+            StatusWord::SUCCESS
+        );
+        // DG1 by SFI, EF.COM after SELECT: 6982 until BAC.
+        assert_eq!(send(&mut t, "00B0810006").sw, StatusWord(0x6982));
+        assert_eq!(send(&mut t, "00A4020C02011E").sw, StatusWord::SUCCESS);
+        assert_eq!(send(&mut t, "00B0000006").sw, StatusWord(0x6982));
+        // BAC's own status words: wrong Le, no challenge, wrong cryptogram.
+        assert_eq!(send(&mut t, "0084000004").sw, StatusWord::WRONG_LENGTH);
+        let auth = format!("0082000028{}28", "00".repeat(40));
+        assert_eq!(send(&mut t, &auth).sw, StatusWord(0x6985));
+        assert_eq!(send(&mut t, "0084000008").data.len(), 8);
+        assert_eq!(send(&mut t, &auth).sw, StatusWord(0x6300));
+        assert!(!t.chip().is_secured());
+    }
+
+    #[test]
+    fn secure_messaging_serves_files_and_ends_on_faults() {
+        let mut t = chip(EmulatorConfig::default()).into_transport();
+        let mut sm = secure(&mut t);
+        assert!(t.chip().is_secured());
+        let read = |t: &mut EmulatorTransport, sm: &mut SecureChannel, cmd: Command| {
+            let wrapped = sm.wrap(&cmd).unwrap();
+            let answer = t.exchange(&wrapped).unwrap();
+            sm.unwrap(&answer)
+        };
+        let dg1 = std::fs::read(Path::new(FIXTURE).join("DG1.bin")).unwrap();
+        let r = read(
+            &mut t,
+            &mut sm,
+            Command::read_binary_sfi(1, 0, 256).unwrap(),
+        )
+        .unwrap();
+        // Le 256 > file: the whole file and 6282 (end of file before Le bytes).
+        assert_eq!(
+            (r.data.as_slice(), r.sw),
+            (dg1.as_slice(), StatusWord(0x6282))
+        );
+        // DG3 is absent here, DG3/DG4 would be 6982: an unknown SFI is 6A82, protected.
+        let r = read(&mut t, &mut sm, Command::read_binary_sfi(3, 0, 6).unwrap()).unwrap();
+        assert_eq!(r.sw, StatusWord(0x6A82));
+        // A plain command ends the session: 6987, unprotected.
+        assert_eq!(send(&mut t, "00B0000006").sw, StatusWord(0x6987));
+        assert!(!t.chip().is_secured());
+
+        // A tampered MAC: 6988 and the session ends.
+        let mut t = chip(EmulatorConfig::default()).into_transport();
+        let mut sm = secure(&mut t);
+        let mut wrapped = sm
+            .wrap(&Command::read_binary_sfi(1, 0, 6).unwrap())
+            .unwrap();
+        let last = wrapped.data.len() - 1;
+        wrapped.data[last] ^= 1;
+        assert_eq!(t.exchange(&wrapped).unwrap().sw, StatusWord(0x6988));
+        assert!(!t.chip().is_secured());
+    }
+
+    #[test]
+    fn length_knobs() {
+        // Buffer of 128: 6C80; the 6700 fault above 64; extended APDUs refused when off.
+        let config = EmulatorConfig::default().with_max_response_data(128);
+        let mut t = chip(config).into_transport();
+        assert_eq!(send(&mut t, "00B09C0000").sw, StatusWord(0x6C80));
+        assert_eq!(send(&mut t, "00B09C0080").sw, StatusWord(0x6282));
+        let mut t =
+            chip(EmulatorConfig::default().with_faults(Faults::default().wrong_length_above(64)))
+                .into_transport();
+        assert_eq!(send(&mut t, "00B09C0041").sw, StatusWord::WRONG_LENGTH);
+        assert_eq!(send(&mut t, "00B09C0040").sw, StatusWord(0x6282));
+        // Extended off: the link refuses extended APDUs, and so would the chip.
+        let mut short = chip(EmulatorConfig::short_length());
+        assert_eq!(short.capabilities(), Capabilities::SHORT);
+        assert_eq!(
+            short.process(&hex::decode("00B09C00000100").unwrap()),
+            [0x67, 0x00]
+        );
+        let mut t = short.into_transport();
+        assert!(matches!(
+            t.transmit(&hex::decode("00B09C00000100").unwrap()),
+            Err(TransportError::ExtendedLengthUnsupported)
+        ));
+    }
+
+    #[test]
+    fn link_and_garbage_faults() {
+        let faults = Faults::default().drop_link_after(2);
+        let mut t = chip(EmulatorConfig::default().with_faults(faults)).into_transport();
+        send(&mut t, "00B09C0006");
+        send(&mut t, "00B09C0006");
+        for _ in 0..2 {
+            assert!(matches!(
+                t.transmit(&[0x00, 0xB0, 0x9C, 0x00, 0x06]),
+                Err(TransportError::CardRemoved(_))
+            ));
+        }
+        assert_eq!(t.exchanges(), 2);
+        let mut a =
+            chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
+        let mut b =
+            chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
+        assert_eq!(a.process(&[0, 0xB0, 0x9C, 0, 6]).len(), 8);
+        b.process(&[0, 0xB0, 0x9C, 0, 6]);
+        let (x, y) = (
+            a.process(&[0, 0x84, 0, 0, 8]),
+            b.process(&[0, 0x84, 0, 0, 8]),
+        );
+        assert_eq!(x, y);
+        assert_ne!(x, [0x90, 0x00]);
+    }
+
+    #[test]
+    fn keys_from_dg1_or_given() {
+        let mut fs = FileSystem::load_dir(Path::new(FIXTURE)).unwrap();
+        fs.insert(LdsFile::DataGroup(1), vec![0x61, 0x00]).unwrap();
+        assert!(matches!(
+            EmulatedChip::new(fs.clone(), EmulatorConfig::default()),
+            Err(EmulatorError::NoMrz)
+        ));
+        let chip = EmulatedChip::new(fs, EmulatorConfig::default().with_bac_keys(keys())).unwrap();
+        assert!(!format!("{chip:?}").contains("k_enc"));
+        assert!(
+            format!("{:?}", EmulatorConfig::default().with_bac_keys(keys())).contains("<redacted>")
+        );
+    }
+}

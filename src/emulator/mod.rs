@@ -1,0 +1,15 @@
+//! A software eMRTD chip that serves a chip dump, for tests and demos without hardware.
+//!
+//! [`files`] holds the LDS file system (a dump directory, SELECT and READ BINARY with ISO/IEC
+//! 7816-4 status words); [`chip`] puts it behind BAC and secure messaging as an
+//! [`EmulatedChip`], with knobs for extended length, the response buffer and fault injection.
+//! Through [`EmulatedChip::into_transport`] (or [`crate::transport::InMemory`]) the reader talks
+//! to it exactly as to a real chip.
+
+pub mod chip;
+pub mod files;
+
+pub use chip::{
+    AccessMode, EmulatedChip, EmulatorConfig, EmulatorError, EmulatorTransport, Faults,
+};
+pub use files::{EMRTD_AID, FileService, FileSystem, FileSystemError, LdsFile, MAX_FILE_SIZE};

@@ -1,2 +1,0 @@
-//! The `bankid-activation` command-line tool: a thin layer over the library.
-fn main() {}

@@ -1,6 +1,6 @@
 //! Accuracy floor of the native MRZ reader on the committed fixture set (`fixtures/ocr/truth.json`).
 //!
-//! Runs every third image so a debug-mode `cargo test` stays quick; `examples/ocr_accuracy.rs` runs the whole
+//! Runs every tenth image so a debug-mode `cargo test` stays quick; `examples/ocr_accuracy.rs` runs the whole
 //! set in release mode. The floors sit a little under what the reader measured when they were set, so a
 //! regression fails the test; negatives must never read as a valid MRZ.
 

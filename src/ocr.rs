@@ -100,7 +100,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<image::DynamicImage, OcrError> {
 
 /// Reads the MRZ of a decoded image with the embedded classifier. `Ok(None)`: no MRZ found.
 pub fn read_mrz(image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrError> {
-    MrzReader::new()?.read_image(image)
+    embedded_reader()?.read_image(image)
 }
 
 /// Reads the MRZ of a raw luma frame (`stride` bytes per row), without copying it.
@@ -111,7 +111,16 @@ pub fn read_luma(
     data: &[u8],
 ) -> Result<Option<MrzReading>, OcrError> {
     let frame = LumaFrame::new(width, height, stride, data)?;
-    MrzReader::new()?.read_frame(&frame)
+    embedded_reader()?.read_frame(&frame)
+}
+
+/// The embedded-weights reader, parsed once per process.
+fn embedded_reader() -> Result<&'static MrzReader, OcrError> {
+    static READER: std::sync::OnceLock<Option<MrzReader>> = std::sync::OnceLock::new();
+    READER
+        .get_or_init(|| MrzReader::new().ok())
+        .as_ref()
+        .ok_or(OcrError::Model("embedded weights malformed"))
 }
 
 /// A reusable recogniser (parses the embedded weights once).

@@ -193,37 +193,38 @@ pub struct InkMask {
 pub fn binarize(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contrast: u8) -> InkMask {
     let (w, h) = (frame.width, frame.height);
     let iw = w + 1;
-    let mut integral = vec![0u32; iw * (h + 1)];
+    // u64: a full-resolution region of a 64-megapixel frame sums past u32.
+    let mut integral = vec![0u64; iw * (h + 1)];
     for y in 0..h {
         let (above, below) = integral.split_at_mut((y + 1) * iw);
         let above = above.get(y * iw..).unwrap_or(&[]);
-        let mut run = 0u32;
+        let mut run = 0u64;
         for ((cell, up), &p) in below
             .iter_mut()
             .skip(1)
             .zip(above.iter().skip(1))
             .zip(frame.row(y))
         {
-            run += u32::from(p);
+            run += u64::from(p);
             *cell = up + run;
         }
     }
     let mut ink = vec![false; w * h];
     let keep = 1.0 - relative;
-    let min_c = u32::from(min_contrast);
+    let min_c = u64::from(min_contrast);
     for (y, out_row) in ink.chunks_exact_mut(w).enumerate() {
         let y0 = y.saturating_sub(radius);
         let y1 = (y + radius + 1).min(h);
         let top = integral.get(y0 * iw..(y0 + 1) * iw).unwrap_or(&[]);
         let bottom = integral.get(y1 * iw..(y1 + 1) * iw).unwrap_or(&[]);
-        let rows = (y1 - y0) as u32;
+        let rows = (y1 - y0) as u64;
         for ((x, cell), &p) in out_row.iter_mut().enumerate().zip(frame.row(y)) {
             let x0 = x.saturating_sub(radius);
             let x1 = (x + radius + 1).min(w);
-            let at = |r: &[u32], xx: usize| r.get(xx).copied().unwrap_or(0);
+            let at = |r: &[u64], xx: usize| r.get(xx).copied().unwrap_or(0);
             let sum = (at(bottom, x1) + at(top, x0)).wrapping_sub(at(top, x1) + at(bottom, x0));
-            let count = rows * (x1 - x0) as u32;
-            let p = u32::from(p);
+            let count = rows * (x1 - x0) as u64;
+            let p = u64::from(p);
             let mean = sum / count.max(1);
             *cell = (p as f32) < mean as f32 * keep && p + min_c <= mean;
         }

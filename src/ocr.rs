@@ -178,18 +178,21 @@ impl MrzReader {
     /// Reads a luma frame: locate, refine, rectify, segment, classify, check.
     pub fn read_frame(&self, frame: &LumaFrame<'_>) -> Result<Option<MrzReading>, OcrError> {
         let mut best: Option<MrzReading> = None;
-        for lines in mrz_line_candidates(frame)?.into_iter().take(3) {
-            for chars in char_count_options(&lines) {
-                let Some(reading) = self.read_layout(frame, &lines, chars) else {
-                    continue;
-                };
-                let better = best.as_ref().is_none_or(|b| rank(&reading) > rank(b));
-                if better {
-                    best = Some(reading);
+        // A second, more sensitive binarisation only when the first found nothing valid (glare, faint print).
+        'passes: for pass in [Binarization::NORMAL, Binarization::SENSITIVE] {
+            for lines in mrz_line_candidates_with(frame, pass)?.into_iter().take(3) {
+                for chars in char_count_options(&lines) {
+                    let Some(reading) = self.read_layout(frame, &lines, chars) else {
+                        continue;
+                    };
+                    let better = best.as_ref().is_none_or(|b| rank(&reading) > rank(b));
+                    if better {
+                        best = Some(reading);
+                    }
                 }
-            }
-            if best.as_ref().is_some_and(|b| b.valid) {
-                break;
+                if best.as_ref().is_some_and(|b| b.valid) {
+                    break 'passes;
+                }
             }
         }
         // Only report text that looks like an MRZ: at least half of its check digits hold, a confident read,
@@ -225,11 +228,23 @@ impl MrzReader {
         let (mut up, mut down) = (0.0f32, 0.0f32);
         for cell in cells.chunks_exact(CELL_LEN).step_by(3) {
             let flipped: Vec<f32> = cell.iter().rev().copied().collect();
-            up += self.model.classify(cell, 1).first().map_or(-14.0, |a| a.1.max(1e-6).ln());
-            down += self.model.classify(&flipped, 1).first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+            up += self
+                .model
+                .classify(cell, 1)
+                .first()
+                .map_or(-14.0, |a| a.1.max(1e-6).ln());
+            down += self
+                .model
+                .classify(&flipped, 1)
+                .first()
+                .map_or(-14.0, |a| a.1.max(1e-6).ln());
         }
         let upside_down = down > up;
-        let mut alts = if upside_down { self.classify_all(&rectify::rotate_cells_180(&cells)) } else { self.classify_all(&cells) };
+        let mut alts = if upside_down {
+            self.classify_all(&rectify::rotate_cells_180(&cells))
+        } else {
+            self.classify_all(&cells)
+        };
         let k = lines.len();
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
             let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
@@ -284,13 +299,43 @@ fn rank(r: &MrzReading) -> (bool, usize, i64) {
     (r.valid, r.checks.0, (r.confidence * 1e6) as i64)
 }
 
-/// Candidate MRZ line sets in full-resolution pixel coordinates (pixel centres at integers), best first.
+/// Thresholds of the adaptive binarisation used to find the MRZ.
+#[derive(Clone, Copy, Debug)]
+pub struct Binarization {
+    /// Relative darkness below the local mean (search image).
+    pub relative: f32,
+    /// Absolute darkness below the local mean, grey levels (search image).
+    pub min_contrast: u8,
+}
+
+impl Binarization {
+    /// The first pass.
+    pub const NORMAL: Binarization = Binarization {
+        relative: 0.08,
+        min_contrast: 8,
+    };
+    /// The retry for washed-out (glare) or faint text.
+    pub const SENSITIVE: Binarization = Binarization {
+        relative: 0.04,
+        min_contrast: 4,
+    };
+}
+
+/// Candidate MRZ line sets with the first-pass binarisation; see [`mrz_line_candidates_with`].
 pub fn mrz_line_candidates(frame: &LumaFrame<'_>) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
+    mrz_line_candidates_with(frame, Binarization::NORMAL)
+}
+
+/// Candidate MRZ line sets in full-resolution pixel coordinates (pixel centres at integers), best first.
+pub fn mrz_line_candidates_with(
+    frame: &LumaFrame<'_>,
+    bin: Binarization,
+) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
     let long = frame.width().max(frame.height());
     let factor = (long / SEARCH_SIDE).max(1);
     let small = frame::downscale(frame, factor);
     let sf = small.as_frame()?;
-    let mask = frame::binarize(&sf, 8, 0.08, 8);
+    let mask = frame::binarize(&sf, 8, bin.relative, bin.min_contrast);
     let blobs = locate::blobs(&mask, 80);
     let lines = locate::find_lines(&blobs, 8);
     let scale = factor as f32;
@@ -455,7 +500,6 @@ impl MrzGrid {
     }
 }
 
-
 /// Interim check-digit repair: per failing check, the single best-scoring substitution that fixes it.
 fn single_substitution(
     format: MrzFormat,
@@ -599,7 +643,9 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     MrzReading {
         format,
         lines: text.iter().map(|t| t.iter().collect()).collect(),
-        valid: checks.0 == checks.1 && confidence >= MIN_VALID_CONFIDENCE && min_confidence >= MIN_CHAR_CONFIDENCE,
+        valid: checks.0 == checks.1
+            && confidence >= MIN_VALID_CONFIDENCE
+            && min_confidence >= MIN_CHAR_CONFIDENCE,
         checks,
         candidates: rows,
         confidence,

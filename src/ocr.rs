@@ -615,23 +615,25 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     let strings: Vec<String> = text.iter().map(|t| t.iter().collect()).collect();
     let refs: Vec<&str> = strings.iter().map(String::as_str).collect();
     let mut by_mrz = false;
-    if let Ok(c) = crate::mrz::correct(&refs, &rows) {
-        if c.valid && !c.ambiguous && c.complete {
-            for (t, line) in text.iter_mut().zip(&c.lines) {
-                *t = line.chars().collect();
-            }
-            for ch in &c.changes {
-                let p = rows
-                    .get(ch.line)
-                    .and_then(|r| r.get(ch.column))
-                    .and_then(|alts| alts.iter().find(|a| a.0 == ch.to))
-                    .map_or(0.0, |a| a.1);
-                if let Some(slot) = probs.get_mut(ch.line).and_then(|r| r.get_mut(ch.column)) {
-                    *slot = p;
-                }
-            }
-            by_mrz = true;
+    if let Ok(c) = crate::mrz::correct(&refs, &rows)
+        && c.valid
+        && !c.ambiguous
+        && c.complete
+    {
+        for (t, line) in text.iter_mut().zip(&c.lines) {
+            *t = line.chars().collect();
         }
+        for ch in &c.changes {
+            let p = rows
+                .get(ch.line)
+                .and_then(|r| r.get(ch.column))
+                .and_then(|alts| alts.iter().find(|a| a.0 == ch.to))
+                .map_or(0.0, |a| a.1);
+            if let Some(slot) = probs.get_mut(ch.line).and_then(|r| r.get_mut(ch.column)) {
+                *slot = p;
+            }
+        }
+        by_mrz = true;
     }
     if !by_mrz {
         single_substitution(format, &rows, &classes, &mut text, &mut probs);

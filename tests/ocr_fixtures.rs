@@ -55,3 +55,28 @@ fn fixture_accuracy_floors_hold_and_negatives_never_validate() {
     assert!(rate("hard") >= 0.55, "hard {}", rate("hard"));
     assert!(rate("negative") >= 0.99, "negative {}", rate("negative"));
 }
+
+#[test]
+fn fixture_truth_is_valid_mrz_for_the_mrz_module() {
+    // The generator computes check digits with its own small builder; the crate's `mrz` parser must agree.
+    let truth: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/ocr/truth.json")).expect("truth.json");
+    let mut checked = 0;
+    for item in truth["images"].as_array().expect("images") {
+        let Some(lines) = item["lines"].as_array() else {
+            continue;
+        };
+        let lines: Vec<&str> = lines.iter().map(|l| l.as_str().expect("line")).collect();
+        let m = bankid_activation::mrz::parse(&lines)
+            .unwrap_or_else(|e| panic!("{}: {e}", item["file"]));
+        assert!(m.is_valid(), "{}: check digits", item["file"]);
+        assert_eq!(
+            m.format().contract_name(),
+            item["format"].as_str().expect("format"),
+            "{}",
+            item["file"]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 300);
+}

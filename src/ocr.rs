@@ -8,8 +8,19 @@
 //!    grid aligned on the inter-glyph gaps (30/36/44 characters), one normalised cell per character.
 //! 4. [`classify`]: an embedded OCR-B perceptron gives ranked alternatives per cell; both reading
 //!    orientations are scored, so an upside-down document reads as well.
-//! 5. [`layout`]: per-position character classes and check digits pick the final text.
+//! 5. [`layout`] and [`crate::mrz::correct`]: per-position character classes, then the `mrz`
+//!    module's check-digit correction over the ranked candidates, pick the final text; confidence
+//!    gates keep unsure readings from being reported `valid` (fail closed).
 //! 6. [`tracker`]: votes over video frames until the check digits agree.
+//!
+//! ```no_run
+//! use bankid_activation::ocr;
+//! let bytes = std::fs::read("fixtures/ocr/td3_clean_000.jpg").unwrap();
+//! let image = ocr::decode_image(&bytes).unwrap();
+//! if let Some(reading) = ocr::read_mrz(&image).unwrap() {
+//!     println!("{} {:?} valid={}", reading.format.name(), reading.lines, reading.valid);
+//! }
+//! ```
 
 pub mod classify;
 pub mod frame;

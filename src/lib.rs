@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod emulator;
 pub mod lds;
 pub mod mrz;
+pub mod ocr;
 pub mod reader;
 pub mod sm;
 pub mod tlv;

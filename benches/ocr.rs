@@ -1,0 +1,38 @@
+//! Criterion benchmarks of the native MRZ reader on committed fixture frames (decode excluded).
+
+use bankid_activation::ocr::{self, LumaFrame, MrzReader};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+
+fn luma(path: &str) -> (usize, usize, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let img = ocr::decode_image(&bytes)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .to_luma8();
+    (img.width() as usize, img.height() as usize, img.into_raw())
+}
+
+fn bench(c: &mut Criterion) {
+    let reader = MrzReader::new().expect("embedded model");
+    for (name, path) in [
+        ("td3_clean_720p", "fixtures/ocr/td3_clean_000.jpg"),
+        ("td1_phone_720p", "fixtures/ocr/td1_phone_000.jpg"),
+        ("td2_upside_down_720p", "fixtures/ocr/td2_hard_003.jpg"),
+        ("no_mrz_empty_720p", "fixtures/ocr/negative_empty_000.jpg"),
+        (
+            "no_mrz_text_page_720p",
+            "fixtures/ocr/negative_text_page_001.jpg",
+        ),
+    ] {
+        let (w, h, px) = luma(path);
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                let frame = LumaFrame::new(w, h, w, &px).expect("frame");
+                black_box(reader.read_frame(&frame).expect("read"))
+            })
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,1141 @@
+//! Renders synthetic MRZ photographs (all five ICAO 9303 formats, OCR-B font) with truth, for tests and training.
+//!
+//! Usage: `cargo run --release --example make_ocr_fixtures -- OUT_DIR [--seed N] [--scale K] [--train]`
+//!
+//! Needs the Debian packages `fonts-ocr-b` (the MRZ font) and `fonts-dejavu-core` (other text) at
+//! generation time only; the written JPEGs and `truth.json` are self-contained.
+//! `--train` draws names from a different syllable pool than the test set, so a classifier trained on
+//! `--train` output never sees a test identity; use a different `--seed` as well.
+
+// Pixel loops index RGB triples by channel; `3.14` stays as written so the committed fixtures regenerate
+// bit-identically from seed 1.
+#![allow(
+    clippy::needless_range_loop,
+    clippy::too_many_arguments,
+    clippy::approx_constant,
+    clippy::explicit_auto_deref
+)]
+
+use ab_glyph::{Font, FontVec, PxScale, ScaleFont, point};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const OCRB_PATH: &str = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
+const SANS_PATH: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+const SANS_BOLD_PATH: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+const FRAME_W: usize = 1280;
+const FRAME_H: usize = 720;
+/// Document canvas resolution in pixels per millimetre.
+const DOC_PPM: f32 = 10.0;
+/// OCR-B size I at 10 characters per inch (ICAO 9303 Part 3, 4.2.2): 2.54 mm pitch.
+const PITCH_MM: f32 = 2.54;
+
+// ---------------------------------------------------------------- random numbers
+
+/// SplitMix64: small, seedable, reproducible across platforms.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn f(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+    fn range(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.f()
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    fn chance(&mut self, p: f32) -> bool {
+        self.f() < p
+    }
+    fn gauss(&mut self) -> f32 {
+        let u = self.f().max(1e-7);
+        let v = self.f();
+        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+// ---------------------------------------------------------------- MRZ text
+
+/// The five MRZ layouts of ICAO 9303 (Parts 4–7).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Format {
+    Td1,
+    Td2,
+    Td3,
+    MrvA,
+    MrvB,
+}
+
+impl Format {
+    const ALL: [Format; 5] = [
+        Format::Td1,
+        Format::Td2,
+        Format::Td3,
+        Format::MrvA,
+        Format::MrvB,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            Format::Td1 => "TD1",
+            Format::Td2 => "TD2",
+            Format::Td3 => "TD3",
+            Format::MrvA => "MRVA",
+            Format::MrvB => "MRVB",
+        }
+    }
+    fn chars(self) -> usize {
+        match self {
+            Format::Td1 => 30,
+            Format::Td2 | Format::MrvB => 36,
+            Format::Td3 | Format::MrvA => 44,
+        }
+    }
+    fn lines(self) -> usize {
+        if self == Format::Td1 { 3 } else { 2 }
+    }
+    /// Document size in millimetres (ICAO 9303 Parts 4–7), landscape.
+    fn size_mm(self) -> (f32, f32) {
+        match self {
+            Format::Td1 => (85.6, 54.0),
+            Format::Td2 => (105.0, 74.0),
+            Format::Td3 => (125.0, 88.0),
+            Format::MrvA => (120.0, 80.0),
+            Format::MrvB => (105.0, 74.0),
+        }
+    }
+}
+
+/// ICAO 9303 Part 3, 4.9: weights 7-3-1, `<` = 0, digits as such, A..Z = 10..35.
+fn check_digit(s: &str) -> char {
+    let mut sum = 0u32;
+    for (i, c) in s.chars().enumerate() {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => 0,
+        };
+        sum += v * [7, 3, 1][i % 3];
+    }
+    char::from_digit(sum % 10, 10).unwrap_or('0')
+}
+
+fn pad(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    while out.chars().count() < n {
+        out.push('<');
+    }
+    out
+}
+
+struct Identity {
+    doc_code: String,
+    state: String,
+    nationality: String,
+    surname: String,
+    given: String,
+    number: String,
+    birth: String,
+    sex: char,
+    expiry: String,
+    optional: String,
+}
+
+const STATES: [&str; 14] = [
+    "NOR", "SWE", "DNK", "FIN", "ISL", "D<<", "GBR", "FRA", "NLD", "UTO", "POL", "ESP", "ITA",
+    "USA",
+];
+
+fn random_name(rng: &mut Rng, train: bool) -> String {
+    const TEST_SYL: [&str; 24] = [
+        "AN", "BER", "KAR", "SEN", "LIN", "DAL", "HAU", "GE", "NOR", "VIK", "STRA", "ND", "OLA",
+        "RI", "MO", "EK", "JOH", "TOR", "BJ", "ORN", "ELI", "SA", "HEI", "DE",
+    ];
+    const TRAIN_SYL: [&str; 24] = [
+        "QU", "ZY", "XAV", "WEL", "PIM", "FOX", "CUZ", "JAK", "YVO", "GUS", "MAX", "PEQ", "OZ",
+        "UL", "IVY", "BRU", "KLE", "TZ", "WU", "FJ", "ZAH", "CH", "XE", "VAQ",
+    ];
+    let pool = if train { &TRAIN_SYL } else { &TEST_SYL };
+    let n = 1 + rng.below(4);
+    (0..n).map(|_| *rng.pick(pool)).collect()
+}
+
+fn random_digits(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect()
+}
+
+fn random_alnum(rng: &mut Rng, n: usize) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    (0..n).map(|_| char::from(A[rng.below(A.len())])).collect()
+}
+
+fn random_date(rng: &mut Rng) -> String {
+    format!(
+        "{:02}{:02}{:02}",
+        rng.below(100),
+        1 + rng.below(12),
+        1 + rng.below(28)
+    )
+}
+
+fn random_identity(rng: &mut Rng, format: Format, train: bool) -> Identity {
+    let doc_code = match format {
+        Format::Td3 => pad(*rng.pick(&["P", "PN", "PD", "PO"]), 2),
+        Format::Td1 => pad(*rng.pick(&["I", "ID", "IR", "AC", "C"]), 2),
+        Format::Td2 => pad(*rng.pick(&["I", "ID", "A", "C"]), 2),
+        Format::MrvA | Format::MrvB => pad(*rng.pick(&["V", "VD"]), 2),
+    };
+    let mut given = random_name(rng, train);
+    if rng.chance(0.4) {
+        given.push('<');
+        given.push_str(&random_name(rng, train));
+    }
+    let number = if rng.chance(0.5) {
+        random_digits(rng, 9)
+    } else {
+        let k = 2 + rng.below(3);
+        let mut n = random_alnum(rng, k);
+        n.push_str(&random_digits(rng, 9 - n.len()));
+        n
+    };
+    let optional = if rng.chance(0.5) {
+        random_digits(rng, 11)
+    } else {
+        String::new()
+    };
+    Identity {
+        doc_code,
+        state: rng.pick(&STATES).to_string(),
+        nationality: rng.pick(&STATES).to_string(),
+        surname: random_name(rng, train),
+        given,
+        number,
+        birth: random_date(rng),
+        sex: *rng.pick(&['M', 'F', '<']),
+        expiry: random_date(rng),
+        optional,
+    }
+}
+
+/// Builds the MRZ lines of `format` with correct check digits (ICAO 9303 Parts 4–7).
+fn build_mrz(id: &Identity, format: Format) -> Vec<String> {
+    let n = format.chars();
+    let name = format!("{}<<{}", id.surname, id.given);
+    let doc = pad(&id.number, 9);
+    let doc_cd = check_digit(&doc);
+    let birth_cd = check_digit(&id.birth);
+    let exp_cd = check_digit(&id.expiry);
+    match format {
+        Format::Td1 => {
+            let opt1 = pad(&id.optional, 15);
+            let l1 = format!("{}{}{}{}{}", id.doc_code, id.state, doc, doc_cd, opt1);
+            let opt2 = pad("", 11);
+            let partial = format!(
+                "{}{}{}{}{}{}{}",
+                id.birth, birth_cd, id.sex, id.expiry, exp_cd, id.nationality, opt2
+            );
+            let composite_src = format!(
+                "{}{}{}{}{}{}",
+                &l1[5..30],
+                id.birth,
+                birth_cd,
+                id.expiry,
+                exp_cd,
+                opt2
+            );
+            let l2 = format!("{}{}", partial, check_digit(&composite_src));
+            let l3 = pad(&name, 30);
+            vec![l1, l2, l3]
+        }
+        Format::Td2 | Format::Td3 => {
+            let l1 = pad(&format!("{}{}{}", id.doc_code, id.state, name), n);
+            let opt_len = if format == Format::Td3 { 14 } else { 7 };
+            let opt = pad(&id.optional, opt_len);
+            let mut l2 = format!(
+                "{}{}{}{}{}{}{}{}{}",
+                doc, doc_cd, id.nationality, id.birth, birth_cd, id.sex, id.expiry, exp_cd, opt
+            );
+            if format == Format::Td3 {
+                let opt_cd = if id.optional.is_empty() {
+                    '<'
+                } else {
+                    check_digit(&opt)
+                };
+                l2.push(opt_cd);
+            }
+            let composite_src = format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..]);
+            l2.push(check_digit(&composite_src));
+            vec![l1, l2]
+        }
+        Format::MrvA | Format::MrvB => {
+            let l1 = pad(&format!("{}{}{}", id.doc_code, id.state, name), n);
+            let opt_len = if format == Format::MrvA { 16 } else { 8 };
+            let l2 = format!(
+                "{}{}{}{}{}{}{}{}{}",
+                doc,
+                doc_cd,
+                id.nationality,
+                id.birth,
+                birth_cd,
+                id.sex,
+                id.expiry,
+                exp_cd,
+                pad(&id.optional, opt_len)
+            );
+            vec![l1, l2]
+        }
+    }
+}
+
+// ---------------------------------------------------------------- raster canvas
+
+/// An RGB float image, 0..255 per channel.
+#[derive(Clone)]
+struct Canvas {
+    w: usize,
+    h: usize,
+    px: Vec<[f32; 3]>,
+}
+
+impl Canvas {
+    fn new(w: usize, h: usize, c: [f32; 3]) -> Self {
+        Canvas {
+            w,
+            h,
+            px: vec![c; w * h],
+        }
+    }
+    fn blend(&mut self, x: i64, y: i64, c: [f32; 3], a: f32) {
+        if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
+            return;
+        }
+        let p = &mut self.px[y as usize * self.w + x as usize];
+        let a = a.clamp(0.0, 1.0);
+        for k in 0..3 {
+            p[k] = p[k] * (1.0 - a) + c[k] * a;
+        }
+    }
+    fn sample(&self, x: f32, y: f32) -> Option<[f32; 3]> {
+        if x < 0.0 || y < 0.0 || x > (self.w - 1) as f32 || y > (self.h - 1) as f32 {
+            return None;
+        }
+        let x0 = x.floor() as usize;
+        let y0 = y.floor() as usize;
+        let x1 = (x0 + 1).min(self.w - 1);
+        let y1 = (y0 + 1).min(self.h - 1);
+        let fx = x - x0 as f32;
+        let fy = y - y0 as f32;
+        let a = self.px[y0 * self.w + x0];
+        let b = self.px[y0 * self.w + x1];
+        let c = self.px[y1 * self.w + x0];
+        let d = self.px[y1 * self.w + x1];
+        let mut o = [0.0; 3];
+        for k in 0..3 {
+            o[k] =
+                (a[k] * (1.0 - fx) + b[k] * fx) * (1.0 - fy) + (c[k] * (1.0 - fx) + d[k] * fx) * fy;
+        }
+        Some(o)
+    }
+    fn fill_rect(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, c: [f32; 3], a: f32) {
+        for y in (y0.max(0.0) as usize)..(y1.min(self.h as f32) as usize) {
+            for x in (x0.max(0.0) as usize)..(x1.min(self.w as f32) as usize) {
+                self.blend(x as i64, y as i64, c, a);
+            }
+        }
+    }
+    /// Separable Gaussian blur.
+    fn blur(&mut self, sigma: f32) {
+        if sigma < 0.2 {
+            return;
+        }
+        let r = (sigma * 3.0).ceil() as i64;
+        let k: Vec<f32> = (-r..=r)
+            .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+            .collect();
+        let ks: f32 = k.iter().sum();
+        let k: Vec<f32> = k.iter().map(|v| v / ks).collect();
+        let (w, h) = (self.w as i64, self.h as i64);
+        let mut tmp = self.px.clone();
+        for y in 0..h {
+            for x in 0..w {
+                let mut acc = [0.0; 3];
+                for (i, kv) in k.iter().enumerate() {
+                    let xx = (x + i as i64 - r).clamp(0, w - 1);
+                    let p = self.px[(y * w + xx) as usize];
+                    for c in 0..3 {
+                        acc[c] += p[c] * kv;
+                    }
+                }
+                tmp[(y * w + x) as usize] = acc;
+            }
+        }
+        for y in 0..h {
+            for x in 0..w {
+                let mut acc = [0.0; 3];
+                for (i, kv) in k.iter().enumerate() {
+                    let yy = (y + i as i64 - r).clamp(0, h - 1);
+                    let p = tmp[(yy * w + x) as usize];
+                    for c in 0..3 {
+                        acc[c] += p[c] * kv;
+                    }
+                }
+                self.px[(y * w + x) as usize] = acc;
+            }
+        }
+    }
+    fn resize(&self, w: usize, h: usize) -> Canvas {
+        let mut out = Canvas::new(w, h, [0.0; 3]);
+        let sx = self.w as f32 / w as f32;
+        let sy = self.h as f32 / h as f32;
+        for y in 0..h {
+            for x in 0..w {
+                let p = self
+                    .sample((x as f32 + 0.5) * sx - 0.5, (y as f32 + 0.5) * sy - 0.5)
+                    .unwrap_or([0.0; 3]);
+                out.px[y * w + x] = p;
+            }
+        }
+        out
+    }
+    fn to_rgb8(&self) -> image::RgbImage {
+        let mut img = image::RgbImage::new(self.w as u32, self.h as u32);
+        for (i, p) in img.pixels_mut().enumerate() {
+            let c = self.px[i];
+            *p = image::Rgb([
+                c[0].round().clamp(0.0, 255.0) as u8,
+                c[1].round().clamp(0.0, 255.0) as u8,
+                c[2].round().clamp(0.0, 255.0) as u8,
+            ]);
+        }
+        img
+    }
+}
+
+struct Fonts {
+    ocrb: FontVec,
+    sans: FontVec,
+    bold: FontVec,
+}
+
+/// Draws `text` with its first glyph's left edge of the advance box at `x` and baseline at `y`.
+/// With `pitch` set, every glyph advances exactly `pitch` pixels (OCR-B is monospaced).
+fn draw_text(
+    canvas: &mut Canvas,
+    font: &FontVec,
+    px: f32,
+    x: f32,
+    y: f32,
+    text: &str,
+    color: [f32; 3],
+    pitch: Option<f32>,
+) {
+    let scaled = font.as_scaled(PxScale::from(px));
+    let mut pen = x;
+    for ch in text.chars() {
+        let id = font.glyph_id(ch);
+        let glyph = id.with_scale_and_position(PxScale::from(px), point(pen, y));
+        if let Some(outline) = font.outline_glyph(glyph) {
+            let b = outline.px_bounds();
+            outline.draw(|gx, gy, cov| {
+                canvas.blend(
+                    b.min.x as i64 + gx as i64,
+                    b.min.y as i64 + gy as i64,
+                    color,
+                    cov,
+                );
+            });
+        }
+        pen += pitch.unwrap_or_else(|| scaled.h_advance(id));
+    }
+}
+
+/// Font pixel size at which one OCR-B advance equals `pitch_px`.
+fn ocrb_px_for_pitch(font: &FontVec, pitch_px: f32) -> f32 {
+    let adv = font
+        .as_scaled(PxScale::from(100.0))
+        .h_advance(font.glyph_id('0'));
+    100.0 * pitch_px / adv
+}
+
+/// Cap height of OCR-B in pixels at font size `px`.
+fn ocrb_cap_height(font: &FontVec, px: f32) -> f32 {
+    let g = font
+        .glyph_id('H')
+        .with_scale_and_position(PxScale::from(px), point(0.0, 0.0));
+    font.outline_glyph(g)
+        .map(|o| o.px_bounds().height())
+        .unwrap_or(px * 0.7)
+}
+
+fn pastel(rng: &mut Rng) -> [f32; 3] {
+    let base = rng.range(215.0, 250.0);
+    [
+        base + rng.range(-20.0, 5.0),
+        base + rng.range(-20.0, 5.0),
+        base + rng.range(-20.0, 5.0),
+    ]
+}
+
+/// Guilloche-like security print: overlapping sine bands in a light tint.
+fn guilloche(canvas: &mut Canvas, rng: &mut Rng, strength: f32, y_from: f32, y_to: f32) {
+    let tint = [
+        rng.range(80.0, 220.0),
+        rng.range(80.0, 220.0),
+        rng.range(80.0, 220.0),
+    ];
+    let f1 = rng.range(0.01, 0.05);
+    let f2 = rng.range(0.01, 0.05);
+    let f3 = rng.range(0.002, 0.01);
+    let amp = rng.range(5.0, 30.0);
+    let period = rng.range(6.0, 16.0);
+    for y in (y_from.max(0.0) as usize)..(y_to.min(canvas.h as f32) as usize) {
+        for x in 0..canvas.w {
+            let (xf, yf) = (x as f32, y as f32);
+            let wave = yf + amp * (xf * f1).sin() + amp * 0.5 * (xf * f2 + yf * f3).cos();
+            let line = ((wave / period).fract() - 0.5).abs();
+            let a = if line < 0.08 { strength } else { 0.0 };
+            let blob = 0.5 + 0.5 * (xf * f3 * 3.0 + yf * f3 * 2.0).sin();
+            canvas.blend(x as i64, y as i64, tint, a + blob * strength * 0.25);
+        }
+    }
+}
+
+/// A placed MRZ on a document canvas, in document pixels.
+struct DocTruth {
+    lines: Option<Vec<String>>,
+    /// Cap height of the MRZ characters in document pixels.
+    cap_px: f32,
+}
+
+/// Renders a document of `format`. `mrz` = `None` draws other text where the MRZ would be
+/// (a negative); `Some(lines)` draws the MRZ.
+fn render_document(
+    rng: &mut Rng,
+    fonts: &Fonts,
+    format: Format,
+    mrz: Option<&[String]>,
+    train: bool,
+) -> (Canvas, DocTruth) {
+    let (wmm, hmm) = format.size_mm();
+    let (w, h) = ((wmm * DOC_PPM) as usize, (hmm * DOC_PPM) as usize);
+    let paper = pastel(rng);
+    let mut doc = Canvas::new(w, h, paper);
+    let mrz_lines = format.lines() as f32;
+    let line_pitch_mm = rng.range(4.0, 4.6);
+    let mrz_top_mm = hmm - rng.range(3.5, 5.0) - mrz_lines * line_pitch_mm;
+    let g = rng.range(0.15, 0.45);
+    guilloche(&mut doc, rng, g, 0.0, mrz_top_mm * DOC_PPM);
+    if rng.chance(0.6) {
+        // Lighter security print also behind the MRZ.
+        let g = rng.range(0.05, 0.15);
+        guilloche(&mut doc, rng, g, mrz_top_mm * DOC_PPM, h as f32);
+    }
+    // Header band and VIZ (visual inspection zone) text.
+    let ink_viz = [
+        rng.range(10.0, 80.0),
+        rng.range(10.0, 80.0),
+        rng.range(30.0, 120.0),
+    ];
+    let header = [
+        "PASS",
+        "PASSPORT",
+        "IDENTITY CARD",
+        "VISA",
+        "KONGERIKET NORGE",
+        "UTOPIA",
+        "RESIDENCE PERMIT",
+    ];
+    draw_text(
+        &mut doc,
+        &fonts.bold,
+        4.0 * DOC_PPM,
+        6.0 * DOC_PPM,
+        7.0 * DOC_PPM,
+        *rng.pick(&header),
+        ink_viz,
+        None,
+    );
+    let photo_w = wmm * 0.27;
+    let photo_h = photo_w * 1.3;
+    let photo_x = 5.0;
+    let photo_y = 10.0;
+    let face = [
+        rng.range(120.0, 220.0),
+        rng.range(90.0, 180.0),
+        rng.range(70.0, 160.0),
+    ];
+    doc.fill_rect(
+        photo_x * DOC_PPM,
+        photo_y * DOC_PPM,
+        (photo_x + photo_w) * DOC_PPM,
+        ((photo_y + photo_h).min(mrz_top_mm - 2.0)) * DOC_PPM,
+        [rng.range(60.0, 200.0); 3],
+        0.8,
+    );
+    let cx = (photo_x + photo_w / 2.0) * DOC_PPM;
+    let cy = (photo_y + photo_h * 0.45) * DOC_PPM;
+    let rx = photo_w * 0.3 * DOC_PPM;
+    for y in 0..h {
+        for x in 0..w {
+            let dx = (x as f32 - cx) / rx;
+            let dy = (y as f32 - cy) / (rx * 1.3);
+            if dx * dx + dy * dy < 1.0 && (y as f32) < (mrz_top_mm - 2.0) * DOC_PPM {
+                doc.blend(x as i64, y as i64, face, 0.9);
+            }
+        }
+    }
+    let labels = [
+        "Surname",
+        "Given names",
+        "Nationality",
+        "Date of birth",
+        "Sex",
+        "Date of expiry",
+        "Document no",
+        "Place of birth",
+    ];
+    let mut ty = 11.0;
+    let tx = photo_x + photo_w + 4.0;
+    while ty + 6.0 < mrz_top_mm - 1.0 {
+        draw_text(
+            &mut doc,
+            &fonts.sans,
+            1.8 * DOC_PPM,
+            tx * DOC_PPM,
+            ty * DOC_PPM,
+            *rng.pick(&labels),
+            ink_viz,
+            None,
+        );
+        let nd = rng.below(7);
+        let value = format!("{} {}", random_name(rng, train), random_digits(rng, nd));
+        let font = if rng.chance(0.3) {
+            &fonts.ocrb
+        } else {
+            &fonts.bold
+        };
+        draw_text(
+            &mut doc,
+            font,
+            3.0 * DOC_PPM,
+            tx * DOC_PPM,
+            (ty + 3.6) * DOC_PPM,
+            &value,
+            [20.0, 20.0, 30.0],
+            None,
+        );
+        ty += rng.range(6.5, 8.0);
+    }
+    // The MRZ (or, for a negative, other text in its place).
+    let pitch = PITCH_MM * DOC_PPM;
+    let px = ocrb_px_for_pitch(&fonts.ocrb, pitch);
+    let cap = ocrb_cap_height(&fonts.ocrb, px);
+    let n = format.chars() as f32;
+    let left = (wmm - n * PITCH_MM) / 2.0 + rng.range(-0.8, 0.8);
+    let ink_v = rng.range(0.0, 50.0);
+    let ink = [ink_v, ink_v, ink_v + rng.range(0.0, 20.0)];
+    let lines = match mrz {
+        Some(lines) => {
+            for (i, line) in lines.iter().enumerate() {
+                let base = (mrz_top_mm + (i as f32 + 1.0) * line_pitch_mm) * DOC_PPM
+                    - (line_pitch_mm * DOC_PPM - cap) / 2.0;
+                draw_text(
+                    &mut doc,
+                    &fonts.ocrb,
+                    px,
+                    left * DOC_PPM,
+                    base,
+                    line,
+                    ink,
+                    Some(pitch),
+                );
+            }
+            Some(lines.to_vec())
+        }
+        None => {
+            for i in 0..format.lines() {
+                let base = (mrz_top_mm + (i as f32 + 1.0) * line_pitch_mm) * DOC_PPM;
+                let words: Vec<String> = (0..2 + rng.below(5))
+                    .map(|_| random_name(rng, train))
+                    .collect();
+                let font = if rng.chance(0.5) {
+                    &fonts.sans
+                } else {
+                    &fonts.bold
+                };
+                draw_text(
+                    &mut doc,
+                    font,
+                    3.4 * DOC_PPM,
+                    left * DOC_PPM,
+                    base,
+                    &words.join(" "),
+                    ink,
+                    None,
+                );
+            }
+            None
+        }
+    };
+    (doc, DocTruth { lines, cap_px: cap })
+}
+
+// ---------------------------------------------------------------- photographing
+
+/// A 3x3 homography (row-major) mapping frame pixels to document pixels.
+type Homography = [f32; 9];
+
+/// Solves for the homography taking the 4 `src` points to the 4 `dst` points (DLT, Gaussian elimination).
+fn homography(src: [(f32, f32); 4], dst: [(f32, f32); 4]) -> Homography {
+    let mut a = [[0f64; 9]; 8];
+    for i in 0..4 {
+        let (x, y) = (src[i].0 as f64, src[i].1 as f64);
+        let (u, v) = (dst[i].0 as f64, dst[i].1 as f64);
+        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+    }
+    for col in 0..8 {
+        let piv = (col..8)
+            .max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, piv);
+        for row in 0..8 {
+            if row != col && a[col][col].abs() > 1e-12 {
+                let f = a[row][col] / a[col][col];
+                for k in col..9 {
+                    a[row][k] -= f * a[col][k];
+                }
+            }
+        }
+    }
+    let mut h = [0f32; 9];
+    for i in 0..8 {
+        h[i] = (a[i][8] / a[i][i]) as f32;
+    }
+    h[8] = 1.0;
+    h
+}
+
+fn apply(h: &Homography, x: f32, y: f32) -> (f32, f32) {
+    let w = h[6] * x + h[7] * y + h[8];
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
+}
+
+/// How a frame is photographed.
+#[derive(Clone, Copy)]
+struct Shot {
+    /// Fraction of the frame width (or height, whichever binds) the document spans.
+    fill: f32,
+    rotation_deg: f32,
+    /// Perspective strength: relative shortening of one document edge.
+    tilt: f32,
+    blur: f32,
+    noise: f32,
+    jpeg: u8,
+    gradient: f32,
+    glare: bool,
+    /// Render at this fraction of the frame resolution and upscale (low-resolution sensor).
+    lowres: f32,
+    /// Minimum MRZ cap height in final frame pixels.
+    min_cap_px: f32,
+}
+
+fn scene_background(rng: &mut Rng) -> Canvas {
+    let base = [
+        rng.range(40.0, 200.0),
+        rng.range(40.0, 180.0),
+        rng.range(30.0, 160.0),
+    ];
+    let mut c = Canvas::new(FRAME_W, FRAME_H, base);
+    // Wood-grain-like stripes or a cloth texture.
+    let f = rng.range(0.005, 0.05);
+    let ang = rng.range(0.0, 3.14);
+    let (s, co) = ang.sin_cos();
+    for y in 0..FRAME_H {
+        for x in 0..FRAME_W {
+            let t = (x as f32 * co + y as f32 * s) * f;
+            let v = (t.sin() * 0.5 + (t * 3.7).sin() * 0.2) * 25.0;
+            let p = &mut c.px[y * FRAME_W + x];
+            for k in 0..3 {
+                p[k] += v;
+            }
+        }
+    }
+    // Some clutter: rectangles (keyboard, paper, phone).
+    for _ in 0..rng.below(4) {
+        let x0 = rng.range(-200.0, FRAME_W as f32);
+        let y0 = rng.range(-200.0, FRAME_H as f32);
+        let col = [
+            rng.range(0.0, 255.0),
+            rng.range(0.0, 255.0),
+            rng.range(0.0, 255.0),
+        ];
+        c.fill_rect(
+            x0,
+            y0,
+            x0 + rng.range(50.0, 400.0),
+            y0 + rng.range(50.0, 300.0),
+            col,
+            0.9,
+        );
+    }
+    c
+}
+
+/// Places `doc` into a frame as a camera would see it; returns the frame.
+fn photograph(rng: &mut Rng, doc: &Canvas, truth_cap: f32, shot: &Shot) -> Canvas {
+    let mut frame = scene_background(rng);
+    let (dw, dh) = (doc.w as f32, doc.h as f32);
+    let theta = shot.rotation_deg.to_radians();
+    // Bounding box of the rotated document must fit; choose scale from fill, then enforce the min cap height.
+    let (s, c) = theta.sin_cos();
+    let bw = dw * c.abs() + dh * s.abs();
+    let bh = dw * s.abs() + dh * c.abs();
+    let mut scale = (shot.fill * FRAME_W as f32 / bw).min(shot.fill * FRAME_H as f32 / bh);
+    scale = scale.max(shot.min_cap_px / truth_cap / (1.0 - shot.tilt * 0.5));
+    let fit = (0.98 * FRAME_W as f32 / bw).min(0.98 * FRAME_H as f32 / bh);
+    scale = scale.min(fit);
+    let (sw, sh) = (bw * scale, bh * scale);
+    let cx = rng.range(sw / 2.0, (FRAME_W as f32 - sw / 2.0).max(sw / 2.0 + 1.0));
+    let cy = rng.range(sh / 2.0, (FRAME_H as f32 - sh / 2.0).max(sh / 2.0 + 1.0));
+    let corners = [(0.0, 0.0), (dw, 0.0), (dw, dh), (0.0, dh)];
+    let mut pts = [(0.0f32, 0.0f32); 4];
+    // Perspective: shrink one side (left/right or top/bottom) around the centre before rotation.
+    let side = rng.below(4);
+    for (i, &(x, y)) in corners.iter().enumerate() {
+        let mut lx = (x - dw / 2.0) * scale;
+        let mut ly = (y - dh / 2.0) * scale;
+        let shrink = 1.0 - shot.tilt;
+        match side {
+            0 if x == 0.0 => ly *= shrink,
+            1 if x == dw => ly *= shrink,
+            2 if y == 0.0 => lx *= shrink,
+            3 if y == dh => lx *= shrink,
+            _ => {}
+        }
+        pts[i] = (cx + lx * c - ly * s, cy + lx * s + ly * c);
+    }
+    let h = homography(pts, corners);
+    let factor = shot.lowres.clamp(0.2, 1.0);
+    let (rw, rh) = (
+        (FRAME_W as f32 * factor) as usize,
+        (FRAME_H as f32 * factor) as usize,
+    );
+    let mut target = if factor < 1.0 {
+        frame.resize(rw, rh)
+    } else {
+        frame.clone()
+    };
+    // Supersample 2x2 so a shrunken document does not alias.
+    let offs = [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)];
+    for y in 0..rh {
+        for x in 0..rw {
+            let mut acc = [0.0; 3];
+            let mut hit = 0;
+            for (ox, oy) in offs {
+                let fx = (x as f32 + ox) / factor;
+                let fy = (y as f32 + oy) / factor;
+                let (u, v) = apply(&h, fx, fy);
+                if let Some(p) = doc.sample(u, v) {
+                    for k in 0..3 {
+                        acc[k] += p[k];
+                    }
+                    hit += 1;
+                }
+            }
+            if hit > 0 {
+                let bg = target.px[y * rw + x];
+                let a = hit as f32 / 4.0;
+                let mut o = [0.0; 3];
+                for k in 0..3 {
+                    o[k] = acc[k] / hit as f32 * a + bg[k] * (1.0 - a);
+                }
+                target.px[y * rw + x] = o;
+            }
+        }
+    }
+    target.blur(shot.blur * factor);
+    if factor < 1.0 {
+        frame = target.resize(FRAME_W, FRAME_H);
+    } else {
+        frame = target;
+    }
+    // Lighting gradient and glare.
+    let ga = rng.range(0.0, std::f32::consts::TAU);
+    let (gs, gc) = ga.sin_cos();
+    let glare = shot.glare.then(|| {
+        // Put the glare near the MRZ half of the document most of the time.
+        let (u, v) = (rng.range(0.2, 0.8) * dw, rng.range(0.6, 0.95) * dh);
+        let hi = homography(corners, pts);
+        let (gx, gy) = apply(&hi, u, v);
+        (gx, gy, rng.range(40.0, 120.0), rng.range(0.6, 1.0))
+    });
+    for y in 0..FRAME_H {
+        for x in 0..FRAME_W {
+            let t = ((x as f32 - 640.0) * gc + (y as f32 - 360.0) * gs) / 700.0;
+            let mut gain = 1.0 + shot.gradient * t;
+            let mut add = 0.0;
+            if let Some((gx, gy, r, strength)) = glare {
+                let d2 = ((x as f32 - gx).powi(2) + (y as f32 - gy).powi(2)) / (r * r);
+                add = 255.0 * strength * (-d2).exp();
+                gain *= 1.0 - 0.3 * strength * (-d2).exp();
+            }
+            let p = &mut frame.px[y * FRAME_W + x];
+            for k in 0..3 {
+                p[k] = p[k] * gain + add;
+            }
+        }
+    }
+    if shot.noise > 0.0 {
+        for p in frame.px.iter_mut() {
+            let common = rng.gauss() * shot.noise;
+            for k in 0..3 {
+                p[k] += common;
+            }
+        }
+    }
+    frame
+}
+
+fn shot_for(rng: &mut Rng, category: &str, subtype: &str) -> Shot {
+    match category {
+        "clean" => Shot {
+            fill: rng.range(0.75, 0.95),
+            rotation_deg: rng.range(-2.0, 2.0),
+            tilt: 0.0,
+            blur: rng.range(0.3, 0.7),
+            noise: rng.range(0.3, 1.0),
+            jpeg: 65,
+            gradient: rng.range(0.0, 0.05),
+            glare: false,
+            lowres: 1.0,
+            min_cap_px: 14.0,
+        },
+        "phone" => Shot {
+            fill: rng.range(0.45, 0.95),
+            rotation_deg: rng.range(-20.0, 20.0),
+            tilt: rng.range(0.0, 0.12),
+            blur: rng.range(0.5, 1.4),
+            noise: rng.range(1.5, 4.0),
+            jpeg: 50 + rng.below(15) as u8,
+            gradient: rng.range(0.1, 0.45),
+            glare: false,
+            lowres: 1.0,
+            min_cap_px: 11.0,
+        },
+        _ => {
+            let mut s = Shot {
+                fill: rng.range(0.4, 0.9),
+                rotation_deg: rng.range(-15.0, 15.0),
+                tilt: rng.range(0.0, 0.1),
+                blur: rng.range(0.6, 1.3),
+                noise: rng.range(2.0, 4.0),
+                jpeg: 45 + rng.below(15) as u8,
+                gradient: rng.range(0.2, 0.5),
+                glare: false,
+                lowres: 1.0,
+                min_cap_px: 11.0,
+            };
+            match subtype {
+                "glare" => s.glare = true,
+                "lowres" => {
+                    s.lowres = rng.range(0.45, 0.6);
+                    s.fill = rng.range(0.3, 0.6);
+                    s.min_cap_px = 10.0;
+                    s.blur = rng.range(0.4, 0.8);
+                }
+                "tilt" => {
+                    s.tilt = rng.range(0.15, 0.25);
+                    s.rotation_deg = rng.range(-20.0, 20.0);
+                }
+                _ => s.rotation_deg = 180.0 + rng.range(-20.0, 20.0),
+            }
+            s
+        }
+    }
+}
+
+/// Negative frame: no document, or a page of ordinary text, or a document whose MRZ area holds other text.
+fn negative_frame(rng: &mut Rng, fonts: &Fonts, kind: usize, train: bool) -> Canvas {
+    match kind {
+        0 => {
+            let mut f = scene_background(rng);
+            f.blur(rng.range(0.5, 1.5));
+            f
+        }
+        1 => {
+            let mut page = Canvas::new(900, 1200, pastel(rng));
+            let mut y = 80.0;
+            while y < 1150.0 {
+                let words: Vec<String> = (0..3 + rng.below(6))
+                    .map(|_| random_name(rng, train))
+                    .collect();
+                let font = if rng.chance(0.3) {
+                    &fonts.ocrb
+                } else {
+                    &fonts.sans
+                };
+                draw_text(
+                    &mut page,
+                    font,
+                    rng.range(24.0, 34.0),
+                    60.0,
+                    y,
+                    &words.join(" "),
+                    [20.0, 20.0, 20.0],
+                    None,
+                );
+                y += rng.range(40.0, 55.0);
+            }
+            let shot = shot_for(rng, "phone", "");
+            let fill = rng.range(0.6, 0.95);
+            photograph(rng, &page, 20.0, &Shot { fill, ..shot })
+        }
+        _ => {
+            let format = *rng.pick(&Format::ALL);
+            let (doc, truth) = render_document(rng, fonts, format, None, train);
+            let shot = shot_for(rng, "phone", "");
+            photograph(rng, &doc, truth.cap_px, &shot)
+        }
+    }
+}
+
+fn load_font(path: &str) -> FontVec {
+    let bytes = std::fs::read(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (apt-get install fonts-ocr-b fonts-dejavu-core)"));
+    FontVec::try_from_vec(bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn save_jpeg(path: &Path, frame: &Canvas, quality: u8) {
+    // 4:2:0 chroma subsampling, as phone cameras write.
+    let img = frame.to_rgb8();
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    enc.encode(
+        img.as_raw(),
+        img.width() as u16,
+        img.height() as u16,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .unwrap_or_else(|e| panic!("encode {}: {e}", path.display()));
+    std::fs::write(path, out).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut out: Option<PathBuf> = None;
+    let mut seed = 1u64;
+    let mut scale = 1usize;
+    let mut train = false;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--seed" => {
+                i += 1;
+                seed = args.get(i).and_then(|s| s.parse().ok()).expect("--seed N");
+            }
+            "--scale" => {
+                i += 1;
+                scale = args.get(i).and_then(|s| s.parse().ok()).expect("--scale K");
+            }
+            "--train" => train = true,
+            other => out = Some(PathBuf::from(other)),
+        }
+        i += 1;
+    }
+    let out = out.expect("usage: make_ocr_fixtures OUT_DIR [--seed N] [--scale K] [--train]");
+    std::fs::create_dir_all(&out).expect("create output dir");
+    let fonts = Fonts {
+        ocrb: load_font(OCRB_PATH),
+        sans: load_font(SANS_PATH),
+        bold: load_font(SANS_BOLD_PATH),
+    };
+    let probe_px = ocrb_px_for_pitch(&fonts.ocrb, 100.0);
+    eprintln!(
+        "OCR-B: pitch/cap-height = {:.4}",
+        100.0 / ocrb_cap_height(&fonts.ocrb, probe_px)
+    );
+    let mut rng = Rng(seed ^ if train { 0x7A1D_5EED } else { 0 });
+    // Per format: clean, phone, hard (cycled over four hard subtypes).
+    let plan: [(&str, usize); 3] = [("clean", 12), ("phone", 24), ("hard", 24)];
+    let hard_subtypes = ["glare", "lowres", "tilt", "upside_down"];
+    let mut truth = String::from("{\n  \"generator\": \"examples/make_ocr_fixtures.rs\",\n");
+    let _ = writeln!(
+        truth,
+        "  \"seed\": {seed},\n  \"train\": {train},\n  \"images\": ["
+    );
+    let mut first = true;
+    let mut n = 0usize;
+    for format in Format::ALL {
+        for (category, count) in plan {
+            for k in 0..count * scale {
+                let subtype = if category == "hard" {
+                    hard_subtypes[k % hard_subtypes.len()]
+                } else {
+                    ""
+                };
+                let id = random_identity(&mut rng, format, train);
+                let lines = build_mrz(&id, format);
+                let (doc, dt) = render_document(&mut rng, &fonts, format, Some(&lines), train);
+                let shot = shot_for(&mut rng, category, subtype);
+                let frame = photograph(&mut rng, &doc, dt.cap_px, &shot);
+                let name = format!("{}_{}_{:03}.jpg", format.name().to_lowercase(), category, k);
+                save_jpeg(&out.join(&name), &frame, shot.jpeg);
+                let lines_json: Vec<String> = dt
+                    .lines
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| json_str(l))
+                    .collect();
+                let _ = write!(
+                    truth,
+                    "{}    {{\"file\": {}, \"category\": \"{category}\", \"subtype\": \"{subtype}\", \"format\": \"{}\", \"rotation_deg\": {:.1}, \"lines\": [{}]}}",
+                    if first { "" } else { ",\n" },
+                    json_str(&name),
+                    format.name(),
+                    shot.rotation_deg,
+                    lines_json.join(", ")
+                );
+                first = false;
+                n += 1;
+            }
+        }
+    }
+    let negative_kinds = ["empty", "text_page", "doc_without_mrz"];
+    for k in 0..45 * scale {
+        let kind = k % negative_kinds.len();
+        let frame = negative_frame(&mut rng, &fonts, kind, train);
+        let name = format!("negative_{}_{:03}.jpg", negative_kinds[kind], k);
+        save_jpeg(&out.join(&name), &frame, 50);
+        let _ = write!(
+            truth,
+            ",\n    {{\"file\": {}, \"category\": \"negative\", \"subtype\": \"{}\", \"format\": null, \"lines\": null}}",
+            json_str(&name),
+            negative_kinds[kind]
+        );
+        n += 1;
+    }
+    truth.push_str("\n  ]\n}\n");
+    std::fs::write(out.join("truth.json"), truth).expect("write truth.json");
+    eprintln!("wrote {n} images to {}", out.display());
+}

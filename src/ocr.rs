@@ -1,0 +1,808 @@
+//! Native MRZ OCR: from a camera frame to MRZ text with per-character alternatives, pure Rust.
+//!
+//! The pipeline, one stage per submodule:
+//! 1. [`frame`]: wrap the caller's luma buffer (no copy), downscale for the search, binarise locally.
+//! 2. [`locate`]: ink blobs → text lines chained along the dominant direction → 2/3-line MRZ
+//!    candidates; then the same again at full resolution around the candidate (refinement).
+//! 3. [`rectify`]: a homography from the lines' end points (rotation and perspective), a fixed-pitch
+//!    grid aligned on the inter-glyph gaps (30/36/44 characters), one normalised cell per character.
+//! 4. [`classify`]: an embedded OCR-B perceptron gives ranked alternatives per cell; both reading
+//!    orientations are scored, so an upside-down document reads as well.
+//! 5. [`layout`] and [`crate::mrz::correct`]: per-position character classes, then the `mrz`
+//!    module's check-digit correction over the ranked candidates, pick the final text; confidence
+//!    gates keep unsure readings from being reported `valid` (fail closed).
+//! 6. [`tracker`]: votes over video frames until the check digits agree.
+//!
+//! ```no_run
+//! use bankid_activation::ocr;
+//! let bytes = std::fs::read("fixtures/ocr/td3_clean_000.jpg").unwrap();
+//! let image = ocr::decode_image(&bytes).unwrap();
+//! if let Some(reading) = ocr::read_mrz(&image).unwrap() {
+//!     println!("{} {:?} valid={}", reading.format.name(), reading.lines, reading.valid);
+//! }
+//! ```
+
+pub mod classify;
+pub mod frame;
+pub mod layout;
+pub mod locate;
+pub mod rectify;
+pub mod tracker;
+
+pub use classify::{ALPHABET, Alternative, Mlp};
+pub use frame::LumaFrame;
+pub use layout::MrzFormat;
+pub use tracker::MrzTracker;
+
+use rectify::{CELL_LEN, Homography};
+
+/// Why an image could not be processed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OcrError {
+    /// The frame is empty or larger than the accepted limits.
+    #[error("image dimensions {width}x{height} outside the accepted range")]
+    Dimensions {
+        /// Width in pixels.
+        width: usize,
+        /// Height in pixels.
+        height: usize,
+    },
+    /// The row stride is smaller than the width.
+    #[error("row stride {stride} smaller than width {width}")]
+    Stride {
+        /// Bytes per row given.
+        stride: usize,
+        /// Pixels per row.
+        width: usize,
+    },
+    /// The luma buffer is shorter than the dimensions require.
+    #[error("luma buffer holds {actual} bytes, {needed} needed")]
+    BufferTooShort {
+        /// Bytes the dimensions require.
+        needed: usize,
+        /// Bytes given.
+        actual: usize,
+    },
+    /// The image file could not be decoded (truncated, corrupt, unsupported or over the limits).
+    #[error("image decode failed: {0}")]
+    Decode(String),
+    /// The classifier weights are malformed.
+    #[error("classifier weights: {0}")]
+    Model(&'static str),
+}
+
+/// An MRZ as read from one image.
+#[derive(Clone, Debug)]
+pub struct MrzReading {
+    /// The format, from the line geometry and the document code.
+    pub format: MrzFormat,
+    /// The MRZ lines as read, after class constraints and check-digit correction.
+    pub lines: Vec<String>,
+    /// True only when every check digit holds.
+    pub valid: bool,
+    /// Check digits that hold, out of the format's total.
+    pub checks: (usize, usize),
+    /// Per position, ranked alternatives `(char, probability)`: `candidates[line][col]`,
+    /// the shape the `mrz` module's check-digit correction takes.
+    pub candidates: Vec<Vec<Vec<Alternative>>>,
+    /// Mean probability of the chosen characters.
+    pub confidence: f32,
+    /// Lowest probability among the chosen characters.
+    pub min_confidence: f32,
+    /// True when the document was read upside down.
+    pub upside_down: bool,
+    /// Positions whose best alternative was not allowed by the field (digits in a name, letters in a date).
+    pub class_violations: usize,
+}
+
+/// Decodes an image file (JPEG or PNG) with size and allocation limits against image bombs.
+pub fn decode_image(bytes: &[u8]) -> Result<image::DynamicImage, OcrError> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| OcrError::Decode(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(frame::MAX_SIDE as u32);
+    limits.max_image_height = Some(frame::MAX_SIDE as u32);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    reader.decode().map_err(|e| OcrError::Decode(e.to_string()))
+}
+
+/// Reads the MRZ of a decoded image with the embedded classifier. `Ok(None)`: no MRZ found.
+pub fn read_mrz(image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrError> {
+    embedded_reader()?.read_image(image)
+}
+
+/// Reads the MRZ of a raw luma frame (`stride` bytes per row), without copying it.
+pub fn read_luma(
+    width: usize,
+    height: usize,
+    stride: usize,
+    data: &[u8],
+) -> Result<Option<MrzReading>, OcrError> {
+    let frame = LumaFrame::new(width, height, stride, data)?;
+    embedded_reader()?.read_frame(&frame)
+}
+
+/// The embedded-weights reader, parsed once per process.
+fn embedded_reader() -> Result<&'static MrzReader, OcrError> {
+    static READER: std::sync::OnceLock<Option<MrzReader>> = std::sync::OnceLock::new();
+    READER
+        .get_or_init(|| MrzReader::new().ok())
+        .as_ref()
+        .ok_or(OcrError::Model("embedded weights malformed"))
+}
+
+/// A reusable recogniser (parses the embedded weights once).
+#[derive(Clone, Debug)]
+pub struct MrzReader {
+    model: Mlp,
+}
+
+/// Mean character probability below which a reading is not reported at all.
+const MIN_FOUND_CONFIDENCE: f32 = 0.65;
+/// Mean character probability below which check digits that happen to hold are not trusted (fail closed):
+/// on random text, substitutions and grid shifts can make a few check digits agree by chance.
+const MIN_VALID_CONFIDENCE: f32 = 0.75;
+
+/// A character chosen with less probability than this makes the reading not valid, whatever the check
+/// digits say: names are not covered by any check digit, so an unsure letter there must not pass
+/// (measured on the fixtures: this turns 17 of 20 wrong-but-valid readings into not-valid ones).
+const MIN_CHAR_CONFIDENCE: f32 = 0.2;
+
+/// Long side of the image the search runs on.
+const SEARCH_SIDE: usize = 640;
+
+impl MrzReader {
+    /// A reader with the embedded OCR-B classifier.
+    pub fn new() -> Result<MrzReader, OcrError> {
+        Ok(MrzReader {
+            model: Mlp::embedded()?,
+        })
+    }
+
+    /// A reader with another classifier (e.g. one being trained).
+    pub fn with_model(model: Mlp) -> MrzReader {
+        MrzReader { model }
+    }
+
+    /// Reads a decoded image (converted to luma first).
+    pub fn read_image(&self, image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrError> {
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        if w == 0
+            || h == 0
+            || w > frame::MAX_SIDE
+            || h > frame::MAX_SIDE
+            || w.saturating_mul(h) > frame::MAX_PIXELS
+        {
+            return Err(OcrError::Dimensions {
+                width: w,
+                height: h,
+            });
+        }
+        let luma = image.to_luma8();
+        let frame = LumaFrame::new(w, h, w, luma.as_raw())?;
+        self.read_frame(&frame)
+    }
+
+    /// Reads a luma frame: locate, refine, rectify, segment, classify, check.
+    pub fn read_frame(&self, frame: &LumaFrame<'_>) -> Result<Option<MrzReading>, OcrError> {
+        let mut best: Option<MrzReading> = None;
+        // A second, more sensitive binarisation only when the first found nothing valid (glare, faint print).
+        'passes: for pass in [Binarization::NORMAL, Binarization::SENSITIVE] {
+            for lines in mrz_line_candidates_with(frame, pass)?.into_iter().take(3) {
+                for chars in char_count_options(&lines) {
+                    let Some(reading) = self.read_layout(frame, &lines, chars) else {
+                        continue;
+                    };
+                    let better = best.as_ref().is_none_or(|b| rank(&reading) > rank(b));
+                    if better {
+                        best = Some(reading);
+                    }
+                }
+                if best.as_ref().is_some_and(|b| b.valid) {
+                    break 'passes;
+                }
+            }
+        }
+        // Only report text that looks like an MRZ: at least half of its check digits hold, a confident read,
+        // few characters outside their field's class, and a document code ICAO 9303 defines.
+        Ok(best.filter(|b| {
+            let total: usize = b.candidates.iter().map(Vec::len).sum();
+            let first_ok = b
+                .lines
+                .first()
+                .and_then(|l| l.chars().next())
+                .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
+            b.checks.0 * 2 >= b.checks.1
+                && b.confidence > MIN_FOUND_CONFIDENCE
+                && b.class_violations * 10 <= total
+                && first_ok
+        }))
+    }
+
+    /// Classifies the cells of a located MRZ with `chars` characters per line.
+    fn read_layout(
+        &self,
+        frame: &LumaFrame<'_>,
+        lines: &[locate::TextLine],
+        chars: usize,
+    ) -> Option<MrzReading> {
+        let grid = MrzGrid::new(frame, lines, chars)?;
+        let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
+        for line in 0..lines.len() {
+            grid.sample(frame, line, 0.0, (0.0, 0.0), &mut cells);
+        }
+        // Orientation from every third cell read both ways (a cell read upside down is the reversed cell),
+        // then the whole MRZ in the winning orientation only.
+        let (mut up, mut down) = (0.0f32, 0.0f32);
+        for cell in cells.chunks_exact(CELL_LEN).step_by(3) {
+            let flipped: Vec<f32> = cell.iter().rev().copied().collect();
+            up += self
+                .model
+                .classify(cell, 1)
+                .first()
+                .map_or(-14.0, |a| a.1.max(1e-6).ln());
+            down += self
+                .model
+                .classify(&flipped, 1)
+                .first()
+                .map_or(-14.0, |a| a.1.max(1e-6).ln());
+        }
+        let upside_down = down > up;
+        let mut alts = if upside_down {
+            self.classify_all(&rectify::rotate_cells_180(&cells))
+        } else {
+            self.classify_all(&cells)
+        };
+        let k = lines.len();
+        let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
+            let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
+            let first = rows.first()?.first()?.first()?.0;
+            let format = MrzFormat::from_shape(rows.len(), chars, first)?;
+            Some(correct(format, rows, upside_down))
+        };
+        let reading = build(&alts);
+        if reading.as_ref().is_some_and(|r| r.valid) {
+            return reading;
+        }
+        // The line extents may include a stray blob or miss a glyph: try the grid one pitch either way,
+        // per line, and keep a shift only when more check digits hold.
+        let mut best = reading;
+        for line in 0..k {
+            let row = if upside_down { k - 1 - line } else { line };
+            for shift in [-1.0f32, 1.0] {
+                let mut c = Vec::with_capacity(chars * CELL_LEN);
+                grid.sample(frame, line, shift, (0.0, 0.0), &mut c);
+                let c = if upside_down {
+                    rectify::rotate_cells_180(&c)
+                } else {
+                    c
+                };
+                let mut trial = alts.clone();
+                if trial.get(row * chars..(row + 1) * chars).is_none() {
+                    continue;
+                }
+                trial.splice(row * chars..(row + 1) * chars, self.classify_all(&c));
+                let Some(r) = build(&trial) else { continue };
+                if best
+                    .as_ref()
+                    .is_none_or(|b| (r.valid, r.checks.0) > (b.valid, b.checks.0))
+                {
+                    best = Some(r);
+                    alts = trial;
+                }
+            }
+        }
+        best
+    }
+
+    fn classify_all(&self, cells: &[f32]) -> Vec<Vec<Alternative>> {
+        cells
+            .chunks_exact(CELL_LEN)
+            .map(|c| self.model.classify(c, 5))
+            .collect()
+    }
+}
+
+fn rank(r: &MrzReading) -> (bool, usize, i64) {
+    (r.valid, r.checks.0, (r.confidence * 1e6) as i64)
+}
+
+/// Thresholds of the adaptive binarisation used to find the MRZ.
+#[derive(Clone, Copy, Debug)]
+pub struct Binarization {
+    /// Relative darkness below the local mean (search image).
+    pub relative: f32,
+    /// Absolute darkness below the local mean, grey levels (search image).
+    pub min_contrast: u8,
+}
+
+impl Binarization {
+    /// The first pass.
+    pub const NORMAL: Binarization = Binarization {
+        relative: 0.08,
+        min_contrast: 8,
+    };
+    /// The retry for washed-out (glare) or faint text.
+    pub const SENSITIVE: Binarization = Binarization {
+        relative: 0.04,
+        min_contrast: 4,
+    };
+}
+
+/// Candidate MRZ line sets with the first-pass binarisation; see [`mrz_line_candidates_with`].
+pub fn mrz_line_candidates(frame: &LumaFrame<'_>) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
+    mrz_line_candidates_with(frame, Binarization::NORMAL)
+}
+
+/// Candidate MRZ line sets in full-resolution pixel coordinates (pixel centres at integers), best first.
+pub fn mrz_line_candidates_with(
+    frame: &LumaFrame<'_>,
+    bin: Binarization,
+) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
+    let long = frame.width().max(frame.height());
+    let factor = (long / SEARCH_SIDE).max(1);
+    let small = frame::downscale(frame, factor);
+    let sf = small.as_frame()?;
+    let mask = frame::binarize(&sf, 8, bin.relative, bin.min_contrast);
+    let blobs = locate::blobs(&mask, 80);
+    let lines = locate::find_lines(&blobs, 8);
+    let scale = factor as f32;
+    let mut out = Vec::new();
+    for cand in locate::group_mrz(&lines).into_iter().take(3) {
+        let full: Vec<locate::TextLine> = cand
+            .lines
+            .iter()
+            .map(|l| l.scaled(scale, (-0.5, -0.5)))
+            .collect();
+        let refined = if factor > 1 {
+            refine(frame, &full).unwrap_or(full)
+        } else {
+            full
+        };
+        out.push(refined);
+    }
+    Ok(out)
+}
+
+/// Re-locates the lines at full resolution inside the candidate's neighbourhood.
+fn refine(frame: &LumaFrame<'_>, lines: &[locate::TextLine]) -> Option<Vec<locate::TextLine>> {
+    let h = lines.iter().map(|l| l.height).fold(0.0f32, f32::max);
+    let xs = lines.iter().flat_map(|l| [l.start.0, l.end.0]);
+    let ys = lines.iter().flat_map(|l| [l.start.1, l.end.1]);
+    let (x0, x1) = xs.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (y0, y1) = ys.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let margin = 2.0 * h + 4.0;
+    let cx0 = (x0 - margin).max(0.0) as usize;
+    let cy0 = (y0 - margin).max(0.0) as usize;
+    let cx1 = (x1 + margin).max(0.0) as usize;
+    let cy1 = (y1 + margin).max(0.0) as usize;
+    let roi = frame.crop(cx0, cy0, cx1.saturating_sub(cx0), cy1.saturating_sub(cy0))?;
+    let radius = ((h * 0.9) as usize).clamp(6, 40);
+    let mask = frame::binarize(&roi, radius, 0.12, 12);
+    let blobs = locate::blobs(&mask, (4.0 * h) as u32 + 8);
+    let found = locate::find_lines(&blobs, 8);
+    let offset = (cx0 as f32 - 0.5, cy0 as f32 - 0.5);
+    let groups = locate::group_mrz(&found);
+    let first = lines.first()?;
+    groups
+        .into_iter()
+        .filter(|g| g.lines.len() == lines.len())
+        .map(|g| {
+            g.lines
+                .iter()
+                .map(|l| l.scaled(1.0, offset))
+                .collect::<Vec<_>>()
+        })
+        .min_by(|a, b| {
+            let d = |g: &Vec<locate::TextLine>| {
+                g.first().map_or(f32::INFINITY, |l| {
+                    (l.start.0 - first.start.0)
+                        .hypot(l.start.1 - first.start.1)
+                        .min((l.end.0 - first.start.0).hypot(l.end.1 - first.start.1))
+                })
+            };
+            d(a).total_cmp(&d(b))
+        })
+        .filter(|g| {
+            g.first()
+                .is_some_and(|l| (l.length() - first.length()).abs() < 0.2 * first.length())
+        })
+}
+
+/// Characters per line worth trying for these lines: 30 for three lines; 36 and/or 44 for two,
+/// from the length-to-height ratio (OCR-B pitch ≈ cap height).
+pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
+    if lines.len() == 3 {
+        return vec![30];
+    }
+    // Extent ≈ (N − 0.3) pitches: the outer side bearings are not ink.
+    let est = lines
+        .iter()
+        .map(|l| l.length() / l.pitch.max(1.0))
+        .fold(0.0, f32::max)
+        + 0.3;
+    if est < 38.0 {
+        vec![36]
+    } else if est > 42.0 {
+        vec![44]
+    } else if est < 40.0 {
+        vec![36, 44]
+    } else {
+        vec![44, 36]
+    }
+}
+
+/// Rectifies and samples all cells (upright orientation of the line frame), `lines × chars` cells.
+pub fn sample_cells(
+    frame: &LumaFrame<'_>,
+    lines: &[locate::TextLine],
+    chars: usize,
+) -> Option<(Homography, Vec<f32>)> {
+    sample_cells_jittered(frame, lines, chars, (0.0, 0.0))
+}
+
+/// As [`sample_cells`], with every cell shifted by `jitter` (pitches, cap heights): for training augmentation.
+pub fn sample_cells_jittered(
+    frame: &LumaFrame<'_>,
+    lines: &[locate::TextLine],
+    chars: usize,
+    jitter: (f32, f32),
+) -> Option<(Homography, Vec<f32>)> {
+    let grid = MrzGrid::new(frame, lines, chars)?;
+    let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
+    for line in 0..lines.len() {
+        grid.sample(frame, line, 0.0, jitter, &mut cells);
+    }
+    Some((grid.homography, cells))
+}
+
+/// The rectified character grid of one MRZ: homography plus per-line pitch alignment.
+#[derive(Clone, Debug)]
+pub struct MrzGrid {
+    /// Rectified (pitch, line) coordinates → image pixels.
+    pub homography: Homography,
+    /// Per line (line-frame order), the fixed-pitch alignment.
+    pub aligns: Vec<rectify::LineAlignment>,
+    /// Characters per line.
+    pub chars: usize,
+}
+
+impl MrzGrid {
+    /// Rectifies `lines` for `chars` characters per line and aligns each line's pitch grid.
+    pub fn new(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzGrid> {
+        let homography = rectify::mrz_homography(lines, chars)?;
+        let aligns = (0..lines.len())
+            .map(|line| rectify::align_line(frame, &homography, line, chars))
+            .collect();
+        Some(MrzGrid {
+            homography,
+            aligns,
+            chars,
+        })
+    }
+
+    /// Samples the cells of `line` with the grid moved by `shift` whole pitches, appending to `out`.
+    pub fn sample(
+        &self,
+        frame: &LumaFrame<'_>,
+        line: usize,
+        shift: f32,
+        jitter: (f32, f32),
+        out: &mut Vec<f32>,
+    ) {
+        let mut align = self.aligns.get(line).copied().unwrap_or_default();
+        align.offset += shift;
+        rectify::sample_line(
+            frame,
+            &self.homography,
+            line,
+            self.chars,
+            align,
+            jitter,
+            out,
+        );
+    }
+}
+
+/// Interim check-digit repair: per failing check, the single best-scoring substitution that fixes it.
+fn single_substitution(
+    format: MrzFormat,
+    rows: &[Vec<Vec<Alternative>>],
+    classes: &[Vec<layout::CharClass>],
+    text: &mut [Vec<char>],
+    probs: &mut [Vec<f32>],
+) {
+    for check in layout::checks(format) {
+        if layout::check_holds(&check, text) {
+            continue;
+        }
+        // Positions this check covers, including the digit itself.
+        let mut positions: Vec<(usize, usize)> = check
+            .spans
+            .iter()
+            .flat_map(|&(l, a, b)| (a..b).map(move |c| (l, c)))
+            .collect();
+        positions.push(check.at);
+        let mut best: Option<(f32, (usize, usize), char)> = None;
+        for &(l, c) in &positions {
+            let Some(alts) = rows.get(l).and_then(|r| r.get(c)) else {
+                continue;
+            };
+            let class = classes
+                .get(l)
+                .and_then(|x| x.get(c))
+                .copied()
+                .unwrap_or(layout::CharClass::Any);
+            let current = probs
+                .get(l)
+                .and_then(|p| p.get(c))
+                .copied()
+                .unwrap_or(1.0)
+                .max(1e-6);
+            let original = text.get(l).and_then(|t| t.get(c)).copied().unwrap_or('<');
+            for &(alt, p) in alts
+                .iter()
+                .filter(|a| class.allows(a.0) && a.0 != original && a.1 > 1e-3)
+            {
+                if let Some(slot) = text.get_mut(l).and_then(|t| t.get_mut(c)) {
+                    *slot = alt;
+                }
+                // The substitution must fix this check without breaking one that held.
+                let fixes = layout::check_holds(&check, text);
+                if let Some(slot) = text.get_mut(l).and_then(|t| t.get_mut(c)) {
+                    *slot = original;
+                }
+                let cost = p / current;
+                if fixes && best.is_none_or(|b| cost > b.0) {
+                    best = Some((cost, (l, c), alt));
+                }
+            }
+        }
+        if let Some((_, (l, c), alt)) = best {
+            let before = layout::checks_hold(format, text).0;
+            let original = text.get(l).and_then(|t| t.get(c)).copied().unwrap_or('<');
+            if let Some(slot) = text.get_mut(l).and_then(|t| t.get_mut(c)) {
+                *slot = alt;
+            }
+            if layout::checks_hold(format, text).0 <= before {
+                if let Some(slot) = text.get_mut(l).and_then(|t| t.get_mut(c)) {
+                    *slot = original;
+                }
+            } else if let (Some(pp), Some(a)) = (
+                probs.get_mut(l).and_then(|p| p.get_mut(c)),
+                rows.get(l)
+                    .and_then(|r| r.get(c))
+                    .and_then(|a| a.iter().find(|x| x.0 == alt)),
+            ) {
+                *pp = a.1;
+            }
+        }
+    }
+}
+
+/// Applies per-position classes, then single-substitution check-digit correction (interim until the
+/// `mrz` module's field-aware correction is merged).
+fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: bool) -> MrzReading {
+    let classes = layout::classes(format);
+    let pick = |alts: &[Alternative], class: layout::CharClass| -> (char, f32) {
+        alts.iter()
+            .find(|a| class.allows(a.0))
+            .or_else(|| alts.first())
+            .copied()
+            .unwrap_or(('<', 0.0))
+    };
+    let mut text: Vec<Vec<char>> = Vec::new();
+    let mut probs: Vec<Vec<f32>> = Vec::new();
+    let mut class_violations = 0;
+    for (r, row) in rows.iter().enumerate() {
+        let mut t = Vec::new();
+        let mut p = Vec::new();
+        for (c, alts) in row.iter().enumerate() {
+            let class = classes
+                .get(r)
+                .and_then(|x| x.get(c))
+                .copied()
+                .unwrap_or(layout::CharClass::Any);
+            let (ch, pr) = pick(alts, class);
+            if alts.first().is_some_and(|a| a.0 != ch) {
+                class_violations += 1;
+            }
+            t.push(ch);
+            p.push(pr);
+        }
+        text.push(t);
+        probs.push(p);
+    }
+    // Check-digit correction over the candidates: the `mrz` module's field-aware search, which only
+    // accepts a unique correction under which every check digit holds. The interim single-substitution
+    // search below is the fallback when that refuses (not unique, or too uncertain to search).
+    let strings: Vec<String> = text.iter().map(|t| t.iter().collect()).collect();
+    let refs: Vec<&str> = strings.iter().map(String::as_str).collect();
+    let mut by_mrz = false;
+    if let Ok(c) = crate::mrz::correct(&refs, &rows)
+        && c.valid
+        && !c.ambiguous
+        && c.complete
+    {
+        for (t, line) in text.iter_mut().zip(&c.lines) {
+            *t = line.chars().collect();
+        }
+        for ch in &c.changes {
+            let p = rows
+                .get(ch.line)
+                .and_then(|r| r.get(ch.column))
+                .and_then(|alts| alts.iter().find(|a| a.0 == ch.to))
+                .map_or(0.0, |a| a.1);
+            if let Some(slot) = probs.get_mut(ch.line).and_then(|r| r.get_mut(ch.column)) {
+                *slot = p;
+            }
+        }
+        by_mrz = true;
+    }
+    if !by_mrz {
+        single_substitution(format, &rows, &classes, &mut text, &mut probs);
+    }
+    let checks = layout::checks_hold(format, &text);
+    let count = probs.iter().map(Vec::len).sum::<usize>().max(1);
+    let confidence = probs.iter().flatten().sum::<f32>() / count as f32;
+    let min_confidence = probs.iter().flatten().copied().fold(1.0f32, f32::min);
+    MrzReading {
+        format,
+        lines: text.iter().map(|t| t.iter().collect()).collect(),
+        valid: checks.0 == checks.1
+            && confidence >= MIN_VALID_CONFIDENCE
+            && min_confidence >= MIN_CHAR_CONFIDENCE,
+        checks,
+        candidates: rows,
+        confidence,
+        min_confidence,
+        upside_down,
+        class_violations,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const CLEAN_TD3: &[u8] = include_bytes!("../fixtures/ocr/td3_clean_000.jpg");
+
+    #[test]
+    fn truncated_and_corrupt_files_are_errors_not_panics() {
+        for cut in [
+            0,
+            1,
+            10,
+            100,
+            1000,
+            CLEAN_TD3.len() / 2,
+            CLEAN_TD3.len() - 1,
+        ] {
+            let truncated = &CLEAN_TD3[..cut];
+            // Either a decode error, or (a JPEG decoder may pad a truncated scan) an image that reads without panicking.
+            if let Ok(img) = decode_image(truncated) {
+                let _ = read_mrz(&img);
+            }
+        }
+        let mut flipped = CLEAN_TD3.to_vec();
+        for i in (200..flipped.len()).step_by(97) {
+            flipped[i] ^= 0x5A;
+        }
+        if let Ok(img) = decode_image(&flipped) {
+            let _ = read_mrz(&img);
+        }
+        assert!(matches!(
+            decode_image(b"not an image at all"),
+            Err(OcrError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn oversized_dimensions_are_rejected_before_allocation() {
+        // A PNG header claiming 100000 x 100000 pixels (an image bomb): IHDR only, no data.
+        let mut png = vec![
+            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+        ];
+        png.extend_from_slice(&100_000u32.to_be_bytes());
+        png.extend_from_slice(&100_000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 0, 0, 0, 0]);
+        png.extend_from_slice(&[0, 0, 0, 0]);
+        assert!(decode_image(&png).is_err());
+        assert!(matches!(
+            read_luma(100_000, 10, 100_000, &[]),
+            Err(OcrError::Dimensions { .. })
+        ));
+    }
+
+    #[test]
+    fn a_blank_frame_has_no_mrz() {
+        let px = vec![180u8; 1280 * 720];
+        assert!(read_luma(1280, 720, 1280, &px).unwrap().is_none());
+    }
+
+    #[test]
+    fn reads_a_clean_fixture_exactly() {
+        // fixtures/ocr/truth.json, td3_clean_000.jpg
+        let truth: serde_json::Value =
+            serde_json::from_str(include_str!("../fixtures/ocr/truth.json")).unwrap();
+        let item = truth["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["file"] == "td3_clean_000.jpg")
+            .unwrap();
+        let expected: Vec<String> = item["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect();
+        let reading = read_mrz(&decode_image(CLEAN_TD3).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(reading.lines, expected);
+        assert!(reading.valid);
+        assert_eq!(reading.format, MrzFormat::Td3);
+        assert_eq!(reading.candidates.len(), 2);
+        assert!(
+            reading
+                .candidates
+                .iter()
+                .all(|row| row.len() == 44 && row.iter().all(|alts| !alts.is_empty()))
+        );
+    }
+
+    #[test]
+    fn raw_luma_with_padding_stride_reads_like_the_image() {
+        let img = decode_image(CLEAN_TD3).unwrap().to_luma8();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let stride = w + 64;
+        let mut buf = vec![0u8; stride * h];
+        for y in 0..h {
+            buf[y * stride..y * stride + w].copy_from_slice(&img.as_raw()[y * w..(y + 1) * w]);
+        }
+        let a = read_luma(w, h, stride, &buf).unwrap().map(|r| r.lines);
+        let b = read_luma(w, h, w, img.as_raw()).unwrap().map(|r| r.lines);
+        assert!(a.is_some());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn tracker_reports_after_agreeing_frames() {
+        let reading = read_mrz(&decode_image(CLEAN_TD3).unwrap())
+            .unwrap()
+            .unwrap();
+        let mut tracker = MrzTracker::new(2);
+        let first = tracker.push(&reading);
+        let second = tracker.push(&reading).expect("two agreeing valid frames");
+        assert_eq!(second.lines, reading.lines);
+        // One frame is enough only when it was valid with high confidence.
+        assert_eq!(first.is_some(), reading.confidence > 0.97);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn read_luma_never_panics(w in 1usize..200, h in 1usize..120, pad in 0usize..8, seed in any::<u64>()) {
+            let stride = w + pad;
+            let mut state = seed;
+            let data: Vec<u8> = (0..stride * h).map(|_| { state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); (state >> 56) as u8 }).collect();
+            let _ = read_luma(w, h, stride, &data);
+            let _ = read_luma(w, h, stride, &data[..data.len() / 2]);
+        }
+
+        #[test]
+        fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode_image(&bytes);
+        }
+    }
+}

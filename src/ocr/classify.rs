@@ -1,0 +1,200 @@
+//! The OCR-B glyph classifier: a small multilayer perceptron over normalised cells, weights embedded in the crate.
+
+use super::OcrError;
+use super::rectify::CELL_LEN;
+
+/// The 37 MRZ characters (ICAO 9303 Part 3, 4.1.1), in class-index order.
+pub const ALPHABET: &[u8; 37] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+
+/// Weights trained by `examples/train_ocr_classifier.rs` (see `src/ocr/README.md`).
+static EMBEDDED: &[u8] = include_bytes!("ocrb_mlp.bin");
+
+const MAGIC: &[u8; 4] = b"OCB1";
+
+/// One character hypothesis: the character and its posterior probability.
+pub type Alternative = (char, f32);
+
+/// A two-layer perceptron: `softmax(W2 · relu(W1 · x + b1) + b2)`.
+#[derive(Clone, Debug)]
+pub struct Mlp {
+    /// Input size (must be [`CELL_LEN`] for the pipeline).
+    pub inputs: usize,
+    /// Hidden units.
+    pub hidden: usize,
+    /// Output classes (37).
+    pub outputs: usize,
+    /// `hidden × inputs`, row-major.
+    pub w1: Vec<f32>,
+    /// `hidden`.
+    pub b1: Vec<f32>,
+    /// `outputs × hidden`, row-major.
+    pub w2: Vec<f32>,
+    /// `outputs`.
+    pub b2: Vec<f32>,
+}
+
+impl Mlp {
+    /// The classifier shipped in the crate.
+    pub fn embedded() -> Result<Mlp, OcrError> {
+        Mlp::from_bytes(EMBEDDED)
+    }
+
+    /// Parses the weight file format: `OCB1`, three little-endian u32 (inputs, hidden, outputs),
+    /// then little-endian f32 `w1, b1, w2, b2`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Mlp, OcrError> {
+        let bad = |what: &'static str| OcrError::Model(what);
+        if bytes.get(..4) != Some(MAGIC.as_slice()) {
+            return Err(bad("bad magic"));
+        }
+        let u32_at = |o: usize| -> Result<usize, OcrError> {
+            let b = bytes.get(o..o + 4).ok_or(bad("truncated header"))?;
+            Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let (inputs, hidden, outputs) = (u32_at(4)?, u32_at(8)?, u32_at(12)?);
+        if inputs != CELL_LEN || outputs != ALPHABET.len() || hidden == 0 || hidden > 4096 {
+            return Err(bad("unexpected dimensions"));
+        }
+        let total = hidden * inputs + hidden + outputs * hidden + outputs;
+        let body = bytes.get(16..).ok_or(bad("truncated body"))?;
+        if body.len() != total * 4 {
+            return Err(bad("wrong body length"));
+        }
+        let mut floats = body
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let mut take = |n: usize| -> Vec<f32> { floats.by_ref().take(n).collect() };
+        let w1 = take(hidden * inputs);
+        let b1 = take(hidden);
+        let w2 = take(outputs * hidden);
+        let b2 = take(outputs);
+        if w1
+            .iter()
+            .chain(&b1)
+            .chain(&w2)
+            .chain(&b2)
+            .any(|v| !v.is_finite())
+        {
+            return Err(bad("non-finite weight"));
+        }
+        Ok(Mlp {
+            inputs,
+            hidden,
+            outputs,
+            w1,
+            b1,
+            w2,
+            b2,
+        })
+    }
+
+    /// Serialises to the format [`Mlp::from_bytes`] reads.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        for v in [self.inputs, self.hidden, self.outputs] {
+            out.extend_from_slice(&(v as u32).to_le_bytes());
+        }
+        for v in self
+            .w1
+            .iter()
+            .chain(&self.b1)
+            .chain(&self.w2)
+            .chain(&self.b2)
+        {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out
+    }
+
+    /// Hidden activations for one input (`inputs` values), written into `hidden`.
+    pub fn hidden_layer(&self, x: &[f32], hidden: &mut [f32]) {
+        for ((h, row), b) in hidden
+            .iter_mut()
+            .zip(self.w1.chunks_exact(self.inputs))
+            .zip(&self.b1)
+        {
+            *h = (dot(row, x) + b).max(0.0);
+        }
+    }
+
+    /// Class probabilities (softmax) for one input.
+    pub fn probabilities(&self, x: &[f32]) -> Vec<f32> {
+        let mut hidden = vec![0f32; self.hidden];
+        self.hidden_layer(x, &mut hidden);
+        let mut logits: Vec<f32> = self
+            .w2
+            .chunks_exact(self.hidden)
+            .zip(&self.b2)
+            .map(|(row, b)| dot(row, &hidden) + b)
+            .collect();
+        softmax(&mut logits);
+        logits
+    }
+
+    /// Ranked alternatives (best first, at most `keep`) for one cell.
+    pub fn classify(&self, cell: &[f32], keep: usize) -> Vec<Alternative> {
+        let p = self.probabilities(cell);
+        let mut ranked: Vec<Alternative> = ALPHABET
+            .iter()
+            .zip(p)
+            .map(|(&c, p)| (char::from(c), p))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(keep.max(1));
+        ranked
+    }
+}
+
+/// Dot product with eight independent accumulators, so the compiler can vectorise it
+/// (a single running float sum cannot be reordered).
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (xa, xb) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += xa[k] * xb[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// In-place numerically stable softmax.
+pub fn softmax(v: &mut [f32]) {
+    let m = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut s = 0.0;
+    for x in v.iter_mut() {
+        *x = (*x - m).exp();
+        s += *x;
+    }
+    let s = if s > 0.0 { s } else { 1.0 };
+    v.iter_mut().for_each(|x| *x /= s);
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_model_loads_and_round_trips() {
+        let m = Mlp::embedded().unwrap();
+        let again = Mlp::from_bytes(&m.to_bytes()).unwrap();
+        assert_eq!(again.w2, m.w2);
+    }
+
+    #[test]
+    fn corrupt_models_are_rejected() {
+        assert!(Mlp::from_bytes(b"").is_err());
+        assert!(Mlp::from_bytes(b"OCB1\0\0\0\0").is_err());
+        let mut bytes = Mlp::embedded().unwrap().to_bytes();
+        bytes.pop();
+        assert!(Mlp::from_bytes(&bytes).is_err());
+    }
+}

@@ -1,0 +1,283 @@
+//! Grey-level frames: borrowed camera buffers, owned downscaled copies, and local adaptive binarisation.
+
+use super::OcrError;
+
+/// Largest accepted frame side, in pixels (image-bomb guard).
+pub const MAX_SIDE: usize = 16_384;
+/// Largest accepted frame area, in pixels (image-bomb guard): 64 megapixels.
+pub const MAX_PIXELS: usize = 64 * 1024 * 1024;
+
+/// A borrowed 8-bit luma frame, as a camera pipeline hands it over (Y plane of NV21/YUV420, or grey).
+///
+/// Row `y` starts at `data[y * stride]`; only the first `width` bytes of each row are read.
+#[derive(Clone, Copy, Debug)]
+pub struct LumaFrame<'a> {
+    width: usize,
+    height: usize,
+    stride: usize,
+    data: &'a [u8],
+}
+
+impl<'a> LumaFrame<'a> {
+    /// Wraps a luma buffer without copying. Fails when the buffer is too short for
+    /// `stride * (height - 1) + width` bytes, when `stride < width`, or when the frame is empty
+    /// or larger than [`MAX_SIDE`]/[`MAX_PIXELS`].
+    pub fn new(
+        width: usize,
+        height: usize,
+        stride: usize,
+        data: &'a [u8],
+    ) -> Result<Self, OcrError> {
+        if width == 0
+            || height == 0
+            || width > MAX_SIDE
+            || height > MAX_SIDE
+            || width.saturating_mul(height) > MAX_PIXELS
+        {
+            return Err(OcrError::Dimensions { width, height });
+        }
+        if stride < width {
+            return Err(OcrError::Stride { stride, width });
+        }
+        let needed = stride
+            .checked_mul(height - 1)
+            .and_then(|v| v.checked_add(width))
+            .ok_or(OcrError::Dimensions { width, height })?;
+        if data.len() < needed {
+            return Err(OcrError::BufferTooShort {
+                needed,
+                actual: data.len(),
+            });
+        }
+        Ok(LumaFrame {
+            width,
+            height,
+            stride,
+            data,
+        })
+    }
+
+    /// Frame width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Frame height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// Pixel at (x, y); 0 outside the frame.
+    #[inline]
+    pub fn get(&self, x: usize, y: usize) -> u8 {
+        if x >= self.width {
+            return 0;
+        }
+        self.data
+            .get(y.wrapping_mul(self.stride).wrapping_add(x))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Row `y` (exactly `width` bytes), or an empty slice outside the frame.
+    pub fn row(&self, y: usize) -> &'a [u8] {
+        let start = y.saturating_mul(self.stride);
+        self.data
+            .get(start..start.saturating_add(self.width))
+            .unwrap_or(&[])
+    }
+
+    /// Bilinear sample at sub-pixel (x, y), coordinates clamped to the frame.
+    #[inline]
+    pub fn sample(&self, x: f32, y: f32) -> f32 {
+        let maxx = (self.width - 1) as f32;
+        let maxy = (self.height - 1) as f32;
+        let x = if x.is_finite() {
+            x.clamp(0.0, maxx)
+        } else {
+            0.0
+        };
+        let y = if y.is_finite() {
+            y.clamp(0.0, maxy)
+        } else {
+            0.0
+        };
+        let x0 = x as usize;
+        let y0 = y as usize;
+        let fx = x - x0 as f32;
+        let fy = y - y0 as f32;
+        let x1 = (x0 + 1).min(self.width - 1);
+        let y1 = (y0 + 1).min(self.height - 1);
+        let a = f32::from(self.get(x0, y0));
+        let b = f32::from(self.get(x1, y0));
+        let c = f32::from(self.get(x0, y1));
+        let d = f32::from(self.get(x1, y1));
+        (a + (b - a) * fx) * (1.0 - fy) + (c + (d - c) * fx) * fy
+    }
+
+    /// A view of the rectangle starting at (x, y), clipped to the frame; `None` when empty.
+    pub fn crop(&self, x: usize, y: usize, w: usize, h: usize) -> Option<LumaFrame<'a>> {
+        if x >= self.width || y >= self.height {
+            return None;
+        }
+        let w = w.min(self.width - x);
+        let h = h.min(self.height - y);
+        if w == 0 || h == 0 {
+            return None;
+        }
+        let start = y.checked_mul(self.stride)?.checked_add(x)?;
+        let data = self.data.get(start..)?;
+        LumaFrame::new(w, h, self.stride, data).ok()
+    }
+}
+
+/// An owned grey image (tightly packed rows).
+#[derive(Clone, Debug)]
+pub struct GrayImage {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `width * height` bytes, row-major.
+    pub pixels: Vec<u8>,
+}
+
+impl GrayImage {
+    /// Borrows this image as a [`LumaFrame`].
+    pub fn as_frame(&self) -> Result<LumaFrame<'_>, OcrError> {
+        LumaFrame::new(self.width, self.height, self.width, &self.pixels)
+    }
+}
+
+/// Box-filter downscale by an integer `factor` (≥ 1).
+pub fn downscale(frame: &LumaFrame<'_>, factor: usize) -> GrayImage {
+    let factor = factor.max(1);
+    let w = (frame.width / factor).max(1);
+    let h = (frame.height / factor).max(1);
+    let mut pixels = vec![0u8; w * h];
+    let mut acc = vec![0u32; w];
+    let area = (factor * factor) as u32;
+    for (oy, out_row) in pixels.chunks_exact_mut(w).enumerate() {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for dy in 0..factor {
+            let row = frame.row(oy * factor + dy);
+            for (a, seg) in acc.iter_mut().zip(row.chunks_exact(factor)) {
+                *a += seg.iter().map(|&p| u32::from(p)).sum::<u32>();
+            }
+        }
+        for (o, a) in out_row.iter_mut().zip(&acc) {
+            *o = (a / area).min(255) as u8;
+        }
+    }
+    GrayImage {
+        width: w,
+        height: h,
+        pixels,
+    }
+}
+
+/// A binary mask: `true` where ink (darker than its surroundings).
+#[derive(Clone, Debug)]
+pub struct InkMask {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `width * height` flags, row-major.
+    pub ink: Vec<bool>,
+}
+
+/// Local adaptive binarisation (Bradley–Roth style, integral image): a pixel is ink when it is
+/// at least `relative` darker than the mean of its `(2r+1)²` window and at least `min_contrast`
+/// grey levels below it. Robust to lighting gradients and, partly, to glare.
+pub fn binarize(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contrast: u8) -> InkMask {
+    let (w, h) = (frame.width, frame.height);
+    let iw = w + 1;
+    // u64: a full-resolution region of a 64-megapixel frame sums past u32.
+    let mut integral = vec![0u64; iw * (h + 1)];
+    for y in 0..h {
+        let (above, below) = integral.split_at_mut((y + 1) * iw);
+        let above = above.get(y * iw..).unwrap_or(&[]);
+        let mut run = 0u64;
+        for ((cell, up), &p) in below
+            .iter_mut()
+            .skip(1)
+            .zip(above.iter().skip(1))
+            .zip(frame.row(y))
+        {
+            run += u64::from(p);
+            *cell = up + run;
+        }
+    }
+    let mut ink = vec![false; w * h];
+    let keep = 1.0 - relative;
+    let min_c = u64::from(min_contrast);
+    for (y, out_row) in ink.chunks_exact_mut(w).enumerate() {
+        let y0 = y.saturating_sub(radius);
+        let y1 = (y + radius + 1).min(h);
+        let top = integral.get(y0 * iw..(y0 + 1) * iw).unwrap_or(&[]);
+        let bottom = integral.get(y1 * iw..(y1 + 1) * iw).unwrap_or(&[]);
+        let rows = (y1 - y0) as u64;
+        for ((x, cell), &p) in out_row.iter_mut().enumerate().zip(frame.row(y)) {
+            let x0 = x.saturating_sub(radius);
+            let x1 = (x + radius + 1).min(w);
+            let at = |r: &[u64], xx: usize| r.get(xx).copied().unwrap_or(0);
+            let sum = (at(bottom, x1) + at(top, x0)).wrapping_sub(at(top, x1) + at(bottom, x0));
+            let count = rows * (x1 - x0) as u64;
+            let p = u64::from(p);
+            let mean = sum / count.max(1);
+            *cell = (p as f32) < mean as f32 * keep && p + min_c <= mean;
+        }
+    }
+    InkMask {
+        width: w,
+        height: h,
+        ink,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_rejects_short_buffers_and_bad_strides() {
+        assert!(matches!(
+            LumaFrame::new(10, 10, 10, &[0; 99]),
+            Err(OcrError::BufferTooShort { .. })
+        ));
+        assert!(matches!(
+            LumaFrame::new(10, 10, 9, &[0; 100]),
+            Err(OcrError::Stride { .. })
+        ));
+        assert!(matches!(
+            LumaFrame::new(0, 10, 10, &[]),
+            Err(OcrError::Dimensions { .. })
+        ));
+        assert!(LumaFrame::new(10, 10, 12, &[0; 118]).is_ok());
+    }
+
+    #[test]
+    fn binarize_marks_a_dark_square_on_light_paper() {
+        let mut px = vec![200u8; 40 * 40];
+        for y in 15..25 {
+            for x in 15..18 {
+                px[y * 40 + x] = 30;
+            }
+        }
+        let f = LumaFrame::new(40, 40, 40, &px).unwrap();
+        let m = binarize(&f, 8, 0.15, 10);
+        assert!(m.ink[20 * 40 + 16]);
+        assert!(!m.ink[5 * 40 + 5]);
+        assert!(!m.ink[20 * 40 + 30]);
+    }
+
+    #[test]
+    fn downscale_averages() {
+        let px = vec![10u8, 20, 30, 40];
+        let f = LumaFrame::new(2, 2, 2, &px).unwrap();
+        let d = downscale(&f, 2);
+        assert_eq!(d.pixels, vec![25]);
+    }
+}

@@ -1,0 +1,512 @@
+//! Locating the MRZ: ink blobs → text lines (rotation-invariant chaining) → 2- or 3-line MRZ candidates.
+
+use super::frame::InkMask;
+
+/// A connected component of ink (8-connectivity), in mask pixels.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Blob {
+    /// Leftmost column.
+    pub x0: u32,
+    /// Top row.
+    pub y0: u32,
+    /// Rightmost column (inclusive).
+    pub x1: u32,
+    /// Bottom row (inclusive).
+    pub y1: u32,
+    /// Number of ink pixels.
+    pub area: u32,
+}
+
+impl Blob {
+    fn w(&self) -> f32 {
+        (self.x1 - self.x0 + 1) as f32
+    }
+    fn h(&self) -> f32 {
+        (self.y1 - self.y0 + 1) as f32
+    }
+    fn center(&self) -> (f32, f32) {
+        (
+            (self.x0 + self.x1) as f32 / 2.0 + 0.5,
+            (self.y0 + self.y1) as f32 / 2.0 + 0.5,
+        )
+    }
+}
+
+fn find(parent: &mut [u32], mut i: u32) -> u32 {
+    while let Some(&p) = parent.get(i as usize) {
+        if p == i {
+            break;
+        }
+        let gp = parent.get(p as usize).copied().unwrap_or(p);
+        if let Some(slot) = parent.get_mut(i as usize) {
+            *slot = gp;
+        }
+        i = gp;
+    }
+    i
+}
+
+fn union(parent: &mut [u32], a: u32, b: u32) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        if let Some(slot) = parent.get_mut(hi as usize) {
+            *slot = lo;
+        }
+    }
+}
+
+/// Labels the connected components of `mask`; components larger than `max_side` on either axis are dropped.
+pub fn blobs(mask: &InkMask, max_side: u32) -> Vec<Blob> {
+    let (w, h) = (mask.width, mask.height);
+    let mut labels = vec![0u32; w * h];
+    let mut parent: Vec<u32> = vec![0];
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            if !mask.ink.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let mut neigh = [0u32; 4];
+            if x > 0 {
+                neigh[0] = labels.get(i - 1).copied().unwrap_or(0);
+            }
+            if y > 0 {
+                let up = i - w;
+                neigh[1] = labels.get(up).copied().unwrap_or(0);
+                if x > 0 {
+                    neigh[2] = labels.get(up - 1).copied().unwrap_or(0);
+                }
+                if x + 1 < w {
+                    neigh[3] = labels.get(up + 1).copied().unwrap_or(0);
+                }
+            }
+            let first = neigh.iter().copied().find(|&l| l != 0);
+            let label = match first {
+                Some(l) => {
+                    for &n in &neigh {
+                        if n != 0 && n != l {
+                            union(&mut parent, l, n);
+                        }
+                    }
+                    l
+                }
+                None => {
+                    let l = parent.len() as u32;
+                    parent.push(l);
+                    l
+                }
+            };
+            if let Some(slot) = labels.get_mut(i) {
+                *slot = label;
+            }
+        }
+    }
+    // Resolve to compact root ids.
+    let mut root_index = vec![u32::MAX; parent.len()];
+    let mut out: Vec<Blob> = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let l = labels.get(y * w + x).copied().unwrap_or(0);
+            if l == 0 {
+                continue;
+            }
+            let r = find(&mut parent, l) as usize;
+            let idx = match root_index.get(r).copied() {
+                Some(u32::MAX) | None => {
+                    let idx = out.len() as u32;
+                    if let Some(slot) = root_index.get_mut(r) {
+                        *slot = idx;
+                    }
+                    out.push(Blob {
+                        x0: x as u32,
+                        y0: y as u32,
+                        x1: x as u32,
+                        y1: y as u32,
+                        area: 0,
+                    });
+                    idx
+                }
+                Some(idx) => idx,
+            };
+            if let Some(b) = out.get_mut(idx as usize) {
+                b.x0 = b.x0.min(x as u32);
+                b.x1 = b.x1.max(x as u32);
+                b.y1 = y as u32;
+                b.area += 1;
+            }
+        }
+    }
+    out.retain(|b| b.x1 - b.x0 < max_side && b.y1 - b.y0 < max_side);
+    out
+}
+
+/// A straight line of text, in the pixel coordinates of the mask it was found in.
+#[derive(Clone, Copy, Debug)]
+pub struct TextLine {
+    /// Centre-height point at the left edge of the first glyph.
+    pub start: (f32, f32),
+    /// Centre-height point at the right edge of the last glyph.
+    pub end: (f32, f32),
+    /// Median glyph height across the line direction.
+    pub height: f32,
+    /// Number of blobs chained into the line.
+    pub blobs: usize,
+    /// Median centre distance of neighbouring single glyphs: the character pitch.
+    pub pitch: f32,
+}
+
+impl TextLine {
+    /// Length from the first glyph's left edge to the last glyph's right edge.
+    pub fn length(&self) -> f32 {
+        ((self.end.0 - self.start.0).powi(2) + (self.end.1 - self.start.1).powi(2)).sqrt()
+    }
+    fn dir(&self) -> (f32, f32) {
+        let l = self.length().max(1e-3);
+        (
+            (self.end.0 - self.start.0) / l,
+            (self.end.1 - self.start.1) / l,
+        )
+    }
+    /// This line in another coordinate system: `p → p * scale + offset`.
+    pub fn scaled(&self, scale: f32, offset: (f32, f32)) -> TextLine {
+        let t = |p: (f32, f32)| (p.0 * scale + offset.0, p.1 * scale + offset.1);
+        TextLine {
+            start: t(self.start),
+            end: t(self.end),
+            height: self.height * scale,
+            blobs: self.blobs,
+            pitch: self.pitch * scale,
+        }
+    }
+}
+
+/// Dominant text direction (radians in (-π/2, π/2]) from nearest-neighbour pairs of glyph-like blobs.
+fn dominant_angle(blobs: &[Blob]) -> f32 {
+    const BINS: usize = 180;
+    let mut hist = [0f32; BINS];
+    let cell = 24.0f32;
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
+        std::collections::HashMap::new();
+    let glyph_like = |b: &Blob| b.h() >= 3.0 && b.w() <= 1.6 * b.h() && b.h() <= 3.0 * b.w();
+    for (i, b) in blobs.iter().enumerate().filter(|(_, b)| glyph_like(b)) {
+        let (cx, cy) = b.center();
+        grid.entry(((cx / cell) as i32, (cy / cell) as i32))
+            .or_default()
+            .push(i);
+    }
+    for b in blobs.iter().filter(|b| glyph_like(b)) {
+        let (cx, cy) = b.center();
+        let r = 2.2 * b.h().max(b.w());
+        let reach = (r / cell).ceil() as i32;
+        let (gx, gy) = ((cx / cell) as i32, (cy / cell) as i32);
+        let mut best: Option<(f32, f32, f32)> = None;
+        for dy in -reach..=reach {
+            for dx in -reach..=reach {
+                let Some(list) = grid.get(&(gx + dx, gy + dy)) else {
+                    continue;
+                };
+                for &j in list {
+                    let Some(o) = blobs.get(j) else { continue };
+                    let (ox, oy) = o.center();
+                    let (ddx, ddy) = (ox - cx, oy - cy);
+                    let d2 = ddx * ddx + ddy * ddy;
+                    let ratio = o.h().min(b.h()) / o.h().max(b.h());
+                    if d2 < 1.0 || d2 > r * r || ratio < 0.6 {
+                        continue;
+                    }
+                    if best.is_none_or(|(bd, _, _)| d2 < bd) {
+                        best = Some((d2, ddx, ddy));
+                    }
+                }
+            }
+        }
+        if let Some((_, ddx, ddy)) = best {
+            let mut a = ddy.atan2(ddx);
+            if a <= -std::f32::consts::FRAC_PI_2 {
+                a += std::f32::consts::PI;
+            } else if a > std::f32::consts::FRAC_PI_2 {
+                a -= std::f32::consts::PI;
+            }
+            let bin = (((a + std::f32::consts::FRAC_PI_2) / std::f32::consts::PI * BINS as f32)
+                as usize)
+                .min(BINS - 1);
+            if let Some(hv) = hist.get_mut(bin) {
+                *hv += 1.0;
+            }
+        }
+    }
+    let smooth = |k: usize| -> f32 {
+        (0..5)
+            .map(|d| hist.get((k + BINS + d - 2) % BINS).copied().unwrap_or(0.0))
+            .sum()
+    };
+    let peak = (0..BINS)
+        .max_by(|&a, &b| smooth(a).total_cmp(&smooth(b)))
+        .unwrap_or(BINS / 2);
+    (peak as f32 + 0.5) / BINS as f32 * std::f32::consts::PI - std::f32::consts::FRAC_PI_2
+}
+
+/// Blob in line-aligned coordinates: `u` along the text direction, `v` across it.
+#[derive(Clone, Copy)]
+struct Aligned {
+    u0: f32,
+    u1: f32,
+    v: f32,
+    hv: f32,
+}
+
+/// Chains blobs into straight text lines. Rotation-invariant: the chaining direction is the
+/// dominant nearest-neighbour direction, so tilted (±20°) and upside-down text is found alike.
+pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
+    let angle = dominant_angle(blobs);
+    let (s, c) = angle.sin_cos();
+    let aligned: Vec<Aligned> = blobs
+        .iter()
+        .map(|b| {
+            let (cx, cy) = b.center();
+            let u = cx * c + cy * s;
+            let v = -cx * s + cy * c;
+            let half_u = b.w() / 2.0 * c.abs() + b.h() / 2.0 * s.abs();
+            let hv = b.w() * s.abs() + b.h() * c.abs();
+            Aligned {
+                u0: u - half_u,
+                u1: u + half_u,
+                v,
+                hv,
+            }
+        })
+        .collect();
+    // Grid over (u, v) for neighbour search.
+    let cell = 16.0f32;
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, a) in aligned.iter().enumerate() {
+        if a.hv >= 2.0 {
+            grid.entry(((a.u0 / cell).floor() as i32, (a.v / cell).floor() as i32))
+                .or_default()
+                .push(i);
+        }
+    }
+    let n = aligned.len();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut has_left = vec![false; n];
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        let ka = aligned.get(a).map_or(0.0, |x| x.u1);
+        let kb = aligned.get(b).map_or(0.0, |x| x.u1);
+        ka.total_cmp(&kb)
+    });
+    for &i in &order {
+        let Some(a) = aligned.get(i).copied() else {
+            continue;
+        };
+        if a.hv < 2.0 {
+            continue;
+        }
+        let reach_u = 1.4 * a.hv;
+        let reach_v = 0.45 * a.hv;
+        let (gu0, gu1) = (
+            ((a.u1 - 0.4 * a.hv) / cell).floor() as i32,
+            ((a.u1 + reach_u) / cell).floor() as i32,
+        );
+        let (gv0, gv1) = (
+            ((a.v - reach_v - 0.5 * a.hv) / cell).floor() as i32,
+            ((a.v + reach_v + 0.5 * a.hv) / cell).floor() as i32,
+        );
+        let mut best: Option<(f32, usize)> = None;
+        for gu in gu0..=gu1 {
+            for gv in gv0..=gv1 {
+                let Some(list) = grid.get(&(gu, gv)) else {
+                    continue;
+                };
+                for &j in list {
+                    if j == i || has_left.get(j).copied().unwrap_or(true) {
+                        continue;
+                    }
+                    let Some(b) = aligned.get(j) else { continue };
+                    let gap = b.u0 - a.u1;
+                    let href = a.hv.max(b.hv);
+                    let dv = (b.v - a.v).abs();
+                    let ratio = a.hv.min(b.hv) / href;
+                    if b.u0 <= a.u0
+                        || gap < -0.4 * href
+                        || gap > 1.3 * href.min(2.5 * a.hv.min(b.hv))
+                        || dv > 0.3 * href
+                        || ratio < 0.35
+                    {
+                        continue;
+                    }
+                    let cost = gap.max(0.0) + 2.0 * dv;
+                    if best.is_none_or(|(bc, _)| cost < bc) {
+                        best = Some((cost, j));
+                    }
+                }
+            }
+        }
+        if let Some((_, j)) = best {
+            if let Some(flag) = has_left.get_mut(j) {
+                *flag = true;
+            }
+            union(&mut parent, i as u32, j as u32);
+        }
+    }
+    let mut groups: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
+    for i in 0..n as u32 {
+        let r = find(&mut parent, i);
+        groups.entry(r).or_default().push(i as usize);
+    }
+    let mut lines: Vec<(f32, f32, f32, f32, f32, usize, f32)> = Vec::new(); // (u0, u1, v at u0, v at u1, height, count, pitch)
+    for members in groups.values() {
+        if members.len() < min_blobs {
+            continue;
+        }
+        // Least-squares v = p + q u over blob centres.
+        let pts: Vec<Aligned> = members
+            .iter()
+            .filter_map(|&m| aligned.get(m).copied())
+            .collect();
+        let k = pts.len() as f32;
+        let mu = pts.iter().map(|a| (a.u0 + a.u1) / 2.0).sum::<f32>() / k;
+        let mv = pts.iter().map(|a| a.v).sum::<f32>() / k;
+        let suu: f32 = pts.iter().map(|a| ((a.u0 + a.u1) / 2.0 - mu).powi(2)).sum();
+        let suv: f32 = pts
+            .iter()
+            .map(|a| ((a.u0 + a.u1) / 2.0 - mu) * (a.v - mv))
+            .sum();
+        let q = if suu > 1e-3 { suv / suu } else { 0.0 };
+        let u0 = pts.iter().map(|a| a.u0).fold(f32::INFINITY, f32::min);
+        let u1 = pts.iter().map(|a| a.u1).fold(f32::NEG_INFINITY, f32::max);
+        let mut hs: Vec<f32> = pts.iter().map(|a| a.hv).collect();
+        hs.sort_by(f32::total_cmp);
+        // Upper quartile: '<' fillers are shorter than letters and digits.
+        let height = hs.get(hs.len() * 3 / 4).copied().unwrap_or(0.0);
+        // Pitch from neighbouring single glyphs (merged runs excluded).
+        let mut sorted = pts.clone();
+        sorted.sort_by(|a, b| (a.u0 + a.u1).total_cmp(&(b.u0 + b.u1)));
+        let single = |a: &Aligned| a.u1 - a.u0 < 1.2 * height;
+        let mut steps: Vec<f32> = sorted
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] if single(a) && single(b) => Some((b.u0 + b.u1 - a.u0 - a.u1) / 2.0),
+                _ => None,
+            })
+            .collect();
+        steps.sort_by(f32::total_cmp);
+        let pitch = steps.get(steps.len() / 2).copied().unwrap_or(height);
+        lines.push((
+            u0,
+            u1,
+            mv + q * (u0 - mu),
+            mv + q * (u1 - mu),
+            height,
+            pts.len(),
+            pitch,
+        ));
+    }
+    // Join collinear pieces split by a gap (glare, a lost glyph).
+    lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f32, f32, f32, f32, f32, usize, f32)> = Vec::new();
+    for l in lines {
+        let joined = merged.iter_mut().find(|m| {
+            let gap = l.0 - m.1;
+            let h = m.4.max(l.4);
+            gap > -h && gap < 8.0 * h && (l.2 - m.3).abs() < 0.4 * h && m.4.min(l.4) / h > 0.7
+        });
+        match joined {
+            Some(m) => {
+                m.1 = m.1.max(l.1);
+                m.3 = l.3;
+                m.4 = (m.4 * m.5 as f32 + l.4 * l.5 as f32) / (m.5 + l.5) as f32;
+                m.6 = (m.6 * m.5 as f32 + l.6 * l.5 as f32) / (m.5 + l.5) as f32;
+                m.5 += l.5;
+            }
+            None => merged.push(l),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(u0, u1, v0, v1, height, count, pitch)| {
+            let back = |u: f32, v: f32| (u * c - v * s, u * s + v * c);
+            TextLine {
+                start: back(u0, v0),
+                end: back(u1, v1),
+                height,
+                blobs: count,
+                pitch,
+            }
+        })
+        .collect()
+}
+
+/// Two or three parallel, aligned, evenly spaced long text lines: where an MRZ may be.
+#[derive(Clone, Debug)]
+pub struct MrzCandidate {
+    /// The lines, top to bottom in the line-aligned frame (which may be the document upside down).
+    pub lines: Vec<TextLine>,
+    /// Higher is more MRZ-like.
+    pub score: f32,
+}
+
+/// Groups text lines into MRZ candidates, best first.
+pub fn group_mrz(lines: &[TextLine]) -> Vec<MrzCandidate> {
+    let long: Vec<&TextLine> = lines
+        .iter()
+        .filter(|l| l.pitch >= 2.0 && l.length() >= 20.0 * l.pitch && l.blobs >= 8)
+        .collect();
+    // Sort by the across-line coordinate of the midpoint (in the frame of the longest line).
+    let Some(reference) = long.iter().max_by(|a, b| a.length().total_cmp(&b.length())) else {
+        return Vec::new();
+    };
+    let (rdx, rdy) = reference.dir();
+    let across = |p: (f32, f32)| -p.0 * rdy + p.1 * rdx;
+    let mut items: Vec<(f32, &TextLine)> = long
+        .iter()
+        .map(|l| {
+            (
+                across(((l.start.0 + l.end.0) / 2.0, (l.start.1 + l.end.1) / 2.0)),
+                *l,
+            )
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let compatible = |a: &(f32, &TextLine), b: &(f32, &TextLine)| -> bool {
+        let (la, lb) = (a.1, b.1);
+        let p = la.pitch.max(lb.pitch);
+        let (da, db) = (la.dir(), lb.dir());
+        let parallel = da.0 * db.0 + da.1 * db.1 > 0.99;
+        // Distance of b's midpoint from a's line.
+        let mid = ((lb.start.0 + lb.end.0) / 2.0, (lb.start.1 + lb.end.1) / 2.0);
+        let spacing = -(mid.0 - la.start.0) * da.1 + (mid.1 - la.start.1) * da.0;
+        // Start points aligned along the direction.
+        let ds = (lb.start.0 - la.start.0) * da.0 + (lb.start.1 - la.start.1) * da.1;
+        let de = (lb.end.0 - la.end.0) * da.0 + (lb.end.1 - la.end.1) * da.1;
+        let len_ratio = la.length().min(lb.length()) / la.length().max(lb.length());
+        parallel
+            && spacing.abs() > 1.15 * p
+            && spacing.abs() < 2.6 * p
+            && (ds.abs() < 3.0 * p || de.abs() < 3.0 * p)
+            && len_ratio > 0.6
+            && la.pitch.min(lb.pitch) / p > 0.8
+    };
+    let mut out = Vec::new();
+    for i in 0..items.len() {
+        let (Some(a), Some(b)) = (items.get(i), items.get(i + 1)) else {
+            continue;
+        };
+        if !compatible(a, b) {
+            continue;
+        }
+        let mut group = vec![*a.1, *b.1];
+        if let Some(c) = items.get(i + 2).filter(|c| compatible(b, c)) {
+            group.push(*c.1);
+        }
+        let score: f32 = group.iter().map(|l| l.blobs as f32).sum();
+        out.push(MrzCandidate {
+            lines: group,
+            score,
+        });
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
+}

@@ -1,0 +1,82 @@
+//! Accuracy floor of the native MRZ reader on the committed fixture set (`fixtures/ocr/truth.json`).
+//!
+//! Runs every fifth image so a debug-mode `cargo test` stays quick; `examples/ocr_accuracy.rs` runs the whole
+//! set in release mode. The floors sit a little under what the reader measured when they were set, so a
+//! regression fails the test; negatives must never read as a valid MRZ.
+
+use bankid_activation::ocr;
+use std::collections::BTreeMap;
+
+#[test]
+fn fixture_accuracy_floors_hold_and_negatives_never_validate() {
+    let truth: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/ocr/truth.json")).expect("truth.json");
+    let reader = ocr::MrzReader::new().expect("embedded model");
+    let mut tally: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for item in truth["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .step_by(5)
+    {
+        let file = item["file"].as_str().expect("file");
+        let category = item["category"].as_str().expect("category").to_string();
+        let bytes = std::fs::read(format!("fixtures/ocr/{file}")).expect("fixture");
+        let reading = reader
+            .read_image(&ocr::decode_image(&bytes).expect("decode"))
+            .expect("read");
+        let entry = tally.entry(category.clone()).or_default();
+        entry.1 += 1;
+        match item["lines"].as_array() {
+            None => {
+                assert!(
+                    !reading.as_ref().is_some_and(|r| r.valid),
+                    "{file}: a negative read as a valid MRZ: {reading:?}"
+                );
+                entry.0 += usize::from(reading.is_none());
+            }
+            Some(lines) => {
+                let expected: Vec<String> = lines
+                    .iter()
+                    .map(|l| l.as_str().expect("line").to_string())
+                    .collect();
+                entry.0 += usize::from(reading.is_some_and(|r| r.lines == expected));
+            }
+        }
+    }
+    let rate = |k: &str| {
+        tally
+            .get(k)
+            .map_or(0.0, |&(ok, n)| ok as f64 / n.max(1) as f64)
+    };
+    eprintln!("{tally:?}");
+    assert!(rate("clean") >= 0.95, "clean {}", rate("clean"));
+    assert!(rate("phone") >= 0.85, "phone {}", rate("phone"));
+    assert!(rate("hard") >= 0.5, "hard {}", rate("hard"));
+    assert!(rate("negative") >= 0.99, "negative {}", rate("negative"));
+}
+
+#[test]
+fn fixture_truth_is_valid_mrz_for_the_mrz_module() {
+    // The generator computes check digits with its own small builder; the crate's `mrz` parser must agree.
+    let truth: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/ocr/truth.json")).expect("truth.json");
+    let mut checked = 0;
+    for item in truth["images"].as_array().expect("images") {
+        let Some(lines) = item["lines"].as_array() else {
+            continue;
+        };
+        let lines: Vec<&str> = lines.iter().map(|l| l.as_str().expect("line")).collect();
+        let m = bankid_activation::mrz::parse(&lines)
+            .unwrap_or_else(|e| panic!("{}: {e}", item["file"]));
+        assert!(m.is_valid(), "{}: check digits", item["file"]);
+        assert_eq!(
+            m.format().contract_name(),
+            item["format"].as_str().expect("format"),
+            "{}",
+            item["file"]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 300);
+}

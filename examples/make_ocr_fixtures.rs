@@ -2,6 +2,9 @@
 //!
 //! Usage: `cargo run --release --example make_ocr_fixtures -- OUT_DIR [--seed N] [--scale K] [--train]`
 //!
+//! Or one photo of a given MRZ (a mild phone-camera shot; the test-set mode above is unaffected):
+//! `cargo run --release --example make_ocr_fixtures -- --mrz LINE1 LINE2 [LINE3] --single OUT.jpg [--seed N]`
+//!
 //! Needs the Debian packages `fonts-ocr-b` (the MRZ font) and `fonts-dejavu-core` (other text) at
 //! generation time only; the written JPEGs and `truth.json` are self-contained.
 //! `--train` draws names from a different syllable pool than the test set, so a classifier trained on
@@ -1041,8 +1044,83 @@ fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
+/// The format of given MRZ lines (line count, length, document code).
+fn format_of(lines: &[String]) -> Option<Format> {
+    let visa = lines.first().is_some_and(|l| l.starts_with('V'));
+    match (lines.len(), lines.first().map(|l| l.len())) {
+        (3, Some(30)) => Some(Format::Td1),
+        (2, Some(36)) if visa => Some(Format::MrvB),
+        (2, Some(36)) => Some(Format::Td2),
+        (2, Some(44)) if visa => Some(Format::MrvA),
+        (2, Some(44)) => Some(Format::Td3),
+        _ => None,
+    }
+    .filter(|f| lines.iter().all(|l| l.len() == f.chars()))
+}
+
+/// `--mrz ... --single OUT.jpg`: one photo of the given MRZ, phone-camera style but mild (small
+/// rotation and tilt, light blur and noise, a good JPEG quality), reproducible from `seed`.
+fn render_single(lines: &[String], out: &Path, seed: u64) {
+    let format = format_of(lines)
+        .unwrap_or_else(|| panic!("--mrz: not 3×30, 2×36 or 2×44 characters: {lines:?}"));
+    let fonts = Fonts {
+        ocrb: load_font(OCRB_PATH),
+        sans: load_font(SANS_PATH),
+        bold: load_font(SANS_BOLD_PATH),
+    };
+    let mut rng = Rng(seed ^ 0x0DE3_0F07);
+    let (doc, dt) = render_document(&mut rng, &fonts, format, Some(lines), false);
+    let shot = Shot {
+        fill: rng.range(0.75, 0.9),
+        rotation_deg: rng.range(-6.0, 6.0),
+        tilt: rng.range(0.02, 0.05),
+        blur: rng.range(0.5, 0.8),
+        noise: rng.range(1.0, 2.0),
+        jpeg: 75,
+        gradient: rng.range(0.05, 0.2),
+        glare: false,
+        lowres: 1.0,
+        min_cap_px: 14.0,
+    };
+    let frame = photograph(&mut rng, &doc, dt.cap_px, &shot);
+    save_jpeg(out, &frame, shot.jpeg);
+    eprintln!(
+        "wrote {} ({}, rotation {:.1}°)",
+        out.display(),
+        format.name(),
+        shot.rotation_deg
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--single") {
+        let out = args
+            .get(at + 1)
+            .map(PathBuf::from)
+            .expect("--single OUT.jpg");
+        let mrz_at = args
+            .iter()
+            .position(|a| a == "--mrz")
+            .expect("--single needs --mrz LINE...");
+        let lines: Vec<String> = args
+            .iter()
+            .skip(mrz_at + 1)
+            .take_while(|a| !a.starts_with("--"))
+            .flat_map(|a| a.split_whitespace().map(str::to_string))
+            .collect();
+        let seed = args
+            .iter()
+            .position(|a| a == "--seed")
+            .map(|i| {
+                args.get(i + 1)
+                    .and_then(|s| s.parse().ok())
+                    .expect("--seed N")
+            })
+            .unwrap_or(1);
+        render_single(&lines, &out, seed);
+        return;
+    }
     let mut out: Option<PathBuf> = None;
     let mut seed = 1u64;
     let mut scale = 1usize;

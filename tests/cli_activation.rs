@@ -63,6 +63,10 @@ fn setup() -> Setup {
 }
 
 fn activate(s: &Setup, extra: &[&str]) -> (i32, Vec<Value>, String) {
+    activate_with(s, &["--mrz", MRZ[0], MRZ[1]], extra)
+}
+
+fn activate_with(s: &Setup, source: &[&str], extra: &[&str]) -> (i32, Vec<Value>, String) {
     let registry = s.registry.to_str().unwrap().to_string();
     let store = s.store.to_str().unwrap().to_string();
     let emulator = fixture("fixtures/dumps/demo-utopia");
@@ -71,9 +75,6 @@ fn activate(s: &Setup, extra: &[&str]) -> (i32, Vec<Value>, String) {
     let mut args: Vec<&str> = vec![
         "activate",
         "--json",
-        "--mrz",
-        MRZ[0],
-        MRZ[1],
         "--emulator",
         &emulator,
         "--csca",
@@ -83,6 +84,7 @@ fn activate(s: &Setup, extra: &[&str]) -> (i32, Vec<Value>, String) {
         "--store",
         &store,
     ];
+    args.extend(source);
     let has = |flag: &str| extra.contains(&flag);
     if !has("--bankid") {
         args.extend(["--bankid", "demo-bankid"]);
@@ -197,6 +199,48 @@ fn activate_approves_the_demo_holder_and_a_second_device_replaces_the_first() {
     assert_eq!(code, 0, "{err} {out:?}");
     assert_eq!(out[0]["device_id"], "device-2");
     assert_eq!(out[0]["replaced_device_id"], "device-1");
+}
+
+#[test]
+fn the_demo_photo_reads_exactly_and_valid() {
+    let bytes = std::fs::read(fixture("fixtures/demo/passport.jpg")).expect("photo");
+    let image = bankid_activation::ocr::decode_image(&bytes).expect("decode");
+    let reading = bankid_activation::ocr::read_mrz(&image)
+        .expect("read")
+        .expect("an MRZ found");
+    assert_eq!(reading.lines, MRZ);
+    assert!(reading.valid);
+    let text = std::fs::read_to_string(fixture("fixtures/demo/mrz.txt")).expect("mrz.txt");
+    assert_eq!(text.lines().collect::<Vec<_>>(), MRZ);
+}
+
+#[test]
+fn activate_from_the_photo_approves() {
+    let s = setup();
+    let (code, out, err) = activate_with(
+        &s,
+        &["--image", &fixture("fixtures/demo/passport.jpg")],
+        &[],
+    );
+    assert_eq!(code, 0, "{err} {out:?}");
+    assert_eq!(out[0]["activated"], true);
+}
+
+#[test]
+fn activate_from_a_photo_without_an_mrz_is_mrz_unreadable() {
+    let s = setup();
+    // The face image of the chip dump: a JPEG with no MRZ in it.
+    let face = s.root.join("face.jpg");
+    let dg2 = std::fs::read(fixture("fixtures/dumps/demo-utopia/DG2.bin")).unwrap();
+    let start = dg2
+        .windows(2)
+        .position(|w| w == [0xFF, 0xD8])
+        .expect("JPEG SOI");
+    std::fs::write(&face, &dg2[start..]).unwrap();
+    let (code, out, _) = activate_with(&s, &["--image", face.to_str().unwrap()], &[]);
+    assert_ne!(code, 0);
+    let r = reasons(&out[0]);
+    assert!(r.contains(&"mrz_unreadable".to_string()), "{r:?}");
 }
 
 #[test]

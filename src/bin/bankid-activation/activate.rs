@@ -13,6 +13,7 @@ use bankid_activation::activation::flow::{
 use bankid_activation::activation::policy::{CloneCheck, CloneCheckRequirement, PolicyConfig};
 use bankid_activation::emulator::EmulatedChip;
 use bankid_activation::mrz::{Date, Mrz};
+use bankid_activation::ocr;
 use bankid_activation::reader::{self, Credentials, LdsFile, ReadOptions};
 use bankid_activation::transport::Transport;
 use serde_json::{Value, json};
@@ -169,25 +170,24 @@ pub struct Attempt {
 /// Largest MRZ photo read.
 const MAX_IMAGE_LEN: u64 = 32 * 1024 * 1024;
 
-/// The MRZ of a photo. This build has no native OCR yet (it lands with the `ocr` module), so a
-/// photo cannot be read: the attempt is rejected with `mrz_unreadable`, and the reason says why.
+/// The MRZ of a photo, read by the native OCR (`ocr::read_mrz`).
 struct ImageMrz<'a>(&'a Path);
 
 impl MrzSource for ImageMrz<'_> {
     fn read_mrz(&mut self) -> Result<Mrz, String> {
+        let path = self.0.display();
         let len = std::fs::metadata(self.0)
-            .map_err(|e| format!("{}: {e}", self.0.display()))?
+            .map_err(|e| format!("{path}: {e}"))?
             .len();
         if len > MAX_IMAGE_LEN {
-            return Err(format!(
-                "{}: larger than {MAX_IMAGE_LEN} bytes",
-                self.0.display()
-            ));
+            return Err(format!("{path}: larger than {MAX_IMAGE_LEN} bytes"));
         }
-        Err(format!(
-            "{}: this build has no MRZ OCR yet; give the MRZ as text with --mrz",
-            self.0.display()
-        ))
+        let bytes = std::fs::read(self.0).map_err(|e| format!("{path}: {e}"))?;
+        let image = ocr::decode_image(&bytes).map_err(|e| format!("{path}: {e}"))?;
+        let reading = ocr::read_mrz(&image)
+            .map_err(|e| format!("{path}: {e}"))?
+            .ok_or_else(|| format!("{path}: no MRZ found in the image"))?;
+        Mrz::parse_lines(&reading.lines).map_err(|e| format!("{path}: MRZ as read: {e}"))
     }
 }
 

@@ -1,5 +1,5 @@
 //! `bankid-activation demo`: the whole activation flow on fixtures embedded in the binary — a fresh
-//! registry with the demo holder "checked", the software chip serving her passport, passive
+//! registry with the demo holder "checked", a photo of her passport read by the OCR, the software chip serving her passport, passive
 //! authentication against the test CSCA, the rules, a first device, then a second replacing it.
 
 use std::path::{Path, PathBuf};
@@ -45,6 +45,10 @@ const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../../../fixtures/pki/csca/csca-ut-rsa3072.pem"),
     ),
     (
+        "passport.jpg",
+        include_bytes!("../../../fixtures/demo/passport.jpg"),
+    ),
+    (
         "registry.json",
         include_bytes!("../../../fixtures/demo/registry.json"),
     ),
@@ -57,9 +61,6 @@ const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../../../fixtures/demo/device-2.pub.pem"),
     ),
 ];
-
-/// The demo passport's MRZ (fixtures/demo/mrz.txt), the text the document photo shows.
-const MRZ: &str = include_str!("../../../fixtures/demo/mrz.txt");
 
 /// The BankID in fixtures/demo/registry.json.
 const BANKID: &str = "demo-bankid";
@@ -183,10 +184,6 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         ms(t.elapsed())
     ));
     say(
-        "   MRZ source: the passport's MRZ as text (this build has no OCR for the photo yet)"
-            .to_string(),
-    );
-    say(
         "   clone check: optional (this build's reader does not run active authentication yet)"
             .to_string(),
     );
@@ -194,11 +191,11 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let mut results: Vec<AttemptOutcome> = Vec::new();
     for (n, device) in [(3, "device-1"), (4, "device-2")] {
         say(format!(
-            "{n}. activate {BANKID} on {device}: MRZ → software chip (BAC) → passive authentication → rules → binding"
+            "{n}. activate {BANKID} on {device}: photo (OCR) → software chip (BAC) → passive authentication → rules → binding"
         ));
         let a = Attempt {
             bankid: BANKID.to_string(),
-            mrz: MrzInput::Text(MRZ.to_string()),
+            mrz: MrzInput::Image(dir.join("passport.jpg")),
             chip: ChipInput::Emulator {
                 dir: dir.join("chip"),
                 access: "bac".into(),

@@ -11,6 +11,7 @@ pub mod files;
 pub mod vpcd;
 
 pub use chip::{
-    AccessMode, EmulatedChip, EmulatorConfig, EmulatorError, EmulatorTransport, Faults,
+    AccessMode, DEFAULT_CHIP_CAN, EmulatedChip, EmulatorConfig, EmulatorError, EmulatorTransport,
+    Faults,
 };
 pub use files::{EMRTD_AID, FileService, FileSystem, FileSystemError, LdsFile, MAX_FILE_SIZE};

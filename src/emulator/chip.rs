@@ -205,8 +205,8 @@ pub enum EmulatorError {
 /// puts it behind a [`Transport`] with its link capabilities and link faults.
 ///
 /// Before authentication only the master file (EF.CardAccess) is readable; the application's
-/// files answer 6982. After BAC every command must be protected: a plain command or one whose
-/// MAC fails ends the session (6987/6988, ISO/IEC 7816-4 §10).
+/// files answer 6982. After BAC or PACE every command must be protected: a plain command or
+/// one whose MAC fails ends the session (6987/6988, ISO/IEC 7816-4 §10).
 pub struct EmulatedChip {
     files: FileService,
     config: EmulatorConfig,

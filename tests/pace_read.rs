@@ -463,3 +463,29 @@ fn chip_authentication_mapping_is_a_typed_unsupported_error() {
     assert_eq!(err.fault(), Fault::Chip, "{err}");
     assert!(!sent_bac(&log));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// A PACE chip that turns to garbage at any APDU (during EF.CardAccess, MSE:Set AT, the
+    /// four GENERAL AUTHENTICATE steps or the secured reads): the reader returns a typed error
+    /// or the fixture's files, never panics, and never falls back to BAC.
+    #[test]
+    fn a_pace_chip_answering_garbage_never_panics(from in 1u64..40, seed in proptest::prelude::any::<u64>(), im in proptest::prelude::any::<bool>()) {
+        let spec = if im { "pace:im:brainpoolP256r1:aes128" } else { "pace:gm:P-256:3des" };
+        let params: PaceParams = spec.parse().unwrap();
+        let faults = bankid_activation::emulator::Faults::default().garbage_from(from, seed);
+        let mut log = Vec::new();
+        let link = logged(chip(pace_config(params).with_faults(faults), seed), &mut log);
+        if let Ok(dump) = read(link, &can("123456"), ReadOptions::default(), seed) {
+            proptest::prop_assert_eq!(dump.access_used(), AccessProtocol::Pace);
+            for (file, bytes) in dump.all_files() {
+                if file != LdsFile::CardAccess {
+                    let expected = std::fs::read(Path::new(FIXTURE).join(file.file_name())).unwrap();
+                    proptest::prop_assert_eq!(bytes, expected.as_slice());
+                }
+            }
+        }
+        proptest::prop_assert!(!sent_bac(&log));
+    }
+}

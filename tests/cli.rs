@@ -279,17 +279,12 @@ fn read_emulator_over_bac_writes_an_identical_dump_that_verifies() {
     assert_eq!(o["signature_valid"], true);
     assert_eq!(o["chain_valid"], true);
     assert!(o["apdus"].as_u64().is_some_and(|n| n > 2));
+    // A BAC-only software chip withholds the dump's EF.CardAccess (it offers PACE), so the
+    // dump has none; `read_emulator_over_pace_…` reads it from a PACE chip.
+    assert!(!out_dir.join("EF.CardAccess.bin").exists());
+    assert_eq!(o["pace"], Value::Null);
     for name in [
-        "EF.COM",
-        "EF.SOD",
-        "EF.CardAccess",
-        "DG1",
-        "DG2",
-        "DG7",
-        "DG11",
-        "DG12",
-        "DG14",
-        "DG15",
+        "EF.COM", "EF.SOD", "DG1", "DG2", "DG7", "DG11", "DG12", "DG14", "DG15",
     ] {
         let fixture =
             std::fs::read(format!("fixtures/dumps/td3-rsa2048/{name}.bin")).expect("fixture");
@@ -335,4 +330,143 @@ fn read_with_wrong_mrz_is_access_denied() {
     assert_ne!(code, 0);
     assert!(stderr.contains("access denied (BAC)"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn read_emulator_over_pace_with_can_reports_the_variant_and_verifies() {
+    let out_dir = std::env::temp_dir().join(format!("bankid-cli-pace-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out_s = out_dir.to_string_lossy().into_owned();
+    let (code, out, stderr) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--access",
+        "pace:gm:brainpoolP256r1:aes128",
+        "--can",
+        "123456",
+        "--out",
+        &out_s,
+        "--csca",
+        "fixtures/pki/csca",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let o = &out[0];
+    assert_eq!(o["access"], "PACE");
+    assert_eq!(
+        o["pace"],
+        serde_json::json!({"mapping": "GM", "group": "brainpoolP256r1", "cipher": "aes128"})
+    );
+    assert_eq!(o["valid"], true);
+    assert_eq!(o["dg1_mrz"], serde_json::json!(TD3));
+    assert_eq!(o["error"], Value::Null);
+    // Every file as in the fixture, EF.CardAccess included (the chip's own for these
+    // parameters is the fixture's byte for byte).
+    for name in [
+        "EF.COM",
+        "EF.SOD",
+        "EF.CardAccess",
+        "DG1",
+        "DG2",
+        "DG7",
+        "DG11",
+        "DG12",
+        "DG14",
+        "DG15",
+    ] {
+        let fixture =
+            std::fs::read(format!("fixtures/dumps/td3-rsa2048/{name}.bin")).expect("fixture");
+        let read = std::fs::read(out_dir.join(format!("{name}.bin"))).expect("dump file");
+        assert_eq!(read, fixture, "{name} differs");
+    }
+    let _ = std::fs::remove_dir_all(&out_dir);
+
+    // The MRZ with another variant and a chip CAN that is not the default; text output names
+    // the variant.
+    let (code, out, stderr) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--access",
+        "pace:im:modp2048-256:3des",
+        "--chip-can",
+        "987654",
+        "--mrz",
+        TD3[0],
+        TD3[1],
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out[0]["access"], "PACE");
+    assert_eq!(out[0]["pace"]["mapping"], "IM");
+    assert_eq!(out[0]["pace"]["group"], "modp2048-256");
+    assert_eq!(out[0]["pace"]["cipher"], "3des");
+}
+
+#[test]
+fn read_emulator_over_pace_with_a_wrong_can_is_access_denied() {
+    let (code, out, _) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--access",
+        "pace:gm:brainpoolP256r1:aes128",
+        "--can",
+        "123457",
+        "--json",
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(out[0]["valid"], false);
+    assert_eq!(out[0]["error"], "access denied (PACE)");
+    let (code, _, stderr) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--access",
+        "pace:gm:brainpoolP256r1:aes128",
+        "--chip-can",
+        "111111",
+        "--can",
+        "123456",
+    ]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("access denied (PACE)"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn read_emulator_access_specs_are_checked() {
+    for (access, needle) in [
+        ("pace:cam:brainpoolP256r1:aes128", "CAM"),
+        ("pace:gm:brainpoolP999r1:aes128", "brainpoolP999r1"),
+        ("pace:gm:P-256", "pace:MAPPING:GROUP:CIPHER"),
+        ("chipauth", "expected `bac` or `pace:MAPPING:GROUP:CIPHER`"),
+    ] {
+        let (code, out, _) = run(&[
+            "read",
+            "--emulator",
+            "fixtures/dumps/td3-rsa2048",
+            "--access",
+            access,
+            "--can",
+            "123456",
+            "--json",
+        ]);
+        assert_ne!(code, 0, "{access}");
+        let error = out[0]["error"].as_str().unwrap_or_default();
+        assert!(error.contains(needle), "{access}: {error}");
+    }
+    // A CAN against the BAC-only chip: a clear error, not a crash.
+    let (code, out, _) = run(&[
+        "read",
+        "--emulator",
+        "fixtures/dumps/td3-rsa2048",
+        "--can",
+        "123456",
+        "--json",
+    ]);
+    assert_ne!(code, 0);
+    let error = out[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("does not offer PACE"), "{error}");
 }

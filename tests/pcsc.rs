@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use bankid_activation::access::AccessProtocol;
 use bankid_activation::emulator::vpcd::{self, StopHandle, VpcdCard};
 use bankid_activation::emulator::{
-    EMRTD_AID, EmulatedChip, EmulatorConfig, FileService, FileSystem, LdsFile,
+    AccessMode, EMRTD_AID, EmulatedChip, EmulatorConfig, FileService, FileSystem, LdsFile,
 };
 use bankid_activation::reader::{self, ChipDump, Credentials, Progress, ReadError, ReadOptions};
 use bankid_activation::transport::ApduHandler;
@@ -735,33 +735,58 @@ fn bac_read_of_our_emulator_through_pcscd() {
     let _serial = serial();
     let Some(_pcscd) = Pcscd::start() else { return };
     let fs = fixture_files();
-    let mut expected = fixture_chip_files();
-    expected.sort_by_key(|(f, _)| *f);
-    for (extended, config) in [
-        (true, EmulatorConfig::default()),
-        (false, EmulatorConfig::short_length()),
+    let mut all_files = fixture_chip_files();
+    all_files.sort_by_key(|(f, _)| *f);
+    // A BAC-only chip withholds the dump's PACE-offering EF.CardAccess; a PACE chip serves one
+    // it builds for its parameters, which for these equals the fixture's.
+    let without_card_access: Vec<(LdsFile, Vec<u8>)> = all_files
+        .iter()
+        .filter(|(f, _)| *f != LdsFile::CardAccess)
+        .cloned()
+        .collect();
+    let pace: bankid_activation::access::pace::PaceParams =
+        "pace:gm:brainpoolP256r1:aes128".parse().unwrap();
+    for (extended, config, tag, protocol) in [
+        (
+            true,
+            EmulatorConfig::default(),
+            "ours-extended",
+            AccessProtocol::Bac,
+        ),
+        (
+            false,
+            EmulatorConfig::short_length(),
+            "ours-short",
+            AccessProtocol::Bac,
+        ),
+        (
+            true,
+            EmulatorConfig::default().with_access(AccessMode::Pace(pace)),
+            "ours-pace",
+            AccessProtocol::Pace,
+        ),
     ] {
+        let expected = if protocol == AccessProtocol::Pace {
+            &all_files
+        } else {
+            &without_card_access
+        };
         // What `emulate --vpcd` serves: a fresh chip on every power event.
         let card = VpcdCard::emulated_chip(fs.clone(), config).unwrap();
         assert_eq!(card.atr(), emrtd_atr(extended));
         let server = vpcd::spawn(OUR_ADDR, card).unwrap();
         assert!(server.wait_connected(Duration::from_secs(10)));
-        let tag = if extended {
-            "ours-extended"
-        } else {
-            "ours-short"
-        };
         let (dump, progress) = bac_read(OUR_READER, &specimen());
         let dump = dump.unwrap_or_else(|e| panic!("{tag}: {e}"));
-        assert_eq!(dump.access_used(), AccessProtocol::Bac, "{tag}");
-        assert_dump_matches_and_verifies(&dump, &expected, tag);
+        assert_eq!(dump.access_used(), protocol, "{tag}");
+        assert_dump_matches_and_verifies(&dump, expected, tag);
         // Progress ends at the full size of every file read from the application.
         let dg2 = progress
             .iter()
             .find(|p| p.file == LdsFile::DataGroup(2))
             .expect("DG2 progress");
         assert_eq!(dg2.read, dg2.total);
-        assert_eq!(Some(dg2.total), fs_len(&expected, LdsFile::DataGroup(2)));
+        assert_eq!(Some(dg2.total), fs_len(expected, LdsFile::DataGroup(2)));
         // Extended length through pcscd takes far fewer APDUs for DG2's 19 KB.
         if extended {
             assert!(dump.apdu_count() < 60, "{tag}: {} APDUs", dump.apdu_count());
@@ -769,11 +794,11 @@ fn bac_read_of_our_emulator_through_pcscd() {
             assert!(dump.apdu_count() > 90, "{tag}: {} APDUs", dump.apdu_count());
         }
 
-        // A wrong MRZ (another document number) is refused as such.
+        // A wrong MRZ (another document number) is refused as such, by the protocol in use.
         let wrong = Credentials::from_document("L898902C4", "740812", "120415").unwrap();
         let (refused, _) = bac_read(OUR_READER, &wrong);
         assert!(
-            matches!(refused, Err(ReadError::AccessDenied(AccessProtocol::Bac))),
+            matches!(&refused, Err(ReadError::AccessDenied(p)) if *p == protocol),
             "{tag}: {refused:?}"
         );
         drop(server);
@@ -895,68 +920,76 @@ fn cli_read_reader_of_vicc_and_of_our_emulate_vpcd() {
     drop(vicc);
     let _ = std::fs::remove_dir_all(&out);
 
-    // Our software chip served to pcscd by `emulate --vpcd`, read by the same command.
-    let emulate = Command::new(env!("CARGO_BIN_EXE_bankid-activation"))
-        .current_dir(manifest_dir())
-        .args(["emulate", DUMP, "--access", "bac", "--vpcd", OUR_ADDR])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("emulate starts");
-    let _emulate = KillOnDrop(emulate);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let (_, readers, _) = cli(&["readers", "--json"]);
-        if readers
-            .iter()
-            .any(|r| r["name"] == OUR_READER && r["card_present"] == true)
-        {
-            break;
+    // Our software chip served to pcscd by `emulate --vpcd`, read by the same command, once
+    // offering BAC only and once offering PACE.
+    for (access, protocol) in [("bac", "BAC"), ("pace:gm:brainpoolP256r1:aes128", "PACE")] {
+        let emulate = Command::new(env!("CARGO_BIN_EXE_bankid-activation"))
+            .current_dir(manifest_dir())
+            .args(["emulate", DUMP, "--access", access, "--vpcd", OUR_ADDR])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("emulate starts");
+        let emulate = KillOnDrop(emulate);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (_, readers, _) = cli(&["readers", "--json"]);
+            if readers
+                .iter()
+                .any(|r| r["name"] == OUR_READER && r["card_present"] == true)
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "emulate's card never appeared: {readers:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(
-            Instant::now() < deadline,
-            "emulate's card never appeared: {readers:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
+        let out = tempdir("cli-ours");
+        let out_s = out.to_string_lossy().into_owned();
+        let (code, json, stderr) = cli(&[
+            "read",
+            "--reader",
+            OUR_READER,
+            "--mrz",
+            MRZ[0],
+            MRZ[1],
+            "--out",
+            &out_s,
+            "--csca",
+            "fixtures/pki/csca",
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{access}: {stderr} {json:?}");
+        assert_eq!(json[0]["access"], protocol);
+        assert_eq!(json[0]["valid"], true, "{access}");
+        let mut names = names.clone();
+        if protocol == "PACE" {
+            // The PACE chip serves its own EF.CardAccess, equal to the fixture's for these
+            // parameters; a BAC-only chip serves none.
+            names.push("EF.CardAccess.bin");
+            assert_eq!(json[0]["pace"]["mapping"], "GM");
+        }
+        assert_written_like_fixture(&out, &names, access);
+        // A wrong MRZ through the same path is access denied, not a crash.
+        let (code, json, _) = cli(&[
+            "read",
+            "--reader",
+            OUR_READER,
+            "--document-number",
+            "L898902C3",
+            "--birth-date",
+            "740813",
+            "--expiry-date",
+            "120415",
+            "--json",
+        ]);
+        assert_ne!(code, 0);
+        assert_eq!(json[0]["error"], format!("access denied ({protocol})"));
+        let _ = std::fs::remove_dir_all(&out);
+        // Pull the card and let pcscd notice, so the next read does not see this card's ATR.
+        drop(emulate);
+        wait_card_gone(OUR_READER);
     }
-    let out = tempdir("cli-ours");
-    let out_s = out.to_string_lossy().into_owned();
-    let (code, json, stderr) = cli(&[
-        "read",
-        "--reader",
-        OUR_READER,
-        "--mrz",
-        MRZ[0],
-        MRZ[1],
-        "--out",
-        &out_s,
-        "--csca",
-        "fixtures/pki/csca",
-        "--json",
-    ]);
-    assert_eq!(code, 0, "{stderr} {json:?}");
-    assert_eq!(json[0]["access"], "BAC");
-    assert_eq!(json[0]["valid"], true);
-    let mut names = names.clone();
-    names.push("EF.CardAccess.bin");
-    assert_written_like_fixture(&out, &names, "emulate");
-    // A wrong MRZ through the same path is access denied, not a crash.
-    let (code, json, _) = cli(&[
-        "read",
-        "--reader",
-        OUR_READER,
-        "--document-number",
-        "L898902C3",
-        "--birth-date",
-        "740813",
-        "--expiry-date",
-        "120415",
-        "--json",
-    ]);
-    assert_ne!(code, 0);
-    assert_eq!(json[0]["error"], "access denied (BAC)");
-    let _ = std::fs::remove_dir_all(&out);
-    // Pull the card and let pcscd notice, so the next test does not see this card's ATR.
-    drop(_emulate);
-    wait_card_gone(OUR_READER);
 }

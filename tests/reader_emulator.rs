@@ -2,13 +2,17 @@
 //! (fixtures/dumps/td3-rsa2048, DG2 ≈ 19 KB) read byte for byte with short and extended length,
 //! SFI and SELECT, forced 6700/6Cxx step-down, a dropped link, a corrupted MAC, a wrong MRZ, and
 //! chips answering garbage; the APDU count is held to the bound of issue 4.
+//!
+//! The software chip in BAC mode is a BAC-only chip: it withholds the dump's EF.CardAccess,
+//! which offers PACE (see `AccessMode::Bac`), so the reader probes for it (3 APDUs: SFI read,
+//! SELECT MF, SELECT EF) and runs BAC. PACE reads are in tests/pace_read.rs.
 
 use std::convert::Infallible;
 use std::path::Path;
 
 use bankid_activation::access::AccessProtocol;
 use bankid_activation::apdu::StatusWord;
-use bankid_activation::emulator::{EmulatedChip, EmulatorConfig, Faults, FileSystem};
+use bankid_activation::emulator::{AccessMode, EmulatedChip, EmulatorConfig, Faults, FileSystem};
 use bankid_activation::reader::{
     self, Access, ChipDump, Credentials, FileAccess, LdsFile, Progress, ReadError, ReadOptions,
     Unauthenticated, Unreadable,
@@ -71,15 +75,28 @@ fn read<T: Transport>(transport: T, options: ReadOptions) -> Result<ChipDump, Re
     )
 }
 
-/// The fixture's chip files (key files excluded) by name.
+/// The fixture's chip files a BAC-only chip serves (key files and the PACE-offering
+/// EF.CardAccess excluded).
 fn fixture_files(dir: &str) -> Vec<(LdsFile, Vec<u8>)> {
     LdsFile::all()
+        .filter(|f| *f != LdsFile::CardAccess)
         .filter_map(|f| {
             std::fs::read(Path::new(dir).join(f.file_name()))
                 .ok()
                 .map(|b| (f, b))
         })
         .collect()
+}
+
+/// [`assert_identical`] plus the dump's own EF.CardAccess (a chip in PACE mode serving it).
+fn assert_identical_with_card_access(dump: &ChipDump, dir: &str) {
+    let own = std::fs::read(Path::new(dir).join("EF.CardAccess.bin")).unwrap();
+    assert_eq!(dump.card_access(), Some(own.as_slice()));
+    let expected = fixture_files(dir);
+    for (file, bytes) in &expected {
+        assert_eq!(dump.get(*file), Some(bytes.as_slice()), "{file} differs");
+    }
+    assert_eq!(dump.files().len(), expected.len() + 1);
 }
 
 fn assert_identical(dump: &ChipDump, dir: &str) {
@@ -96,7 +113,8 @@ fn assert_identical(dump: &ChipDump, dir: &str) {
 }
 
 /// Issue 4's bound: 2 for BAC + per file (1 SELECT, or none by SFI) + 1 header read +
-/// ceil(rest/223) reads. SELECT of the application is counted on top (1).
+/// ceil(rest/223) reads. SELECT of the application is counted on top (1), and so is the probe
+/// for the absent EF.CardAccess (3).
 fn apdu_bound(files: &[(LdsFile, Vec<u8>)], select: bool) -> u64 {
     let per_file: u64 = files
         .iter()
@@ -105,8 +123,12 @@ fn apdu_bound(files: &[(LdsFile, Vec<u8>)], select: bool) -> u64 {
             u64::from(select) + 1 + rest.div_ceil(223)
         })
         .sum();
-    2 + 1 + per_file
+    2 + 1 + CARD_ACCESS_PROBE + per_file
 }
+
+/// APDUs spent learning that EF.CardAccess is absent: READ BINARY by SFI 1C (6A82), SELECT MF,
+/// SELECT EF 011C (6A82).
+const CARD_ACCESS_PROBE: u64 = 3;
 
 #[test]
 fn short_length_by_sfi_reads_everything_within_the_bound() {
@@ -125,8 +147,11 @@ fn short_length_by_sfi_reads_everything_within_the_bound() {
     assert_eq!(dump.access_used(), AccessProtocol::Bac);
     assert_eq!(dump.access_used().to_string(), "BAC");
     assert_eq!(dump.dg1_mrz().unwrap(), MRZ);
-    assert!(dump.unreadable().is_empty(), "{:?}", dump.unreadable());
-    assert!(dump.offers_pace());
+    assert_eq!(
+        dump.unreadable(),
+        [(LdsFile::CardAccess, Unreadable::NotFound)]
+    );
+    assert!(!dump.offers_pace());
     assert_eq!(dump.apdu_count(), transport.exchanges());
     let bound = apdu_bound(&fixture_files(FIXTURE), false);
     assert!(
@@ -134,16 +159,14 @@ fn short_length_by_sfi_reads_everything_within_the_bound() {
         "{} > {bound}",
         dump.apdu_count()
     );
-    // Exactly: SELECT, BAC 2, then per file header + ceil(rest/231) (3DES SM, short length;
-    // EF.CardAccess is read in plain before BAC, 256 bytes per read).
-    let exact: u64 = 1
+    // Exactly: the EF.CardAccess probe, SELECT, BAC 2, then per file header + ceil(rest/231)
+    // (3DES SM, short length).
+    let exact: u64 = CARD_ACCESS_PROBE
+        + 1
         + 2
         + fixture_files(FIXTURE)
             .iter()
-            .map(|(f, b)| {
-                let chunk = if *f == LdsFile::CardAccess { 256 } else { 231 };
-                1 + (b.len() as u64 - 6).div_ceil(chunk)
-            })
+            .map(|(_, b)| 1 + (b.len() as u64 - 6).div_ceil(231))
             .sum::<u64>();
     assert_eq!(dump.apdu_count(), exact);
     // Progress: DG2 grows monotonically to its total.
@@ -163,11 +186,11 @@ fn extended_length_reads_each_file_in_two_apdus() {
     assert!(transport.capabilities().extended_length);
     let dump = read(&mut transport, ReadOptions::default()).expect("read");
     assert_identical(&dump, FIXTURE);
-    // SELECT 1, BAC 2, then header + one read per file (EF.CardAccess included).
+    // The EF.CardAccess probe, SELECT 1, BAC 2, then header + one read per file.
     let files = fixture_files(FIXTURE);
     assert_eq!(
         dump.apdu_count(),
-        1 + 2 + 2 * files.len() as u64,
+        CARD_ACCESS_PROBE + 1 + 2 + 2 * files.len() as u64,
         "{dump:?}"
     );
     // Extended length forbidden by the caller: short reads again.
@@ -206,7 +229,11 @@ fn big_chip(config: EmulatorConfig) -> (EmulatedChip, Vec<(LdsFile, Vec<u8>)>) {
     dg2.extend_from_slice(&(image.len() as u16).to_be_bytes());
     dg2.extend_from_slice(&image);
     fs.insert(LdsFile::DataGroup(2), dg2).unwrap();
-    let files: Vec<(LdsFile, Vec<u8>)> = fs.files().map(|(f, b)| (f, b.to_vec())).collect();
+    let files: Vec<(LdsFile, Vec<u8>)> = fs
+        .files()
+        .filter(|(f, _)| *f != LdsFile::CardAccess)
+        .map(|(f, b)| (f, b.to_vec()))
+        .collect();
     let chip = EmulatedChip::new(fs, config)
         .unwrap()
         .with_rng(Box::new(TestRng(3)));
@@ -247,7 +274,7 @@ fn forced_6700_steps_down_and_remembers() {
         .map(|(_, b)| 1 + (b.len() as u64 - 6).div_ceil(secured.read_size() as u64))
         .sum();
     assert!(
-        secured.apdu_count() <= 1 + 1 + 2 + at_115 + 4,
+        secured.apdu_count() <= CARD_ACCESS_PROBE + 1 + 2 + at_115 + 4,
         "{}",
         secured.apdu_count()
     );
@@ -331,7 +358,7 @@ fn wrong_mrz_is_access_denied() {
 }
 
 #[test]
-fn pace_and_can_are_reported_unsupported() {
+fn pace_and_can_with_a_bac_only_chip_are_not_offered() {
     let transport = chip(EmulatorConfig::default()).into_transport();
     let can = Credentials::from_can("123456").unwrap();
     let err = reader::read_document_with_rng(
@@ -383,6 +410,7 @@ fn protected_and_missing_groups_are_reported_and_skipped() {
     assert_eq!(
         dump.unreadable(),
         [
+            (LdsFile::CardAccess, Unreadable::NotFound),
             (
                 LdsFile::DataGroup(3),
                 Unreadable::Protected(StatusWord(0x6982))
@@ -432,7 +460,7 @@ fn access_protocol_at_the_master_file_plugs_in() {
     session.read_card_access().unwrap();
     let mut secured = session
         .establish_at_master_file(AccessProtocol::Bac, |link, card_access| {
-            assert!(card_access.is_some());
+            assert!(card_access.is_none(), "a BAC-only chip withholds it");
             bankid_activation::access::bac::authenticate(&mut &mut *link, &keys, &mut TestRng(11))
         })
         .unwrap();
@@ -498,7 +526,9 @@ proptest! {
 #[test]
 fn card_access_falls_back_to_select_and_may_be_missing() {
     // A chip that refuses READ BINARY by SFI in the MF (6A86): SELECT MF, SELECT 011C, READ.
-    let mut emulated = chip(EmulatorConfig::default());
+    // A PACE chip (whose EF.CardAccess is the fixture's own), read with BAC.
+    let params = "pace:gm:brainpoolP256r1:aes128".parse().unwrap();
+    let mut emulated = chip(EmulatorConfig::default().with_access(AccessMode::Pace(params)));
     let mut log: Vec<Vec<u8>> = Vec::new();
     let handler = |apdu: &[u8]| {
         log.push(apdu.to_vec());
@@ -510,10 +540,10 @@ fn card_access_falls_back_to_select_and_may_be_missing() {
     };
     let dump = read(
         InMemory::new(handler, Capabilities::EXTENDED),
-        ReadOptions::default(),
+        ReadOptions::default().with_access(Access::Bac),
     )
     .expect("read");
-    assert_identical(&dump, FIXTURE);
+    assert_identical_with_card_access(&dump, FIXTURE);
     let hexes: Vec<String> = log.iter().take(4).map(|a| hex_upper(a)).collect();
     assert_eq!(
         hexes,
@@ -544,7 +574,7 @@ fn card_access_falls_back_to_select_and_may_be_missing() {
         dump.unreadable(),
         [(LdsFile::CardAccess, Unreadable::NotFound)]
     );
-    assert_eq!(dump.files().len(), fixture_files(FIXTURE).len() - 1);
+    assert_eq!(dump.files().len(), fixture_files(FIXTURE).len());
 }
 
 fn hex_upper(bytes: &[u8]) -> String {

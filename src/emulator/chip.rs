@@ -1,6 +1,6 @@
-//! The software eMRTD chip: a dump's file system behind BAC and secure messaging, with knobs
-//! for the link's limits and fault injection, so the reader's fallbacks meet the same answers
-//! as on a real chip (ICAO 9303 Part 10 §3, Part 11 §4.3, §9.8).
+//! The software eMRTD chip: a dump's file system behind BAC or PACE and secure messaging, with
+//! knobs for the link's limits and fault injection, so the reader's fallbacks meet the same
+//! answers as on a real chip (ICAO 9303 Part 10 §3, Part 11 §4.3, §4.4, §9.8).
 
 use std::path::Path;
 
@@ -8,23 +8,33 @@ use rand_core::{CryptoRng, UnwrapErr};
 use thiserror::Error;
 
 use super::files::{FileService, FileSystem, FileSystemError, LdsFile};
+use crate::access::AccessError;
 use crate::access::bac::{BacChip, NONCE_LEN};
+use crate::access::pace::{self, GeneralAuthenticateStep, PaceChip, PaceParams};
 use crate::apdu::{Command, LengthForm, Response, StatusWord, ins};
 use crate::crypto::keys::BacKeys;
 use crate::sm::SecureChannel;
 use crate::transport::{ApduHandler, Capabilities, InMemory, Transport, TransportError};
 
-/// How the chip controls access.
-///
-/// Only BAC today. PACE's chip side (`PaceChip`: MSE:Set AT `00 22 C1 A4` and four chained
-/// GENERAL AUTHENTICATE `86`) becomes another variant; its success installs a
-/// [`SecureChannel`] exactly as BAC's does, so the SM and file layers stay as they are.
+/// How the chip controls access. Either protocol's success installs a [`SecureChannel`], so
+/// the SM and file layers are the same for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AccessMode {
-    /// Basic Access Control: GET CHALLENGE, EXTERNAL AUTHENTICATE.
+    /// Basic Access Control only: GET CHALLENGE, EXTERNAL AUTHENTICATE.
+    ///
+    /// A BAC-only chip: a dump's own EF.CardAccess that offers PACE is **not served** (the
+    /// chip answers 6A82 for it), so a reader following ICAO 9303 Part 11 §4.2 does not try
+    /// PACE against a chip that cannot run it. An EF.CardAccess without a PACEInfo is served
+    /// as is.
     #[default]
     Bac,
+    /// PACE with these parameters (Part 11 §4.4): MSE:Set AT `00 22 C1 A4` and four chained
+    /// GENERAL AUTHENTICATE `86`, the MRZ password from DG1 and the CAN
+    /// [`EmulatorConfig::chip_can`]. The chip serves its own EF.CardAccess
+    /// ([`pace::card_access::build`]) instead of the dump's, and also accepts BAC unless
+    /// [`EmulatorConfig::pace_accepts_bac`] is off.
+    Pace(PaceParams),
 }
 
 /// Faults to inject, each off by default.
@@ -59,6 +69,12 @@ pub struct EmulatorConfig {
     /// Whether READ BINARY by short EF identifier (P1 = `80 | SFI`) is supported; without it
     /// such reads answer 6A86 and files must be selected.
     pub short_file_ids: bool,
+    /// The card access number for PACE (default `123456`).
+    pub chip_can: zeroize::Zeroizing<String>,
+    /// In [`AccessMode::Pace`], whether BAC is accepted too (default on: chips offering PACE
+    /// usually support BAC, ICAO 9303 Part 11 §4.2). Off, GET CHALLENGE and EXTERNAL
+    /// AUTHENTICATE answer 6D00.
+    pub pace_accepts_bac: bool,
     /// Fault injection.
     pub faults: Faults,
 }
@@ -71,10 +87,15 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("extended_length", &self.extended_length)
             .field("max_response_data", &self.max_response_data)
             .field("short_file_ids", &self.short_file_ids)
+            .field("chip_can", &"<redacted>")
+            .field("pace_accepts_bac", &self.pace_accepts_bac)
             .field("faults", &self.faults)
             .finish()
     }
 }
+
+/// The software chip's CAN unless configured (DESIGN.md `--chip-can`).
+pub const DEFAULT_CHIP_CAN: &str = "123456";
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -84,6 +105,8 @@ impl Default for EmulatorConfig {
             extended_length: true,
             max_response_data: 65536,
             short_file_ids: true,
+            chip_can: zeroize::Zeroizing::new(DEFAULT_CHIP_CAN.to_owned()),
+            pace_accepts_bac: true,
             faults: Faults::default(),
         }
     }
@@ -120,6 +143,16 @@ impl EmulatorConfig {
     /// Turns READ BINARY by short EF identifier on or off.
     pub fn with_short_file_ids(mut self, on: bool) -> Self {
         self.short_file_ids = on;
+        self
+    }
+    /// Sets the card access number (PACE).
+    pub fn with_chip_can(mut self, can: &str) -> Self {
+        self.chip_can = zeroize::Zeroizing::new(can.to_owned());
+        self
+    }
+    /// Whether a PACE chip accepts BAC too.
+    pub fn with_pace_accepts_bac(mut self, on: bool) -> Self {
+        self.pace_accepts_bac = on;
         self
     }
     /// Sets the faults.
@@ -162,18 +195,23 @@ pub enum EmulatorError {
     /// BAC keys were not given and DG1 holds no usable MRZ.
     #[error("no BAC keys: none given and DG1 holds no usable MRZ")]
     NoMrz,
+    /// PACE cannot be offered: DG1 holds no usable MRZ (the PACE MRZ password), the CAN is
+    /// malformed, or the parameters are not supported (Chip Authentication Mapping).
+    #[error("the software chip cannot offer PACE: {0}")]
+    Pace(#[from] AccessError),
 }
 
 /// A software eMRTD chip. It answers APDUs as an [`ApduHandler`]; [`EmulatedChip::into_transport`]
 /// puts it behind a [`Transport`] with its link capabilities and link faults.
 ///
 /// Before authentication only the master file (EF.CardAccess) is readable; the application's
-/// files answer 6982. After BAC every command must be protected: a plain command or one whose
-/// MAC fails ends the session (6987/6988, ISO/IEC 7816-4 §10).
+/// files answer 6982. After BAC or PACE every command must be protected: a plain command or
+/// one whose MAC fails ends the session (6987/6988, ISO/IEC 7816-4 §10).
 pub struct EmulatedChip {
     files: FileService,
     config: EmulatorConfig,
     bac: BacChip,
+    pace: Option<PaceChip>,
     sm: Option<SecureChannel>,
     rng: Box<dyn CryptoRng + Send>,
     apdus: u64,
@@ -198,14 +236,32 @@ impl EmulatedChip {
     }
 
     /// A chip serving `fs`. Its nonces come from the operating system.
-    pub fn new(fs: FileSystem, config: EmulatorConfig) -> Result<Self, EmulatorError> {
+    ///
+    /// In [`AccessMode::Pace`] EF.CardAccess is replaced by one offering exactly the
+    /// configured parameters; in [`AccessMode::Bac`] an EF.CardAccess offering PACE is removed.
+    pub fn new(mut fs: FileSystem, config: EmulatorConfig) -> Result<Self, EmulatorError> {
         let keys = match &config.bac_keys {
             Some(keys) => keys.clone(),
             None => bac_keys_from_dg1(&fs).ok_or(EmulatorError::NoMrz)?,
         };
+        let pace = match config.access {
+            AccessMode::Pace(params) => {
+                let mrz_information = mrz_information_from_dg1(&fs).ok_or(EmulatorError::NoMrz)?;
+                let chip = PaceChip::new(params, &mrz_information, Some(config.chip_can.as_str()))?;
+                fs.insert(LdsFile::CardAccess, pace::card_access::build(&params))?;
+                Some(chip)
+            }
+            AccessMode::Bac => {
+                if offers_pace(fs.get(LdsFile::CardAccess)) {
+                    fs.remove(LdsFile::CardAccess);
+                }
+                None
+            }
+        };
         Ok(EmulatedChip {
             files: FileService::new(fs).require_authentication(true),
             bac: BacChip::new(&keys),
+            pace,
             config,
             sm: None,
             rng: Box::new(UnwrapErr(getrandom::SysRng)),
@@ -257,6 +313,9 @@ impl EmulatedChip {
 
     fn end_session(&mut self) {
         self.sm = None;
+        if let Some(pace) = self.pace.as_mut() {
+            pace.reset();
+        }
         self.files.set_authenticated(false);
     }
 
@@ -291,10 +350,53 @@ impl EmulatedChip {
         None
     }
 
-    /// A plain command before secure messaging: BAC, or the file service (MF only).
+    /// Whether BAC commands are answered.
+    fn bac_enabled(&self) -> bool {
+        match self.config.access {
+            AccessMode::Bac => true,
+            AccessMode::Pace(_) => self.config.pace_accepts_bac,
+        }
+    }
+
+    /// PACE's plain commands: MSE:Set AT and GENERAL AUTHENTICATE (Part 11 §4.4.4).
+    fn pace_command(&mut self, cmd: &Command) -> Option<Response> {
+        let pace = self.pace.as_mut()?;
+        match (cmd.cla, cmd.ins, cmd.p1, cmd.p2) {
+            (0x00, ins::MANAGE_SECURITY_ENVIRONMENT, 0xC1, 0xA4) => {
+                Some(match pace.mse_set_at(&cmd.data) {
+                    Ok(()) => Response::status(StatusWord::SUCCESS),
+                    Err(e) => Response::status(e.status_word()),
+                })
+            }
+            (0x00 | 0x10, ins::GENERAL_AUTHENTICATE, _, _) => {
+                if (cmd.p1, cmd.p2) != (0, 0) {
+                    pace.reset();
+                    return Some(Response::status(StatusWord::INCORRECT_P1P2));
+                }
+                Some(match pace.general_authenticate(cmd, &mut self.rng) {
+                    Ok(GeneralAuthenticateStep::Continue(data)) => {
+                        Response::new(data, StatusWord::SUCCESS)
+                    }
+                    Ok(GeneralAuthenticateStep::Established(data, channel)) => {
+                        self.sm = Some(channel);
+                        self.files.set_authenticated(true);
+                        Response::new(data, StatusWord::SUCCESS)
+                    }
+                    Err(e) => Response::status(e.status_word()),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A plain command before secure messaging: BAC, PACE, or the file service (MF only).
     fn plain(&mut self, cmd: &Command, form: LengthForm) -> Response {
-        match (self.config.access, cmd.cla, cmd.ins) {
-            (AccessMode::Bac, 0x00, ins::GET_CHALLENGE) => {
+        if let Some(answer) = self.pace_command(cmd) {
+            return answer;
+        }
+        let bac = self.bac_enabled();
+        match (bac, cmd.cla, cmd.ins) {
+            (true, 0x00, ins::GET_CHALLENGE) => {
                 if (cmd.p1, cmd.p2) != (0, 0) {
                     return Response::status(StatusWord::INCORRECT_P1P2);
                 }
@@ -304,7 +406,7 @@ impl EmulatedChip {
                 let challenge = self.bac.get_challenge(&mut self.rng);
                 Response::new(challenge.to_vec(), StatusWord::SUCCESS)
             }
-            (AccessMode::Bac, 0x00, ins::EXTERNAL_AUTHENTICATE) => {
+            (true, 0x00, ins::EXTERNAL_AUTHENTICATE) => {
                 if (cmd.p1, cmd.p2) != (0, 0) {
                     return Response::status(StatusWord::INCORRECT_P1P2);
                 }
@@ -365,11 +467,24 @@ impl EmulatedChip {
     }
 }
 
-/// The BAC keys of the MRZ in DG1.
-fn bac_keys_from_dg1(fs: &FileSystem) -> Option<BacKeys> {
+/// True if `card_access` parses and lists a PACEInfo.
+fn offers_pace(card_access: Option<&[u8]>) -> bool {
+    use crate::lds::security_info::{SecurityInfo, parse_security_infos};
+    card_access
+        .and_then(|bytes| parse_security_infos(bytes).ok())
+        .is_some_and(|infos| infos.iter().any(|i| matches!(i, SecurityInfo::Pace { .. })))
+}
+
+/// The MRZ information (document number, birth and expiry dates with check digits) of DG1.
+fn mrz_information_from_dg1(fs: &FileSystem) -> Option<String> {
     let lines = crate::reader::dg1_mrz_lines(fs.get(LdsFile::DataGroup(1))?)?;
     let mrz = crate::mrz::Mrz::parse_lines(&lines).ok()?;
-    BacKeys::from_mrz_information(&mrz.mrz_information()).ok()
+    Some(mrz.mrz_information())
+}
+
+/// The BAC keys of the MRZ in DG1.
+fn bac_keys_from_dg1(fs: &FileSystem) -> Option<BacKeys> {
+    BacKeys::from_mrz_information(&mrz_information_from_dg1(fs)?).ok()
 }
 
 /// Pseudo-random bytes (xorshift64*) for the garbage fault: 0 to 299 bytes per answer.
@@ -489,6 +604,16 @@ mod tests {
             .with_rng(Box::new(TestRng(1)))
     }
 
+    /// PACE over brainpoolP256r1 with AES-128: the chip then serves EF.CardAccess exactly as
+    /// the fixture holds it (and accepts BAC too).
+    fn pace_mode(config: EmulatorConfig) -> EmulatorConfig {
+        config.with_access(AccessMode::Pace(fixture_params()))
+    }
+
+    fn fixture_params() -> PaceParams {
+        "pace:gm:brainpoolP256r1:aes128".parse().unwrap()
+    }
+
     fn keys() -> BacKeys {
         // ICAO 9303 Part 4 Appendix A specimen: L898902C3<6, 740812<2, 120415<9.
         BacKeys::from_mrz_information("L898902C3674081221204159").unwrap()
@@ -506,7 +631,7 @@ mod tests {
 
     #[test]
     fn before_authentication_only_the_master_file_is_readable() {
-        let mut t = chip(EmulatorConfig::default()).into_transport();
+        let mut t = chip(pace_mode(EmulatorConfig::default())).into_transport();
         // EF.CardAccess by SFI 1C in the MF.
         let r = send(&mut t, "00B09C0006");
         assert_eq!(r.sw, StatusWord::SUCCESS);
@@ -572,17 +697,19 @@ mod tests {
     #[test]
     fn length_knobs() {
         // Buffer of 128: 6C80; the 6700 fault above 64; extended APDUs refused when off.
-        let config = EmulatorConfig::default().with_max_response_data(128);
+        let config = pace_mode(EmulatorConfig::default()).with_max_response_data(128);
         let mut t = chip(config).into_transport();
         assert_eq!(send(&mut t, "00B09C0000").sw, StatusWord(0x6C80));
         assert_eq!(send(&mut t, "00B09C0080").sw, StatusWord(0x6282));
-        let mut t =
-            chip(EmulatorConfig::default().with_faults(Faults::default().wrong_length_above(64)))
-                .into_transport();
+        let mut t = chip(
+            pace_mode(EmulatorConfig::default())
+                .with_faults(Faults::default().wrong_length_above(64)),
+        )
+        .into_transport();
         assert_eq!(send(&mut t, "00B09C0041").sw, StatusWord::WRONG_LENGTH);
         assert_eq!(send(&mut t, "00B09C0040").sw, StatusWord(0x6282));
         // Extended off: the link refuses extended APDUs, and so would the chip.
-        let mut short = chip(EmulatorConfig::short_length());
+        let mut short = chip(pace_mode(EmulatorConfig::short_length()));
         assert_eq!(short.capabilities(), Capabilities::SHORT);
         assert_eq!(
             short.process(&hex::decode("00B09C00000100").unwrap()),
@@ -598,7 +725,7 @@ mod tests {
     #[test]
     fn link_and_garbage_faults() {
         let faults = Faults::default().drop_link_after(2);
-        let mut t = chip(EmulatorConfig::default().with_faults(faults)).into_transport();
+        let mut t = chip(pace_mode(EmulatorConfig::default()).with_faults(faults)).into_transport();
         send(&mut t, "00B09C0006");
         send(&mut t, "00B09C0006");
         for _ in 0..2 {
@@ -608,10 +735,12 @@ mod tests {
             ));
         }
         assert_eq!(t.exchanges(), 2);
-        let mut a =
-            chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
-        let mut b =
-            chip(EmulatorConfig::default().with_faults(Faults::default().garbage_from(2, 9)));
+        let mut a = chip(
+            pace_mode(EmulatorConfig::default()).with_faults(Faults::default().garbage_from(2, 9)),
+        );
+        let mut b = chip(
+            pace_mode(EmulatorConfig::default()).with_faults(Faults::default().garbage_from(2, 9)),
+        );
         assert_eq!(a.process(&[0, 0xB0, 0x9C, 0, 6]).len(), 8);
         b.process(&[0, 0xB0, 0x9C, 0, 6]);
         let (x, y) = (
@@ -620,6 +749,89 @@ mod tests {
         );
         assert_eq!(x, y);
         assert_ne!(x, [0x90, 0x00]);
+    }
+
+    #[test]
+    fn bac_mode_withholds_a_pace_card_access_and_pace_mode_serves_its_own() {
+        let mut t = chip(EmulatorConfig::default()).into_transport();
+        assert_eq!(send(&mut t, "00B09C0006").sw, StatusWord(0x6A82));
+        assert!(t.chip().file_system().get(LdsFile::CardAccess).is_none());
+        // PACE over P-384, IM, 3DES: the chip's own EF.CardAccess, not the dump's.
+        let params: PaceParams = "pace:im:P-384:3des".parse().unwrap();
+        let mut t =
+            chip(EmulatorConfig::default().with_access(AccessMode::Pace(params))).into_transport();
+        let built = pace::card_access::build(&params);
+        let r = send(&mut t, &format!("00B09C00{:02X}", built.len()));
+        assert_eq!((r.data, r.sw), (built, StatusWord::SUCCESS));
+        // An EF.CardAccess without PACE is served in BAC mode: SET { ChipAuthenticationInfo
+        // id-CA-ECDH-AES-CBC-CMAC-128 (0.4.0.127.0.7.2.2.3.2.2), version 1 } (BSI TR-03110-3
+        // §A.1.1.2).
+        let ca_only = hex::decode("3111300F060A04007F00070202030202020101").unwrap();
+        let mut fs = FileSystem::load_dir(Path::new(FIXTURE)).unwrap();
+        fs.insert(LdsFile::CardAccess, ca_only.clone()).unwrap();
+        let chip = EmulatedChip::new(fs, EmulatorConfig::default()).unwrap();
+        assert_eq!(
+            chip.file_system().get(LdsFile::CardAccess),
+            Some(&ca_only[..])
+        );
+    }
+
+    #[test]
+    fn pace_establishes_secure_messaging_and_bac_is_a_knob() {
+        let params = fixture_params();
+        let mut t =
+            chip(pace_mode(EmulatorConfig::default().with_chip_can("424242"))).into_transport();
+        let key = crate::crypto::keys::PaceKey::from_can("424242", params.protocol.cipher).unwrap();
+        let outcome = pace::authenticate(&mut t, &key, &params, &mut TestRng(3)).unwrap();
+        assert!(t.chip().is_secured());
+        let mut sm = outcome.channel;
+        let select = sm
+            .wrap(&Command::select_application(&crate::reader::EMRTD_AID))
+            .unwrap();
+        let answer = sm.unwrap(&t.exchange(&select).unwrap()).unwrap();
+        assert_eq!(answer.sw, StatusWord::SUCCESS);
+        // A wrong CAN: the chip answers the terminal's token with 6300 and stays open.
+        let mut t = chip(pace_mode(EmulatorConfig::default())).into_transport();
+        let wrong =
+            crate::crypto::keys::PaceKey::from_can("424242", params.protocol.cipher).unwrap();
+        assert!(matches!(
+            pace::authenticate(&mut t, &wrong, &params, &mut TestRng(3)),
+            Err(AccessError::AccessDenied(
+                crate::access::AccessProtocol::Pace
+            ))
+        ));
+        assert!(!t.chip().is_secured());
+        // GENERAL AUTHENTICATE without MSE:Set AT: 6985; a P1P2 other than 0000: 6A86.
+        assert_eq!(send(&mut t, "10860000027C0000").sw, StatusWord(0x6985));
+        assert_eq!(
+            send(&mut t, "10860100027C0000").sw,
+            StatusWord::INCORRECT_P1P2
+        );
+        // BAC on a PACE chip: on by default, 6D00 when turned off.
+        let mut t = chip(pace_mode(EmulatorConfig::default())).into_transport();
+        secure(&mut t);
+        assert!(t.chip().is_secured());
+        let mut t = chip(pace_mode(EmulatorConfig::default()).with_pace_accepts_bac(false))
+            .into_transport();
+        assert_eq!(send(&mut t, "0084000008").sw, StatusWord::INS_NOT_SUPPORTED);
+        // A BAC chip does not know MSE:Set AT for PACE.
+        let mut t = chip(EmulatorConfig::default()).into_transport();
+        assert_ne!(send(&mut t, "0022C1A403830101").sw, StatusWord::SUCCESS);
+        // Chip Authentication Mapping cannot be offered yet.
+        let cam = PaceParams::new(
+            pace::Mapping::ChipAuthentication,
+            pace::StandardGroup::P256,
+            crate::crypto::keys::CipherSuite::Aes128,
+        )
+        .unwrap();
+        assert!(matches!(
+            EmulatedChip::from_dir(
+                Path::new(FIXTURE),
+                EmulatorConfig::default().with_access(AccessMode::Pace(cam))
+            ),
+            Err(EmulatorError::Pace(_))
+        ));
+        assert!(format!("{:?}", EmulatorConfig::default()).contains("chip_can: \"<redacted>\""));
     }
 
     #[test]

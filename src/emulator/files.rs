@@ -88,6 +88,11 @@ impl FileSystem {
         Ok(())
     }
 
+    /// Removes a file; its content, if it was present.
+    pub fn remove(&mut self, file: LdsFile) -> Option<Vec<u8>> {
+        self.files.remove(&file)
+    }
+
     /// A file's content, if present.
     pub fn get(&self, file: LdsFile) -> Option<&[u8]> {
         self.files.get(&file).map(Vec::as_slice)

@@ -101,15 +101,15 @@ impl Credentials {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Access {
-    /// PACE when EF.CardAccess offers it and this build can run it, otherwise BAC (ICAO 9303
-    /// Part 11 §4.2: a chip offering PACE accepts BAC too). Today this is BAC: PACE is not yet
-    /// wired in, so a chip offering PACE is read with BAC, and a CAN is
-    /// [`ReadError::Unsupported`].
+    /// PACE when EF.CardAccess offers it (ICAO 9303 Part 11 §4.2: the terminal should use
+    /// PACE then); BAC only when the chip offers no PACE. A failed PACE — above all a wrong
+    /// password, [`ReadError::AccessDenied`]`(PACE)` — is an error, never followed by BAC.
+    /// A CAN with a chip that offers no PACE is [`ReadError::NotOffered`].
     #[default]
     Auto,
-    /// Basic Access Control only.
+    /// Basic Access Control only (chips offering PACE usually accept BAC too).
     Bac,
-    /// PACE only ([`ReadError::Unsupported`] until `access::pace` is plugged in).
+    /// PACE only: a chip that offers no PACE is [`ReadError::NotOffered`].
     Pace,
 }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{LdsFile, ReadError, Unreadable};
 use crate::access::AccessProtocol;
+use crate::access::pace::PaceParams;
 use crate::mrz::{self, Format};
 
 /// Everything one read of a chip produced. Only a complete read yields one: a session that
@@ -16,6 +17,7 @@ pub struct ChipDump {
     pub(crate) card_access: Option<Vec<u8>>,
     pub(crate) unreadable: Vec<(LdsFile, Unreadable)>,
     pub(crate) access: AccessProtocol,
+    pub(crate) pace: Option<PaceParams>,
     pub(crate) apdu_count: u64,
 }
 
@@ -28,6 +30,7 @@ impl std::fmt::Debug for ChipDump {
             .collect();
         f.debug_struct("ChipDump")
             .field("access", &self.access)
+            .field("pace", &self.pace.map(|p| p.to_string()))
             .field("files", &sizes)
             .field("unreadable", &self.unreadable)
             .field("apdu_count", &self.apdu_count)
@@ -42,6 +45,7 @@ impl ChipDump {
             card_access: None,
             unreadable: Vec::new(),
             access,
+            pace: None,
             apdu_count: 0,
         }
     }
@@ -89,6 +93,12 @@ impl ChipDump {
     /// The access protocol that opened the chip; displays as "BAC" / "PACE".
     pub fn access_used(&self) -> AccessProtocol {
         self.access
+    }
+
+    /// The PACE variant that opened the chip (mapping, group, cipher: [`PaceParams::mapping_name`],
+    /// [`PaceParams::group`], [`PaceParams::cipher_name`]); `None` after BAC.
+    pub fn pace_params(&self) -> Option<PaceParams> {
+        self.pace
     }
 
     /// APDUs exchanged for the whole read (access control and GET RESPONSE included).

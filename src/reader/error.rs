@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use super::LdsFile;
+use crate::access::pace::PaceError;
 use crate::access::{AccessError, AccessProtocol};
 use crate::apdu::{ApduError, StatusWord};
 use crate::sm::SmError;
@@ -72,6 +73,12 @@ pub enum ReadError {
     Access(AccessError),
 
     // ---- unsupported ----------------------------------------------------------------------
+    /// The chip does not offer the protocol asked for, e.g. PACE (needed for a CAN) from a chip
+    /// whose EF.CardAccess lists no PACEInfo.
+    #[error(
+        "the chip does not offer {0} (no PACEInfo in EF.CardAccess); a CAN needs PACE, BAC needs the MRZ"
+    )]
+    NotOffered(AccessProtocol),
     /// Something needed is not implemented, e.g. PACE with a CAN.
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -120,9 +127,15 @@ impl ReadError {
                 AccessError::Transport(_) => Fault::Transport,
                 AccessError::Refused { .. } | AccessError::AccessDenied(_) => Fault::Refused,
                 AccessError::Apdu(_) => Fault::Caller,
+                AccessError::Pace(
+                    PaceError::NoSupportedVariant(_)
+                    | PaceError::UnsupportedMapping(_)
+                    | PaceError::ExplicitDomainParameters
+                    | PaceError::PointEncodingUnsupported(_),
+                ) => Fault::Unsupported,
                 _ => Fault::Chip,
             },
-            ReadError::Unsupported(_) => Fault::Unsupported,
+            ReadError::Unsupported(_) | ReadError::NotOffered(_) => Fault::Unsupported,
             ReadError::Transport { .. } => Fault::Transport,
             ReadError::InvalidCredentials(_)
             | ReadError::Apdu(_)

@@ -3,32 +3,40 @@
 //!
 //! ```text
 //! Unauthenticated ──read_card_access──► (EF.CardAccess from the MF, kept raw)
-//!        │ select_application                      │ establish_at_master_file (PACE seam)
+//!        │ select_application                      │ authenticate_pace (establish_at_master_file)
 //!        ▼                                         ▼
 //! ApplicationSelected ──authenticate_bac──► Secured ──read_file / read_all──► ChipDump
 //! ```
+//!
+//! [`Unauthenticated::authenticate`] chooses: PACE when EF.CardAccess offers it, BAC only when
+//! it does not (see [`Access`]).
 //!
 //! [`read_document`] runs the whole flow; the states are public for callers that want more
 //! (active or chip authentication after the read, say).
 //!
 //! ```
-//! use bankid_activation::emulator::{EmulatedChip, EmulatorConfig};
+//! use bankid_activation::emulator::{AccessMode, EmulatedChip, EmulatorConfig};
 //! use bankid_activation::reader::{self, Credentials, ReadOptions};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = std::path::Path::new("fixtures/dumps/td3-rsa2048");
-//! let chip = EmulatedChip::from_dir(dir, EmulatorConfig::default())?;
-//! let credentials = Credentials::from_document("L898902C3", "740812", "120415")?;
+//! // A software chip offering PACE (Generic Mapping, brainpoolP256r1, AES-128), CAN 123456.
+//! let params = "pace:gm:brainpoolP256r1:aes128".parse()?;
+//! let config = EmulatorConfig::default().with_access(AccessMode::Pace(params));
+//! let chip = EmulatedChip::from_dir(dir, config)?;
+//! let credentials = Credentials::from_can("123456")?;
 //! let dump = reader::read_document(
 //!     chip.into_transport(),
 //!     &credentials,
 //!     &ReadOptions::default(),
 //!     &mut |p| eprintln!("{} {}/{}", p.file, p.read, p.total),
 //! )?;
-//! assert_eq!(dump.access_used().to_string(), "BAC");
+//! assert_eq!(dump.access_used().to_string(), "PACE");
+//! assert_eq!(dump.pace_params(), Some(params));
 //! assert_eq!(dump.dg1_mrz().unwrap()[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
 //! assert_eq!(dump.files().len(), 10);
-//! assert_eq!(dump.apdu_count(), 23);
+//! // EF.CardAccess 2, MSE:Set AT 1, GENERAL AUTHENTICATE 4, SELECT 1, 9 files × 2.
+//! assert_eq!(dump.apdu_count(), 26);
 //! # Ok(())
 //! # }
 //! ```

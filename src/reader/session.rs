@@ -40,6 +40,7 @@ use super::binary::{self, Channel, FileAccess, FileOutcome, Progress, Read, Sizi
 use super::{
     ChipDump, Credentials, EMRTD_AID, LdsFile, ReadError, ReadOptions, data_groups_in_com,
 };
+use crate::access::pace::{self, PaceParams};
 use crate::access::{AccessError, AccessProtocol, bac};
 use crate::apdu::{Command, StatusWord};
 use crate::crypto::keys::BacKeys;
@@ -80,6 +81,7 @@ struct Core<T> {
     card_access: Option<Vec<u8>>,
     card_access_tried: bool,
     unreadable: Vec<(LdsFile, Unreadable)>,
+    pace: Option<PaceParams>,
 }
 
 impl<T: Transport> Core<T> {
@@ -154,6 +156,7 @@ impl<T: Transport> Unauthenticated<T> {
                 card_access: None,
                 card_access_tried: false,
                 unreadable: Vec::new(),
+                pace: None,
             },
         }
     }
@@ -275,31 +278,83 @@ impl<T: Transport> Unauthenticated<T> {
         }
     }
 
-    /// Authenticates with `credentials` as `options.access` says (see [`Access`]).
+    /// Authenticates with `credentials` as `options.access` says (see [`Access`]), reading
+    /// EF.CardAccess first if that has not been done.
     ///
-    /// Today every path ends in BAC: `Auto` with MRZ credentials runs BAC even when
-    /// EF.CardAccess offers PACE, and PACE itself (needed for a CAN) is
-    /// [`ReadError::Unsupported`] until `access::pace` is wired in through
-    /// [`Unauthenticated::establish_at_master_file`].
+    /// - [`Access::Auto`]: PACE when EF.CardAccess offers it; BAC only when it offers no PACE
+    ///   (no EF.CardAccess, or one without a PACEInfo). A PACE failure — a wrong password
+    ///   ([`ReadError::AccessDenied`]`(PACE)`) or any other — is returned, never followed by
+    ///   BAC; a caller that wants BAC anyway asks for [`Access::Bac`].
+    /// - [`Access::Pace`]: PACE or an error ([`ReadError::NotOffered`] for a chip without it).
+    /// - [`Access::Bac`]: BAC (the MRZ is needed; a CAN is [`ReadError::InvalidCredentials`]).
+    ///
+    /// A CAN with a chip that offers no PACE is [`ReadError::NotOffered`]`(PACE)`. An
+    /// EF.CardAccess that does not parse is [`ReadError::Malformed`] (what it offers cannot be
+    /// known, so neither protocol is chosen for it); one that offers PACE only in variants this
+    /// crate does not run (e.g. Chip Authentication Mapping) is
+    /// [`ReadError::Access`]`(`[`AccessError::Pace`]`(`[`pace::PaceError::NoSupportedVariant`]`))`.
     pub fn authenticate(
+        mut self,
+        credentials: &Credentials,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Secured<T>, ReadError> {
+        let access = self.core.options.access;
+        if access == Access::Bac {
+            return match credentials {
+                Credentials::Can(_) => Err(ReadError::InvalidCredentials(
+                    "BAC needs the MRZ information; a CAN works with PACE only".into(),
+                )),
+                _ => self.bac(credentials, rng),
+            };
+        }
+        self.read_card_access()?;
+        match self.pace_offered()? {
+            Some(params) => self.authenticate_pace(credentials, &params, rng),
+            None => match (access, credentials) {
+                (Access::Auto, Credentials::Mrz(_)) => self.bac(credentials, rng),
+                _ => Err(ReadError::NotOffered(AccessProtocol::Pace)),
+            },
+        }
+    }
+
+    fn bac(
         self,
         credentials: &Credentials,
         rng: &mut impl CryptoRng,
     ) -> Result<Secured<T>, ReadError> {
-        match (self.core.options.access, credentials) {
-            (Access::Pace, _) | (Access::Auto, Credentials::Can(_)) => Err(ReadError::Unsupported(
-                "PACE is not available in this build yet".into(),
-            )),
-            (Access::Bac, Credentials::Can(_)) => Err(ReadError::InvalidCredentials(
-                "BAC needs the MRZ information; a CAN works with PACE only".into(),
-            )),
-            (Access::Bac | Access::Auto, Credentials::Mrz(_)) => {
-                let keys = credentials.bac_keys().ok_or_else(|| {
-                    ReadError::InvalidCredentials("BAC needs the MRZ information".into())
-                })??;
-                self.select_application()?.authenticate_bac(&keys, rng)
-            }
-        }
+        let keys = credentials.bac_keys().ok_or_else(|| {
+            ReadError::InvalidCredentials("BAC needs the MRZ information".into())
+        })??;
+        self.select_application()?.authenticate_bac(&keys, rng)
+    }
+
+    /// The PACE variant to run from EF.CardAccess as read ([`pace::card_access::select`]):
+    /// `None` when there is no EF.CardAccess or it lists no PACEInfo.
+    pub fn pace_offered(&self) -> Result<Option<PaceParams>, ReadError> {
+        let Some(bytes) = self.card_access() else {
+            return Ok(None);
+        };
+        let infos = crate::lds::security_info::parse_security_infos(bytes)
+            .map_err(|e| ReadError::malformed(Some(LdsFile::CardAccess), e.to_string()))?;
+        Ok(pace::card_access::select(&infos).map_err(AccessError::Pace)?)
+    }
+
+    /// PACE with `params` (ICAO 9303 Part 11 §4.4) at the master file, then SELECT of the
+    /// eMRTD application under the new secure channel. A wrong MRZ or CAN is
+    /// [`ReadError::AccessDenied`]`(`[`AccessProtocol::Pace`]`)`, displayed
+    /// "access denied (PACE)".
+    pub fn authenticate_pace(
+        self,
+        credentials: &Credentials,
+        params: &PaceParams,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Secured<T>, ReadError> {
+        let key = credentials.pace_key(params.protocol.cipher)?;
+        let mut secured = self.establish_at_master_file(AccessProtocol::Pace, |link, _| {
+            pace::authenticate(link, &key, params, rng).map(|outcome| outcome.channel)
+        })?;
+        secured.core.pace = Some(*params);
+        Ok(secured)
     }
 
     /// APDUs exchanged so far.
@@ -449,6 +504,7 @@ impl<T: Transport> Secured<T> {
         let mut dump = ChipDump::new(self.protocol);
         dump.card_access = self.core.card_access.clone();
         dump.unreadable.clone_from(&self.core.unreadable);
+        dump.pace = self.core.pace;
 
         let groups = match self.read_file(LdsFile::Com, progress)? {
             FileOutcome::Read(com) => {
@@ -481,6 +537,12 @@ impl<T: Transport> Secured<T> {
     /// The protocol that set up secure messaging.
     pub fn access_used(&self) -> AccessProtocol {
         self.protocol
+    }
+
+    /// The PACE variant run, if PACE set up secure messaging through
+    /// [`Unauthenticated::authenticate_pace`] (or [`Unauthenticated::authenticate`]).
+    pub fn pace_params(&self) -> Option<PaceParams> {
+        self.core.pace
     }
 
     /// EF.CardAccess, if it was read before authentication.

@@ -11,6 +11,7 @@ mod mrz;
 mod output;
 mod pcsc_cmds;
 mod read;
+mod scan;
 mod verify;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Read the MRZ from camera images or photos (native OCR-B recogniser).
+    Scan(scan::Args),
     /// Parse MRZ text (2 or 3 lines), check every check digit, correct OCR look-alikes.
     Mrz(mrz::Args),
     /// Derive BAC K_seed/K_enc/K_mac and PACE K_pi from an MRZ, MRZ information or CAN.
@@ -52,6 +55,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Scan(args) => scan::run(&args),
         Command::Mrz(args) => mrz::run(&args),
         Command::Keys(args) => keys::run(&args),
         Command::Verify(args) => verify::run(&args),

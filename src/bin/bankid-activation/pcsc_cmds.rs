@@ -57,7 +57,7 @@ pub fn readers(args: &ReadersArgs) -> Result<ExitCode, String> {
 pub struct EmulateArgs {
     /// The dump directory the software chip serves.
     dir: PathBuf,
-    /// What the chip offers: `bac` (see `read --access`).
+    /// What the chip offers: `bac`, or `pace:MAPPING:GROUP:CIPHER` (see `read --access`).
     #[arg(long, value_name = "ACCESS", default_value = "bac")]
     access: String,
     /// The chip's card access number.

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use bankid_activation::emulator::{EmulatedChip, EmulatorConfig};
+use bankid_activation::access::pace::PaceParams;
+use bankid_activation::emulator::{AccessMode, EmulatedChip, EmulatorConfig};
 use bankid_activation::reader::{
     self, ChipDump, Credentials, LdsFile, Progress, ReadError, ReadOptions,
 };
@@ -29,7 +30,8 @@ pub struct Args {
     /// Read the card in this PC/SC reader (needs the `pcsc` feature).
     #[arg(long, value_name = "NAME", group = "chip")]
     reader: Option<String>,
-    /// What the software chip offers: `bac` (PACE mappings arrive with the PACE work).
+    /// What the software chip offers: `bac`, or `pace:MAPPING:GROUP:CIPHER` (MAPPING `gm|im`,
+    /// GROUP e.g. `brainpoolP256r1`, `P-256`, `modp2048-256`, CIPHER `3des|aes128|aes192|aes256`).
     #[arg(
         long,
         value_name = "ACCESS",
@@ -96,17 +98,29 @@ pub fn credentials(
     made.map_err(|e| e.to_string())
 }
 
-/// The software chip configuration for `--access` (and `--chip-can`).
-pub fn emulator_config(access: &str, _chip_can: &str) -> Result<EmulatorConfig, String> {
-    match access.to_ascii_lowercase().as_str() {
-        "bac" => Ok(EmulatorConfig::default()),
-        other if other.starts_with("pace:") => Err(format!(
-            "--access {access}: the software chip does not offer PACE yet (only `bac`)"
-        )),
-        _ => Err(format!(
+/// The software chip configuration for `--access` (`bac` or `pace:MAPPING:GROUP:CIPHER`) and
+/// `--chip-can`.
+pub fn emulator_config(access: &str, chip_can: &str) -> Result<EmulatorConfig, String> {
+    let lower = access.to_ascii_lowercase();
+    let mode = if lower == "bac" {
+        AccessMode::Bac
+    } else if lower.starts_with("pace:") {
+        let params: PaceParams = access.parse().map_err(|e| format!("--access: {e}"))?;
+        params
+            .check_supported()
+            .map_err(|e| format!("--access {access}: {e}"))?;
+        AccessMode::Pace(params)
+    } else {
+        return Err(format!(
             "--access {access:?}: expected `bac` or `pace:MAPPING:GROUP:CIPHER`"
-        )),
+        ));
+    };
+    if chip_can.is_empty() || !chip_can.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("--chip-can {chip_can:?}: expected decimal digits"));
     }
+    Ok(EmulatorConfig::default()
+        .with_access(mode)
+        .with_chip_can(chip_can))
 }
 
 /// A progress bar per file on a terminal (stderr); hidden with `--json` or when stderr is not a
@@ -296,6 +310,13 @@ fn to_json(
     };
     if let Value::Object(m) = &mut o {
         m.insert("access".into(), json!(dump.access_used().to_string()));
+        m.insert(
+            "pace".into(),
+            dump.pace_params().map_or(Value::Null, |p| {
+                json!({"mapping": p.mapping_name().to_ascii_uppercase(),
+                       "group": p.group.name(), "cipher": p.cipher_name()})
+            }),
+        );
         m.insert("dg1_mrz".into(), json!(dump.dg1_mrz()));
         m.insert("files".into(), Value::Object(files));
         m.insert("unreadable".into(), Value::Object(unreadable));
@@ -313,7 +334,16 @@ fn print_text(
     out: Option<&Path>,
     report: Option<&Result<VerificationReport, String>>,
 ) {
-    println!("access           {}", dump.access_used());
+    match dump.pace_params() {
+        Some(p) => println!(
+            "access           {} ({} {} {})",
+            dump.access_used(),
+            p.mapping_name().to_ascii_uppercase(),
+            p.group.name(),
+            p.cipher_name()
+        ),
+        None => println!("access           {}", dump.access_used()),
+    }
     if let Some(lines) = dump.dg1_mrz() {
         for (i, line) in lines.iter().enumerate() {
             println!(

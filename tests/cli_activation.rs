@@ -126,6 +126,7 @@ fn demo_activates_twice_and_the_second_device_replaces_the_first() {
     assert_eq!(out[1]["device_id"], "device-2");
     assert_eq!(out[1]["replaced_device_id"], "device-1");
     for o in &out {
+        assert_eq!(o["access"], "PACE", "the demo chip offers PACE");
         assert_eq!(o["reasons"], serde_json::json!([]));
         for step in ["mrz", "chip", "verify", "decide", "bind"] {
             assert!(o["timings_ms"][step].is_f64(), "{step} timed: {o}");
@@ -199,6 +200,15 @@ fn activate_approves_the_demo_holder_and_a_second_device_replaces_the_first() {
     assert_eq!(code, 0, "{err} {out:?}");
     assert_eq!(out[0]["device_id"], "device-2");
     assert_eq!(out[0]["replaced_device_id"], "device-1");
+}
+
+#[test]
+fn activate_over_pace_approves() {
+    let s = setup();
+    let (code, out, err) = activate(&s, &["--access", "pace:im:P-256:aes128"]);
+    assert_eq!(code, 0, "{err} {out:?}");
+    assert_eq!(out[0]["access"], "PACE");
+    assert_eq!(out[0]["activated"], true);
 }
 
 #[test]

@@ -75,6 +75,13 @@ pub struct Args {
     /// "Today" for the rules, YYYY-MM-DD (default: today in UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
+    /// What the software chip offers (`bac`, or `pace:MAPPING:GROUP:CIPHER`).
+    #[arg(
+        long,
+        value_name = "ACCESS",
+        default_value = "pace:gm:brainpoolP256r1:aes128"
+    )]
+    access: String,
     /// Print each activation result as one JSON object per line (and nothing else on stdout).
     #[arg(long)]
     json: bool,
@@ -191,14 +198,15 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let mut results: Vec<AttemptOutcome> = Vec::new();
     for (n, device) in [(3, "device-1"), (4, "device-2")] {
         say(format!(
-            "{n}. activate {BANKID} on {device}: photo (OCR) → software chip (BAC) → passive authentication → rules → binding"
+            "{n}. activate {BANKID} on {device}: photo (OCR) → software chip ({}) → passive authentication → rules → binding",
+            args.access
         ));
         let a = Attempt {
             bankid: BANKID.to_string(),
             mrz: MrzInput::Image(dir.join("passport.jpg")),
             chip: ChipInput::Emulator {
                 dir: dir.join("chip"),
-                access: "bac".into(),
+                access: args.access.clone(),
                 can: "123456".into(),
             },
             csca: vec![dir.join("csca")],

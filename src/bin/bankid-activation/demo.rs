@@ -229,11 +229,13 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             json_line(&o.to_json())?;
         } else {
             activate::print_result(&o);
+            let attempt_ms = ms(t.elapsed());
+            let steps_ms: f64 = o.result.timings_ms.values().sum();
             println!(
-                "   {} APDUs ({}), attempt {:.2} ms",
+                "   {} APDUs ({}); attempt {attempt_ms:.2} ms, of which {:.2} ms opening the key, CSCAs, registry and store",
                 o.apdus,
                 o.access.as_deref().unwrap_or("no access"),
-                ms(t.elapsed())
+                (attempt_ms - steps_ms).max(0.0)
             );
         }
         results.push(o);

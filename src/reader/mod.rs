@@ -40,6 +40,7 @@
 //! 3DES, 223 for AES). A 6700 or 6Cxx steps the size down, and the smaller size is kept for
 //! the rest of the session.
 
+mod aa;
 mod binary;
 mod credentials;
 mod dump;
@@ -47,6 +48,7 @@ mod error;
 mod file;
 mod session;
 
+pub use aa::ActiveAuthentication;
 pub use binary::{FileAccess, FileOutcome, HEADER_READ_LEN, MAX_FILE_LEN, Progress, Unreadable};
 pub use credentials::{Access, Credentials};
 pub use dump::{ChipDump, dg1_mrz_lines};
@@ -73,6 +75,9 @@ pub struct ReadOptions {
     pub extended_length: bool,
     /// An upper bound on the plain bytes per READ BINARY, below what the link allows.
     pub max_read: Option<usize>,
+    /// Run Active Authentication after the read when the chip has DG15 (default on), and
+    /// record the outcome in [`ChipDump::active_authentication`].
+    pub active_authentication: bool,
 }
 
 impl Default for ReadOptions {
@@ -82,6 +87,7 @@ impl Default for ReadOptions {
             file_access: FileAccess::ShortFileId,
             extended_length: true,
             max_read: None,
+            active_authentication: true,
         }
     }
 }
@@ -100,6 +106,11 @@ impl ReadOptions {
     /// Allows or forbids extended-length reads.
     pub fn with_extended_length(mut self, extended_length: bool) -> Self {
         self.extended_length = extended_length;
+        self
+    }
+    /// Turns Active Authentication after the read on or off.
+    pub fn with_active_authentication(mut self, on: bool) -> Self {
+        self.active_authentication = on;
         self
     }
     /// Caps the plain bytes per READ BINARY.
@@ -137,5 +148,9 @@ pub fn read_document_with_rng<T: Transport>(
     let mut session = Unauthenticated::with_options(transport, *options);
     session.read_card_access_with_progress(progress)?;
     let mut secured = session.authenticate(credentials, rng)?;
-    secured.read_all(progress)
+    let mut dump = secured.read_all(progress)?;
+    if options.active_authentication {
+        secured.record_active_authentication(&mut dump, rng);
+    }
+    Ok(dump)
 }

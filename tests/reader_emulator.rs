@@ -136,8 +136,10 @@ fn short_length_by_sfi_reads_everything_within_the_bound() {
     );
     // Exactly: SELECT, BAC 2, then per file header + ceil(rest/231) (3DES SM, short length;
     // EF.CardAccess is read in plain before BAC, 256 bytes per read).
+    // ... and one INTERNAL AUTHENTICATE (active authentication, DG15 present).
     let exact: u64 = 1
         + 2
+        + 1
         + fixture_files(FIXTURE)
             .iter()
             .map(|(f, b)| {
@@ -167,7 +169,7 @@ fn extended_length_reads_each_file_in_two_apdus() {
     let files = fixture_files(FIXTURE);
     assert_eq!(
         dump.apdu_count(),
-        1 + 2 + 2 * files.len() as u64,
+        1 + 2 + 2 * files.len() as u64 + 1, // + INTERNAL AUTHENTICATE
         "{dump:?}"
     );
     // Extended length forbidden by the caller: short reads again.

@@ -392,28 +392,44 @@ pub fn internal_authenticate(challenge: &[u8], expected_len: usize) -> Command {
         .with_le(le)
 }
 
-/// Runs Active Authentication over an established secure channel: draws RND.IFD from `rng`,
-/// sends INTERNAL AUTHENTICATE protected by `sm` through `link`, and verifies the answer.
-pub fn authenticate<T: Transport + ?Sized>(
-    link: &mut T,
-    sm: &mut SecureChannel,
+/// Runs Active Authentication through `exchange`, which sends a command protected by the
+/// session's secure messaging and returns the unwrapped answer: draws RND.IFD from `rng`,
+/// sends INTERNAL AUTHENTICATE, verifies the answer.
+///
+/// The outer error is the channel's own (link or secure messaging failed: the session is
+/// over); the inner result is Active Authentication's: verified, rejected, or refused.
+pub fn authenticate_over<E>(
+    exchange: impl FnOnce(&Command) -> Result<crate::apdu::Response, E>,
     key: &AaKey,
     rng: &mut (impl CryptoRng + ?Sized),
-) -> Result<ActiveAuthOutcome, AaError> {
+) -> Result<Result<ActiveAuthOutcome, AaError>, E> {
     let mut challenge = [0u8; CHALLENGE_LEN];
     rng.fill_bytes(&mut challenge);
     let expected = match key.public_key() {
         PublicKey::Rsa(k) => k.size(),
         other => other.bits().div_ceil(8).saturating_mul(2),
     };
-    let cmd = internal_authenticate(&challenge, expected);
-    let protected = sm.wrap(&cmd).map_err(AaError::SecureMessaging)?;
-    let answer = link
-        .exchange(&protected)
-        .map_err(|e| AaError::Transport(e.to_string()))?;
-    let plain = sm.unwrap(&answer).map_err(AaError::SecureMessaging)?;
-    if plain.sw != StatusWord::SUCCESS {
-        return Err(AaError::Refused(plain.sw));
+    let answer = exchange(&internal_authenticate(&challenge, expected))?;
+    if answer.sw != StatusWord::SUCCESS {
+        return Ok(Err(AaError::Refused(answer.sw)));
     }
-    Ok(key.verify(&challenge, &plain.data))
+    Ok(Ok(key.verify(&challenge, &answer.data)))
+}
+
+/// Runs Active Authentication over an established secure channel: [`authenticate_over`] with
+/// the command protected by `sm` and sent through `link`.
+pub fn authenticate<T: Transport + ?Sized>(
+    link: &mut T,
+    sm: &mut SecureChannel,
+    key: &AaKey,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<ActiveAuthOutcome, AaError> {
+    let exchange = |cmd: &Command| {
+        let protected = sm.wrap(cmd).map_err(AaError::SecureMessaging)?;
+        let answer = link
+            .exchange(&protected)
+            .map_err(|e| AaError::Transport(e.to_string()))?;
+        sm.unwrap(&answer).map_err(AaError::SecureMessaging)
+    };
+    authenticate_over(exchange, key, rng)?
 }

@@ -6,6 +6,7 @@ use rand_core::CryptoRng;
 use super::{ChipDump, FileOutcome, LdsFile, ReadError, Secured, Unreadable};
 use crate::access::aa::{self, AaError, AaKey, ActiveAuthOutcome};
 use crate::crypto::signature::PublicKey;
+use crate::apdu::Command;
 use crate::transport::Transport;
 
 /// What became of Active Authentication in a read.
@@ -45,22 +46,34 @@ impl std::fmt::Display for ActiveAuthentication {
 
 impl<T: Transport> Secured<T> {
     /// Active Authentication with the key in `dg15` (and, for EC keys, the algorithm in
-    /// `dg14`), both as read. Link and secure-messaging failures are [`AaError`]s here: the
-    /// check is then not verified, and the session should not be used further.
+    /// `dg14`), both as read. An unusable key or a refusal is [`ActiveAuthentication::Failed`];
+    /// a lost link or failed secure messaging is an error, as anywhere in a session (the
+    /// session is over; a caller may retry with the card held still).
     pub fn active_authenticate_with(
         &mut self,
         dg15: &[u8],
         dg14: Option<&[u8]>,
         rng: &mut (impl CryptoRng + ?Sized),
-    ) -> Result<ActiveAuthOutcome, AaError> {
-        let key = AaKey::from_data_groups(dg15, dg14)?;
+    ) -> Result<ActiveAuthentication, ReadError> {
+        let key = match AaKey::from_data_groups(dg15, dg14) {
+            Ok(key) => key,
+            Err(e) => return Ok(ActiveAuthentication::Failed(e)),
+        };
+        let file = Some(LdsFile::DataGroup(15));
         let (link, sm) = self.link_and_channel();
-        aa::authenticate(link, sm, &key, rng)
+        let exchange = |cmd: &Command| {
+            let sm_error = |source| ReadError::SecureMessaging { file, source };
+            let protected = sm.wrap(cmd).map_err(sm_error)?;
+            let answer = link
+                .exchange(&protected)
+                .map_err(|e| ReadError::transport(file, e))?;
+            sm.unwrap(&answer).map_err(sm_error)
+        };
+        Ok(outcome(aa::authenticate_over(exchange, &key, rng)?))
     }
 
     /// Reads DG15 (and DG14 for an EC key) and runs Active Authentication. A chip without
-    /// DG15 is [`ActiveAuthentication::NotSupported`]; only a failure reading the files is an
-    /// error.
+    /// DG15 is [`ActiveAuthentication::NotSupported`].
     pub fn active_authenticate(
         &mut self,
         rng: &mut (impl CryptoRng + ?Sized),
@@ -84,16 +97,17 @@ impl<T: Transport> Secured<T> {
         } else {
             None
         };
-        Ok(outcome(self.active_authenticate_with(&dg15, dg14.as_deref(), rng)))
+        self.active_authenticate_with(&dg15, dg14.as_deref(), rng)
     }
 
     /// Runs Active Authentication with the DG15 (and DG14) of `dump` and records the outcome
-    /// in it (see [`ChipDump::active_authentication`]).
+    /// in it (see [`ChipDump::active_authentication`]). Errors as
+    /// [`Secured::active_authenticate_with`]: no dump comes back from a broken session.
     pub(crate) fn record_active_authentication(
         &mut self,
         dump: &mut ChipDump,
         rng: &mut (impl CryptoRng + ?Sized),
-    ) {
+    ) -> Result<(), ReadError> {
         let dg15_refused = dump
             .unreadable
             .iter()
@@ -103,7 +117,7 @@ impl<T: Transport> Secured<T> {
             (Some(dg15), _) => {
                 let dg14 = dump.files.get(&LdsFile::DataGroup(14)).cloned();
                 let dg15 = dg15.clone();
-                outcome(self.active_authenticate_with(&dg15, dg14.as_deref(), rng))
+                self.active_authenticate_with(&dg15, dg14.as_deref(), rng)?
             }
             // Listed in EF.COM but not found on the chip: no AA key.
             (None, None | Some(Unreadable::NotFound)) => ActiveAuthentication::NotSupported,
@@ -113,6 +127,7 @@ impl<T: Transport> Secured<T> {
         };
         dump.active_auth = Some(record);
         dump.apdu_count = self.apdu_count();
+        Ok(())
     }
 }
 

@@ -28,7 +28,9 @@
 //! assert_eq!(dump.access_used().to_string(), "BAC");
 //! assert_eq!(dump.dg1_mrz().unwrap()[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
 //! assert_eq!(dump.files().len(), 10);
-//! assert_eq!(dump.apdu_count(), 23);
+//! // 23 to read, 1 INTERNAL AUTHENTICATE (active authentication).
+//! assert_eq!(dump.apdu_count(), 24);
+//! assert!(dump.active_authentication().unwrap().is_verified());
 //! # Ok(())
 //! # }
 //! ```
@@ -121,7 +123,9 @@ impl ReadOptions {
 }
 
 /// Reads a whole document: EF.CardAccess (if any), access control, EF.COM, every data group it
-/// lists, EF.SOD. Nonces come from the operating system's random source.
+/// lists, EF.SOD, then Active Authentication when the chip has DG15 and
+/// [`ReadOptions::active_authentication`] is on (the outcome is in
+/// [`ChipDump::active_authentication`]). Nonces come from the operating system's random source.
 ///
 /// `progress` is called with (file, bytes read, total) after every READ BINARY.
 pub fn read_document<T: Transport>(
@@ -150,7 +154,7 @@ pub fn read_document_with_rng<T: Transport>(
     let mut secured = session.authenticate(credentials, rng)?;
     let mut dump = secured.read_all(progress)?;
     if options.active_authentication {
-        secured.record_active_authentication(&mut dump, rng);
+        secured.record_active_authentication(&mut dump, rng)?;
     }
     Ok(dump)
 }

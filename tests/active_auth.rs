@@ -69,12 +69,12 @@ fn aa_passes_on_the_fixture_chip() {
     let dump = read(fixture_chip(Faults::default()), ReadOptions::default());
     assert_eq!(
         dump.active_authentication(),
-        Some(&ActiveAuthentication::Performed(ActiveAuthOutcome::Verified(
-            AaMechanism::Rsa9796 {
+        Some(&ActiveAuthentication::Performed(
+            ActiveAuthOutcome::Verified(AaMechanism::Rsa9796 {
                 hash: HashAlgorithm::Sha1,
                 bits: 1024
-            }
-        )))
+            })
+        ))
     );
     assert!(dump.active_authentication().unwrap().is_verified());
     // Off: not attempted, one APDU fewer.

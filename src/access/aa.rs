@@ -284,7 +284,7 @@ fn verify_iso9796_2(
     }
     let s =
         BoxedUint::from_be_slice(sig, n.bits_precision()).map_err(|_| AaRejection::OutOfRange)?;
-    if &s >= n {
+    if s >= *n {
         return Err(AaRejection::OutOfRange);
     }
     let j = rsa::hazmat::rsa_encrypt(key, &s).map_err(|_| AaRejection::OutOfRange)?;
@@ -294,7 +294,7 @@ fn verify_iso9796_2(
     } else {
         // ISO/IEC 9796-2 signs min(J, n − J): the other one carries the trailer.
         let other = to_block(&n.wrapping_sub(&j), k)?;
-        if !other.last().is_some_and(|b| b & 0x0F == 0x0C) {
+        if other.last().is_none_or(|b| b & 0x0F != 0x0C) {
             return Err(AaRejection::NoTrailer);
         }
         other

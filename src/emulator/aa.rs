@@ -65,13 +65,14 @@ impl AaSigner {
         let (label, der) =
             der::pem::decode_vec(pem.trim().as_bytes()).map_err(|e| format!("PEM: {e}"))?;
         let der = Zeroizing::new(der);
-        let key = match label {
-            "PRIVATE KEY" => rsa::PrivateKey::from_pkcs8_der(&der)
-                .map_err(|e| format!("PKCS#8 RSA key: {e}"))?,
-            "RSA PRIVATE KEY" => rsa::PrivateKey::from_pkcs1_der(&der)
-                .map_err(|e| format!("PKCS#1 RSA key: {e}"))?,
-            other => return Err(format!("PEM label {other:?} is not an RSA private key")),
-        };
+        let key =
+            match label {
+                "PRIVATE KEY" => rsa::PrivateKey::from_pkcs8_der(&der)
+                    .map_err(|e| format!("PKCS#8 RSA key: {e}"))?,
+                "RSA PRIVATE KEY" => rsa::PrivateKey::from_pkcs1_der(&der)
+                    .map_err(|e| format!("PKCS#1 RSA key: {e}"))?,
+                other => return Err(format!("PEM label {other:?} is not an RSA private key")),
+            };
         if key.size() < 64 {
             return Err("RSA modulus below 512 bits".into());
         }
@@ -85,7 +86,12 @@ impl AaSigner {
         let pem = match std::fs::read_to_string(&path) {
             Ok(pem) => Zeroizing::new(pem),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(AaKeyError::Io { path: shown, source }),
+            Err(source) => {
+                return Err(AaKeyError::Io {
+                    path: shown,
+                    source,
+                });
+            }
         };
         Self::from_pem(&pem)
             .map(Some)

@@ -361,9 +361,11 @@ impl EmulatedChip {
         };
         let answer = match (self.refusal(&inner, form), inner.ins, &self.aa) {
             (Some(sw), _, _) => Response::status(sw),
-            (None, ins::INTERNAL_AUTHENTICATE, Some(key)) => {
-                key.answer(&inner, self.config.faults.corrupt_aa_signature, &mut self.rng)
-            }
+            (None, ins::INTERNAL_AUTHENTICATE, Some(key)) => key.answer(
+                &inner,
+                self.config.faults.corrupt_aa_signature,
+                &mut self.rng,
+            ),
             (None, ins::INTERNAL_AUTHENTICATE, None) => super::aa::unsupported(),
             (None, _, _) => self.files.handle(&inner),
         };

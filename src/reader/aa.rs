@@ -5,8 +5,8 @@ use rand_core::CryptoRng;
 
 use super::{ChipDump, FileOutcome, LdsFile, ReadError, Secured, Unreadable};
 use crate::access::aa::{self, AaError, AaKey, ActiveAuthOutcome};
-use crate::crypto::signature::PublicKey;
 use crate::apdu::Command;
+use crate::crypto::signature::PublicKey;
 use crate::transport::Transport;
 
 /// What became of Active Authentication in a read.

@@ -8,6 +8,7 @@ use std::path::Path;
 use bankid_activation::access::aa::{AaError, AaMechanism, AaRejection, ActiveAuthOutcome};
 use bankid_activation::apdu::StatusWord;
 use bankid_activation::crypto::signature::HashAlgorithm;
+use bankid_activation::emulator::aa::AaSigner;
 use bankid_activation::emulator::{EmulatedChip, EmulatorConfig, Faults, FileSystem, LdsFile};
 use bankid_activation::reader::{
     self, ActiveAuthentication, ChipDump, Credentials, ReadOptions, Unauthenticated,
@@ -153,5 +154,71 @@ fn secured_session_runs_aa_on_demand() {
             .active_authenticate(&mut TestRng(5))
             .unwrap()
             .is_verified()
+    );
+}
+
+/// The td3 chip with an EC (P-256) AA key: DG15 holds fixtures/aa/ec-p256-aa.spki.der, DG14 an
+/// ActiveAuthenticationInfo (ICAO 9303 Part 11 §6.1: id-icao-mrtd-security-aaProtocolObject
+/// 2.23.136.1.1.5, version 1, ecdsa-plain-SHA256 0.4.0.127.0.7.1.1.4.1.3 of BSI TR-03111).
+fn ec_chip(faults: Faults, with_dg14: bool) -> EmulatedChip {
+    let mut fs = FileSystem::load_dir(Path::new(FIXTURE)).unwrap();
+    let spki = std::fs::read("fixtures/aa/ec-p256-aa.spki.der").unwrap();
+    let mut dg15 = vec![0x6F, spki.len() as u8];
+    dg15.extend_from_slice(&spki);
+    fs.insert(LdsFile::DataGroup(15), dg15).unwrap();
+    if with_dg14 {
+        let dg14 = hex_bytes(
+            "6E1B3119301706066781080101050201010\
+             60A04007F00070101040103",
+        );
+        fs.insert(LdsFile::DataGroup(14), dg14).unwrap();
+    }
+    let pem = std::fs::read_to_string("fixtures/aa/ec-p256-aa.key.pem").unwrap();
+    let signer = AaSigner::from_pem(&pem).unwrap();
+    EmulatedChip::new(fs, EmulatorConfig::default().with_faults(faults))
+        .unwrap()
+        .with_aa_key(Some(signer.with_ecdsa_hash(HashAlgorithm::Sha256)))
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn ecdsa_aa_with_the_dg14_algorithm() {
+    let dump = read(ec_chip(Faults::default(), true), ReadOptions::default());
+    assert_eq!(
+        dump.active_authentication(),
+        Some(&ActiveAuthentication::Performed(
+            ActiveAuthOutcome::Verified(AaMechanism::Ecdsa {
+                hash: HashAlgorithm::Sha256
+            })
+        ))
+    );
+    let bad = read(
+        ec_chip(Faults::default().corrupt_aa_signature(), true),
+        ReadOptions::default(),
+    );
+    assert!(
+        matches!(
+            bad.active_authentication(),
+            Some(ActiveAuthentication::Performed(
+                ActiveAuthOutcome::Rejected(AaRejection::Ecdsa(_))
+            ))
+        ),
+        "{bad:?}"
+    );
+    // Without DG14's ActiveAuthenticationInfo the hash is unknown: not verified.
+    let no_info = read(ec_chip(Faults::default(), false), ReadOptions::default());
+    assert!(
+        matches!(
+            no_info.active_authentication(),
+            Some(ActiveAuthentication::Failed(AaError::Algorithm(_)))
+        ),
+        "{no_info:?}"
     );
 }

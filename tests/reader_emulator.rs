@@ -160,10 +160,12 @@ fn short_length_by_sfi_reads_everything_within_the_bound() {
         dump.apdu_count()
     );
     // Exactly: the EF.CardAccess probe, SELECT, BAC 2, then per file header + ceil(rest/231)
-    // (3DES SM, short length).
+    // (3DES SM, short length), and one INTERNAL AUTHENTICATE (active authentication, DG15
+    // present).
     let exact: u64 = CARD_ACCESS_PROBE
         + 1
         + 2
+        + 1
         + fixture_files(FIXTURE)
             .iter()
             .map(|(_, b)| 1 + (b.len() as u64 - 6).div_ceil(231))
@@ -190,7 +192,7 @@ fn extended_length_reads_each_file_in_two_apdus() {
     let files = fixture_files(FIXTURE);
     assert_eq!(
         dump.apdu_count(),
-        CARD_ACCESS_PROBE + 1 + 2 + 2 * files.len() as u64,
+        CARD_ACCESS_PROBE + 1 + 2 + 2 * files.len() as u64 + 1, // + INTERNAL AUTHENTICATE
         "{dump:?}"
     );
     // Extended length forbidden by the caller: short reads again.

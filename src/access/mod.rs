@@ -12,6 +12,7 @@ use crate::crypto::cipher::CipherError;
 use crate::sm::SmError;
 use crate::transport::TransportError;
 
+pub mod aa;
 pub mod bac;
 pub mod pace;
 

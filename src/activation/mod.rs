@@ -7,6 +7,7 @@
 //! ```
 
 pub mod binding;
+pub mod chip_reader;
 pub mod flow;
 mod names;
 pub mod national_id;
@@ -15,6 +16,7 @@ pub mod registry;
 mod sqlite_util;
 
 pub use binding::{BindOutcome, BindingStore, Device, SqliteBindingStore};
+pub use chip_reader::TransportChipReader;
 pub use names::name_matches;
 pub use national_id::{NationalId, NationalIdError, NationalIdKind};
 pub use policy::{

@@ -51,6 +51,8 @@ pub struct Faults {
     /// From this APDU on (1-based), every answer is pseudo-random bytes from the seed: a chip
     /// gone mad, for fuzz-style tests of the reader.
     pub garbage_from: Option<(u64, u64)>,
+    /// INTERNAL AUTHENTICATE answers get one bit of the signature flipped (a clone's answer).
+    pub corrupt_aa_signature: bool,
 }
 
 /// The software chip's configuration.
@@ -178,6 +180,11 @@ impl Faults {
         self.wrong_length_above = Some(len);
         self
     }
+    /// Flip a bit in every Active Authentication signature.
+    pub fn corrupt_aa_signature(mut self) -> Self {
+        self.corrupt_aa_signature = true;
+        self
+    }
     /// Answer pseudo-random bytes from APDU `from` on.
     pub fn garbage_from(mut self, from: u64, seed: u64) -> Self {
         self.garbage_from = Some((from, seed));
@@ -199,6 +206,9 @@ pub enum EmulatorError {
     /// malformed, or the parameters are not supported (Chip Authentication Mapping).
     #[error("the software chip cannot offer PACE: {0}")]
     Pace(#[from] AccessError),
+    /// The dump's `AA.key.pem` is unreadable.
+    #[error(transparent)]
+    AaKey(#[from] super::aa::AaKeyError),
 }
 
 /// A software eMRTD chip. It answers APDUs as an [`ApduHandler`]; [`EmulatedChip::into_transport`]
@@ -214,6 +224,7 @@ pub struct EmulatedChip {
     pace: Option<PaceChip>,
     sm: Option<SecureChannel>,
     rng: Box<dyn CryptoRng + Send>,
+    aa: Option<super::aa::AaSigner>,
     apdus: u64,
     protected_responses: u64,
 }
@@ -232,7 +243,14 @@ impl std::fmt::Debug for EmulatedChip {
 impl EmulatedChip {
     /// A chip serving the dump in `dir` (DESIGN.md layout).
     pub fn from_dir(dir: &Path, config: EmulatorConfig) -> Result<Self, EmulatorError> {
-        Self::new(FileSystem::load_dir(dir)?, config)
+        let aa = super::aa::AaSigner::load_dir(dir)?;
+        Ok(Self::new(FileSystem::load_dir(dir)?, config)?.with_aa_key(aa))
+    }
+
+    /// Sets (or removes) the Active Authentication key behind DG15.
+    pub fn with_aa_key(mut self, key: Option<super::aa::AaSigner>) -> Self {
+        self.aa = key;
+        self
     }
 
     /// A chip serving `fs`. Its nonces come from the operating system.
@@ -265,6 +283,7 @@ impl EmulatedChip {
             config,
             sm: None,
             rng: Box::new(UnwrapErr(getrandom::SysRng)),
+            aa: None,
             apdus: 0,
             protected_responses: 0,
         })
@@ -442,9 +461,15 @@ impl EmulatedChip {
                 return Response::status(e.chip_status_word()).to_bytes();
             }
         };
-        let answer = match self.refusal(&inner, form) {
-            Some(sw) => Response::status(sw),
-            None => self.files.handle(&inner),
+        let answer = match (self.refusal(&inner, form), inner.ins, &self.aa) {
+            (Some(sw), _, _) => Response::status(sw),
+            (None, ins::INTERNAL_AUTHENTICATE, Some(key)) => key.answer(
+                &inner,
+                self.config.faults.corrupt_aa_signature,
+                &mut self.rng,
+            ),
+            (None, ins::INTERNAL_AUTHENTICATE, None) => super::aa::unsupported(),
+            (None, _, _) => self.files.handle(&inner),
         };
         let Some(sm) = self.sm.as_mut() else {
             return Response::status(StatusWord::SM_DATA_MISSING).to_bytes();

@@ -6,6 +6,7 @@
 //! Through [`EmulatedChip::into_transport`] (or [`crate::transport::InMemory`]) the reader talks
 //! to it exactly as to a real chip.
 
+pub mod aa;
 pub mod chip;
 pub mod files;
 pub mod vpcd;

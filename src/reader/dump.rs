@@ -19,6 +19,7 @@ pub struct ChipDump {
     pub(crate) access: AccessProtocol,
     pub(crate) pace: Option<PaceParams>,
     pub(crate) apdu_count: u64,
+    pub(crate) active_auth: Option<super::ActiveAuthentication>,
 }
 
 impl std::fmt::Debug for ChipDump {
@@ -34,6 +35,7 @@ impl std::fmt::Debug for ChipDump {
             .field("files", &sizes)
             .field("unreadable", &self.unreadable)
             .field("apdu_count", &self.apdu_count)
+            .field("active_authentication", &self.active_auth)
             .finish()
     }
 }
@@ -47,7 +49,14 @@ impl ChipDump {
             access,
             pace: None,
             apdu_count: 0,
+            active_auth: None,
         }
+    }
+
+    /// The Active Authentication outcome, when the read ran it ([`super::ReadOptions`]
+    /// `active_authentication`); `None` when it was not attempted.
+    pub fn active_authentication(&self) -> Option<&super::ActiveAuthentication> {
+        self.active_auth.as_ref()
     }
 
     /// Every file read, EF.CardAccess included, in [`LdsFile`] order.

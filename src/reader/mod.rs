@@ -35,8 +35,10 @@
 //! assert_eq!(dump.pace_params(), Some(params));
 //! assert_eq!(dump.dg1_mrz().unwrap()[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
 //! assert_eq!(dump.files().len(), 10);
-//! // EF.CardAccess 2, MSE:Set AT 1, GENERAL AUTHENTICATE 4, SELECT 1, 9 files × 2.
-//! assert_eq!(dump.apdu_count(), 26);
+//! // EF.CardAccess 2, MSE:Set AT 1, GENERAL AUTHENTICATE 4, SELECT 1, 9 files × 2,
+//! // 1 INTERNAL AUTHENTICATE (active authentication: DG15 is present).
+//! assert_eq!(dump.apdu_count(), 27);
+//! assert!(dump.active_authentication().unwrap().is_verified());
 //! # Ok(())
 //! # }
 //! ```
@@ -48,6 +50,7 @@
 //! 3DES, 223 for AES). A 6700 or 6Cxx steps the size down, and the smaller size is kept for
 //! the rest of the session.
 
+mod aa;
 mod binary;
 mod credentials;
 mod dump;
@@ -55,6 +58,7 @@ mod error;
 mod file;
 mod session;
 
+pub use aa::ActiveAuthentication;
 pub use binary::{FileAccess, FileOutcome, HEADER_READ_LEN, MAX_FILE_LEN, Progress, Unreadable};
 pub use credentials::{Access, Credentials};
 pub use dump::{ChipDump, dg1_mrz_lines};
@@ -81,6 +85,9 @@ pub struct ReadOptions {
     pub extended_length: bool,
     /// An upper bound on the plain bytes per READ BINARY, below what the link allows.
     pub max_read: Option<usize>,
+    /// Run Active Authentication after the read when the chip has DG15 (default on), and
+    /// record the outcome in [`ChipDump::active_authentication`].
+    pub active_authentication: bool,
 }
 
 impl Default for ReadOptions {
@@ -90,6 +97,7 @@ impl Default for ReadOptions {
             file_access: FileAccess::ShortFileId,
             extended_length: true,
             max_read: None,
+            active_authentication: true,
         }
     }
 }
@@ -110,6 +118,11 @@ impl ReadOptions {
         self.extended_length = extended_length;
         self
     }
+    /// Turns Active Authentication after the read on or off.
+    pub fn with_active_authentication(mut self, on: bool) -> Self {
+        self.active_authentication = on;
+        self
+    }
     /// Caps the plain bytes per READ BINARY.
     pub fn with_max_read(mut self, max_read: usize) -> Self {
         self.max_read = Some(max_read);
@@ -118,7 +131,9 @@ impl ReadOptions {
 }
 
 /// Reads a whole document: EF.CardAccess (if any), access control, EF.COM, every data group it
-/// lists, EF.SOD. Nonces come from the operating system's random source.
+/// lists, EF.SOD, then Active Authentication when the chip has DG15 and
+/// [`ReadOptions::active_authentication`] is on (the outcome is in
+/// [`ChipDump::active_authentication`]). Nonces come from the operating system's random source.
 ///
 /// `progress` is called with (file, bytes read, total) after every READ BINARY.
 pub fn read_document<T: Transport>(
@@ -145,5 +160,9 @@ pub fn read_document_with_rng<T: Transport>(
     let mut session = Unauthenticated::with_options(transport, *options);
     session.read_card_access_with_progress(progress)?;
     let mut secured = session.authenticate(credentials, rng)?;
-    secured.read_all(progress)
+    let mut dump = secured.read_all(progress)?;
+    if options.active_authentication {
+        secured.record_active_authentication(&mut dump, rng)?;
+    }
+    Ok(dump)
 }

@@ -560,6 +560,11 @@ impl<T: Transport> Secured<T> {
         self.sizing.max_read
     }
 
+    /// The link and the secure channel, for protocols run inside the session (`reader::aa`).
+    pub(super) fn link_and_channel(&mut self) -> (&mut dyn Transport, &mut SecureChannel) {
+        (&mut self.core.link, &mut self.sm)
+    }
+
     /// Ends the session and returns the transport.
     pub fn into_transport(self) -> T {
         self.core.link.into_inner().inner

@@ -321,6 +321,17 @@ fn to_json(
         m.insert("files".into(), Value::Object(files));
         m.insert("unreadable".into(), Value::Object(unreadable));
         m.insert("apdus".into(), json!(dump.apdu_count()));
+        m.insert(
+            "active_authentication".into(),
+            json!(dump.active_authentication().map(|a| a.to_string())),
+        );
+        m.insert(
+            "clone_check_passed".into(),
+            json!(
+                dump.active_authentication()
+                    .is_some_and(|a| a.is_verified())
+            ),
+        );
         m.insert("ms".into(), json!(ms));
         m.insert("out".into(), json!(out.map(|p| p.display().to_string())));
         m.insert("error".into(), Value::Null);
@@ -361,6 +372,9 @@ fn print_text(
     }
     for (file, why) in dump.unreadable() {
         println!("  {:<14} not read: {why}", file.to_string());
+    }
+    if let Some(aa) = dump.active_authentication() {
+        println!("active auth.     {aa}");
     }
     println!("{} APDUs in {ms:.1} ms", dump.apdu_count());
     if let Some(dir) = out {

@@ -75,8 +75,6 @@ fn activate_with(s: &Setup, source: &[&str], extra: &[&str]) -> (i32, Vec<Value>
     let mut args: Vec<&str> = vec![
         "activate",
         "--json",
-        "--emulator",
-        &emulator,
         "--csca",
         &csca,
         "--registry",
@@ -86,6 +84,9 @@ fn activate_with(s: &Setup, source: &[&str], extra: &[&str]) -> (i32, Vec<Value>
     ];
     args.extend(source);
     let has = |flag: &str| extra.contains(&flag);
+    if !has("--emulator") {
+        args.extend(["--emulator", &emulator]);
+    }
     if !has("--bankid") {
         args.extend(["--bankid", "demo-bankid"]);
     }
@@ -97,9 +98,6 @@ fn activate_with(s: &Setup, source: &[&str], extra: &[&str]) -> (i32, Vec<Value>
     }
     if !has("--date") {
         args.extend(["--date", "2026-12-01"]);
-    }
-    if !has("--clone-check") {
-        args.extend(["--clone-check", "optional"]);
     }
     args.extend(extra);
     run(&args)
@@ -286,11 +284,41 @@ fn activate_after_the_expiry_date_is_rejected() {
 }
 
 #[test]
-fn activate_without_a_clone_check_fails_closed_by_default() {
+fn activate_runs_active_authentication_as_the_clone_check() {
     let s = setup();
-    let (code, out, _) = activate(&s, &["--clone-check", "required"]);
+    let (code, out, err) = activate(&s, &[]);
+    assert_eq!(code, 0, "{err} {out:?}");
+    assert_eq!(out[0]["clone_check"], "passed");
+}
+
+#[test]
+fn a_chip_that_cannot_prove_its_dg15_key_fails_the_clone_check() {
+    let s = setup();
+    // The demo dump without AA.key.pem: DG15 announces a key the software chip cannot sign with.
+    let chip = s.root.join("chip-without-aa-key");
+    std::fs::create_dir(&chip).unwrap();
+    for f in ["EF.COM.bin", "EF.SOD.bin", "DG1.bin", "DG2.bin", "DG15.bin"] {
+        std::fs::copy(
+            fixture(&format!("fixtures/dumps/demo-utopia/{f}")),
+            chip.join(f),
+        )
+        .unwrap();
+    }
+    let (code, out, _) = activate(&s, &["--emulator", chip.to_str().unwrap()]);
     assert_ne!(code, 0);
-    assert_eq!(reasons(&out[0]), ["clone_check_failed"]);
+    assert_eq!(reasons(&out[0]), ["clone_check_failed"], "{out:?}");
+    // With the clone check optional a failed one still rejects; only a missing one is tolerated.
+    let (code, out, _) = activate(
+        &s,
+        &[
+            "--emulator",
+            chip.to_str().unwrap(),
+            "--clone-check",
+            "optional",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert_eq!(reasons(&out[0]), ["clone_check_failed"], "{out:?}");
 }
 
 #[test]

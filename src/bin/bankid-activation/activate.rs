@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use bankid_activation::activation::chip_reader;
 use bankid_activation::activation::flow::{
     self, ActivateFiles, ActivationResult, ChipAccess, ChipData, ChipProgress, ChipReader,
     MrzSource, Progress, Step,
@@ -27,7 +28,7 @@ pub enum CloneCheckArg {
     Required,
     /// A passed check, or a chip that offers none.
     WhenSupported,
-    /// Anything but a failed check (this build's reader does not run active authentication yet).
+    /// Anything but a failed check.
     Optional,
 }
 
@@ -192,12 +193,15 @@ impl MrzSource for ImageMrz<'_> {
 }
 
 /// A [`ChipReader`] over the library's `reader::read_document` on any transport (opened when the
-/// read starts). It does not run active authentication yet: the clone check is reported as
-/// [`CloneCheck::NotPerformed`].
+/// read starts), like [`TransportChipReader`](bankid_activation::activation::TransportChipReader)
+/// (Active Authentication as the clone check, judged by the same
+/// [`chip_reader::clone_check`]) but opening the transport lazily and keeping the APDU count and
+/// the access protocol for the report.
 pub struct TransportReader<F> {
     open: F,
     apdus: u64,
     access_used: Option<String>,
+    clone_check: Option<CloneCheck>,
 }
 
 impl<F: FnMut() -> Result<Box<dyn Transport>, String>> TransportReader<F> {
@@ -207,6 +211,7 @@ impl<F: FnMut() -> Result<Box<dyn Transport>, String>> TransportReader<F> {
             open,
             apdus: 0,
             access_used: None,
+            clone_check: None,
         }
     }
 }
@@ -238,10 +243,12 @@ impl<F: FnMut() -> Result<Box<dyn Transport>, String>> ChipReader for TransportR
         let data_groups: BTreeMap<u8, Vec<u8>> = (1u8..=16)
             .filter_map(|n| dump.get(LdsFile::DataGroup(n)).map(|b| (n, b.to_vec())))
             .collect();
+        let clone_check = chip_reader::clone_check(&dump);
+        self.clone_check = Some(clone_check.clone());
         Ok(ChipData {
             ef_sod,
             data_groups,
-            clone_check: CloneCheck::NotPerformed,
+            clone_check,
         })
     }
 }
@@ -271,6 +278,8 @@ pub struct AttemptOutcome {
     pub apdus: u64,
     /// The access protocol used (`BAC`, `PACE`), if the chip was opened.
     pub access: Option<String>,
+    /// The clone check (Active Authentication) outcome, if the chip was read.
+    pub clone_check: Option<CloneCheck>,
 }
 
 impl AttemptOutcome {
@@ -282,6 +291,10 @@ impl AttemptOutcome {
         if let Value::Object(m) = &mut v {
             m.insert("apdus".into(), json!(self.apdus));
             m.insert("access".into(), json!(self.access));
+            m.insert(
+                "clone_check".into(),
+                json!(self.clone_check.as_ref().map(clone_check_name)),
+            );
             m.insert("error".into(), Value::Null);
         }
         v
@@ -339,7 +352,19 @@ pub fn attempt(a: &Attempt, events: &mut dyn FnMut(&Progress)) -> Result<Attempt
         result,
         apdus: reader.apdus,
         access: reader.access_used,
+        clone_check: reader.clone_check,
     })
+}
+
+/// The clone check outcome as reported (`passed`, `failed: why`, `not_supported`, `not_performed`).
+pub fn clone_check_name(c: &CloneCheck) -> String {
+    match c {
+        CloneCheck::Passed => "passed".into(),
+        CloneCheck::Failed(why) => format!("failed: {why}"),
+        CloneCheck::NotSupportedByChip => "not_supported".into(),
+        CloneCheck::NotPerformed => "not_performed".into(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// The name of a step as printed.

@@ -198,7 +198,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let mut results: Vec<AttemptOutcome> = Vec::new();
     for (n, device) in [(3, "device-1"), (4, "device-2")] {
         say(format!(
-            "{n}. activate {BANKID} on {device}: photo (OCR) → software chip ({}) → passive authentication → rules → binding",
+            "{n}. activate {BANKID} on {device}: photo (OCR) → software chip ({}) → active authentication → passive authentication → rules → binding",
             args.access
         ));
         let a = Attempt {
@@ -216,7 +216,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             device_key: dir.join(format!("{device}.pub.pem")),
             date,
             national_id: None,
-            clone_check: CloneCheckRequirement::Optional,
+            clone_check: CloneCheckRequirement::Required,
         };
         let t = Instant::now();
         let json = args.json;
@@ -232,9 +232,13 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             let attempt_ms = ms(t.elapsed());
             let steps_ms: f64 = o.result.timings_ms.values().sum();
             println!(
-                "   {} APDUs ({}); attempt {attempt_ms:.2} ms, of which {:.2} ms opening the key, CSCAs, registry and store",
+                "   {} APDUs ({}), clone check {}; attempt {attempt_ms:.2} ms, of which {:.2} ms opening the key, CSCAs, registry and store",
                 o.apdus,
                 o.access.as_deref().unwrap_or("no access"),
+                o.clone_check
+                    .as_ref()
+                    .map(activate::clone_check_name)
+                    .unwrap_or_else(|| "not run".into()),
                 (attempt_ms - steps_ms).max(0.0)
             );
         }

@@ -125,6 +125,7 @@ fn demo_activates_twice_and_the_second_device_replaces_the_first() {
     assert_eq!(out[1]["replaced_device_id"], "device-1");
     for o in &out {
         assert_eq!(o["access"], "PACE", "the demo chip offers PACE");
+        assert_eq!(o["clone_check"], "passed", "active authentication ran");
         assert_eq!(o["reasons"], serde_json::json!([]));
         for step in ["mrz", "chip", "verify", "decide", "bind"] {
             assert!(o["timings_ms"][step].is_f64(), "{step} timed: {o}");

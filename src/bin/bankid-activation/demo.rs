@@ -190,10 +190,6 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         registry_db.display(),
         ms(t.elapsed())
     ));
-    say(
-        "   clone check: optional (this build's reader does not run active authentication yet)"
-            .to_string(),
-    );
 
     let mut results: Vec<AttemptOutcome> = Vec::new();
     for (n, device) in [(3, "device-1"), (4, "device-2")] {

@@ -2,7 +2,6 @@
 //! chip, which signs with the fixture's `AA.key.pem` (RSA-1024 behind DG15, ISO/IEC 9796-2
 //! scheme 1); a corrupted signature is rejected; a chip without DG15 does not support AA.
 
-use std::convert::Infallible;
 use std::path::Path;
 
 use bankid_activation::access::aa::{AaError, AaMechanism, AaRejection, ActiveAuthOutcome};
@@ -13,33 +12,10 @@ use bankid_activation::emulator::{EmulatedChip, EmulatorConfig, Faults, FileSyst
 use bankid_activation::reader::{
     self, ActiveAuthentication, ChipDump, Credentials, ReadOptions, Unauthenticated,
 };
-use rand_core::{TryCryptoRng, TryRng};
 
-const FIXTURE: &str = "fixtures/dumps/td3-rsa2048";
+mod chip_support;
 
-/// SplitMix64: reproducible nonces for tests; not for real use.
-struct TestRng(u64);
-impl TryRng for TestRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        Ok(z ^ (z >> 31))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for chunk in dst.chunks_mut(8) {
-            let v = self.try_next_u64()?.to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-impl TryCryptoRng for TestRng {}
+use chip_support::{FIXTURE, TestRng};
 
 fn credentials() -> Credentials {
     // ICAO 9303 Part 4 Appendix A specimen (the fixture's DG1).

@@ -253,22 +253,6 @@ impl<F: FnMut() -> Result<Box<dyn Transport>, String>> ChipReader for TransportR
     }
 }
 
-/// The transport for `--reader` (PC/SC), waiting up to `wait` for a card.
-#[cfg(feature = "pcsc")]
-fn open_reader(name: &str, wait: Duration) -> Result<Box<dyn Transport>, String> {
-    bankid_activation::transport::pcsc::open(name, wait)
-        .map(|t| Box::new(t) as Box<dyn Transport>)
-        .map_err(|e| e.to_string())
-}
-
-/// Without the `pcsc` feature there is no PC/SC transport.
-#[cfg(not(feature = "pcsc"))]
-fn open_reader(name: &str, _wait: Duration) -> Result<Box<dyn Transport>, String> {
-    Err(format!(
-        "--reader {name:?}: this build has no PC/SC support (rebuild with --features pcsc)"
-    ))
-}
-
 /// What an attempt returns besides the library's result: chip facts for the report.
 #[derive(Debug, Clone)]
 pub struct AttemptOutcome {
@@ -316,7 +300,7 @@ pub fn attempt(a: &Attempt, events: &mut dyn FnMut(&Progress)) -> Result<Attempt
                     .map_err(|e| format!("{}: {e}", dir.display()))?;
                 Ok(Box::new(chip.into_transport()))
             }
-            ChipInput::Reader { name, wait } => open_reader(name, *wait),
+            ChipInput::Reader { name, wait } => crate::read::open_reader(name, *wait),
         }
     });
     let mut text;

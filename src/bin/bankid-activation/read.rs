@@ -211,7 +211,7 @@ fn unverified(dump: &ChipDump, why: &str) -> Value {
 
 /// The transport for `--reader` (PC/SC), waiting up to `wait` for a card.
 #[cfg(feature = "pcsc")]
-fn open_reader(name: &str, wait: Duration) -> Result<Box<dyn Transport>, String> {
+pub fn open_reader(name: &str, wait: Duration) -> Result<Box<dyn Transport>, String> {
     bankid_activation::transport::pcsc::open(name, wait)
         .map(|t| Box::new(t) as Box<dyn Transport>)
         .map_err(|e| e.to_string())
@@ -219,7 +219,7 @@ fn open_reader(name: &str, wait: Duration) -> Result<Box<dyn Transport>, String>
 
 /// Without the `pcsc` feature there is no PC/SC transport.
 #[cfg(not(feature = "pcsc"))]
-fn open_reader(name: &str, _wait: Duration) -> Result<Box<dyn Transport>, String> {
+pub fn open_reader(name: &str, _wait: Duration) -> Result<Box<dyn Transport>, String> {
     Err(format!(
         "--reader {name:?}: this build has no PC/SC support (rebuild with --features pcsc)"
     ))

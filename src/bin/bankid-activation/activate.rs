@@ -45,7 +45,6 @@ impl CloneCheckArg {
 /// Arguments of `activate`.
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("mrz_source").required(true).multiple(false)))]
-#[command(group(clap::ArgGroup::new("chip").required(true).multiple(false)))]
 pub struct Args {
     /// The BankID to activate.
     #[arg(long, value_name = "ID")]
@@ -57,31 +56,8 @@ pub struct Args {
     /// whitespace).
     #[arg(long, num_args = 1.., value_name = "LINE", group = "mrz_source")]
     mrz: Option<Vec<String>>,
-    /// Serve this dump directory with the project's software chip instead of a reader.
-    #[arg(long, value_name = "DIR", group = "chip")]
-    emulator: Option<PathBuf>,
-    /// Read the card in this PC/SC reader (needs the `pcsc` feature).
-    #[arg(long, value_name = "NAME", group = "chip")]
-    reader: Option<String>,
-    /// What the software chip offers (`bac`, or `pace:MAPPING:GROUP:CIPHER`).
-    #[arg(
-        long,
-        value_name = "ACCESS",
-        default_value = "bac",
-        requires = "emulator"
-    )]
-    access: String,
-    /// The software chip's card access number.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value = "123456",
-        requires = "emulator"
-    )]
-    chip_can: String,
-    /// With --reader: how long to wait for a card, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
-    wait: u64,
+    #[command(flatten)]
+    chip: crate::read::ChipArgs,
     /// Trusted CSCAs (PEM/DER files, directories, ICAO master lists).
     #[arg(long, num_args = 1.., required = true, value_name = "PATH")]
     csca: Vec<PathBuf>,
@@ -414,15 +390,15 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             (None, Some(lines)) => MrzInput::Text(lines.join("\n")),
             (None, None) => return Err("give --image or --mrz".into()),
         };
-        let chip = match (&args.emulator, &args.reader) {
+        let chip = match (&args.chip.emulator, &args.chip.reader) {
             (Some(dir), _) => ChipInput::Emulator {
                 dir: dir.clone(),
-                access: args.access.clone(),
-                can: args.chip_can.clone(),
+                access: args.chip.access.clone(),
+                can: args.chip.chip_can.clone(),
             },
             (None, Some(name)) => ChipInput::Reader {
                 name: name.clone(),
-                wait: Duration::from_secs(args.wait),
+                wait: Duration::from_secs(args.chip.wait),
             },
             (None, None) => return Err("give --emulator or --reader".into()),
         };

@@ -19,17 +19,17 @@ use serde_json::{Value, json};
 
 use crate::output::json_line;
 
-/// Arguments of `read`.
+/// Which chip to talk to: the software chip serving a dump, or a PC/SC reader (shared by `read`
+/// and `activate`).
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("chip").required(true).multiple(false)))]
-#[command(group(clap::ArgGroup::new("password").required(true).multiple(false)))]
-pub struct Args {
+pub struct ChipArgs {
     /// Serve this dump directory with the project's software chip instead of a reader.
     #[arg(long, value_name = "DIR", group = "chip")]
-    emulator: Option<PathBuf>,
+    pub emulator: Option<PathBuf>,
     /// Read the card in this PC/SC reader (needs the `pcsc` feature).
     #[arg(long, value_name = "NAME", group = "chip")]
-    reader: Option<String>,
+    pub reader: Option<String>,
     /// What the software chip offers: `bac`, or `pace:MAPPING:GROUP:CIPHER` (MAPPING `gm|im`,
     /// GROUP e.g. `brainpoolP256r1`, `P-256`, `modp2048-256`, CIPHER `3des|aes128|aes192|aes256`).
     #[arg(
@@ -38,7 +38,7 @@ pub struct Args {
         default_value = "bac",
         requires = "emulator"
     )]
-    access: String,
+    pub access: String,
     /// The software chip's card access number.
     #[arg(
         long,
@@ -46,7 +46,18 @@ pub struct Args {
         default_value = "123456",
         requires = "emulator"
     )]
-    chip_can: String,
+    pub chip_can: String,
+    /// With --reader: how long to wait for a card to be presented, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub wait: u64,
+}
+
+/// Arguments of `read`.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("password").required(true).multiple(false)))]
+pub struct Args {
+    #[command(flatten)]
+    chip: ChipArgs,
     /// The MRZ lines (2 or 3; a single argument may hold them separated by whitespace).
     #[arg(long, num_args = 1.., value_name = "LINE", group = "password")]
     mrz: Option<Vec<String>>,
@@ -68,9 +79,6 @@ pub struct Args {
     /// Verify the read against these CSCAs (PEM/DER files, directories, master lists).
     #[arg(long, num_args = 1.., value_name = "PATH")]
     csca: Vec<PathBuf>,
-    /// With --reader: how long to wait for a card to be presented, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
-    wait: u64,
     /// Never use extended-length APDUs.
     #[arg(long)]
     no_extended_length: bool,
@@ -238,13 +246,13 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         let creds = credentials(args.mrz.as_deref(), document, args.can.as_deref())?;
         let options = ReadOptions::default().with_extended_length(!args.no_extended_length);
         let start = Instant::now();
-        let dump = if let Some(dir) = &args.emulator {
-            let config = emulator_config(&args.access, &args.chip_can)?;
+        let dump = if let Some(dir) = &args.chip.emulator {
+            let config = emulator_config(&args.chip.access, &args.chip.chip_can)?;
             let chip = EmulatedChip::from_dir(dir, config).map_err(|e| e.to_string())?;
             read_chip(chip.into_transport(), &creds, &options, args.json)
         } else {
-            let wait = Duration::from_secs(args.wait);
-            let transport = open_reader(args.reader.as_deref().unwrap_or_default(), wait)?;
+            let wait = Duration::from_secs(args.chip.wait);
+            let transport = open_reader(args.chip.reader.as_deref().unwrap_or_default(), wait)?;
             read_chip(transport, &creds, &options, args.json)
         }
         .map_err(|e| e.to_string())?;

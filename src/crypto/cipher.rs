@@ -183,6 +183,22 @@ fn check_iv_and_data<S: SuiteAlgorithms>(iv: &[u8], data: &[u8]) -> Result<(), C
     Ok(())
 }
 
+fn key_length_error<S: SuiteAlgorithms>(key: &[u8]) -> CipherError {
+    CipherError::KeyLength {
+        suite: S::SUITE,
+        expected: S::SUITE.key_len(),
+        found: key.len(),
+    }
+}
+
+fn not_aligned_error<S: SuiteAlgorithms>(len: usize) -> CipherError {
+    CipherError::NotBlockAligned {
+        suite: S::SUITE,
+        len,
+        block_len: S::SUITE.block_len(),
+    }
+}
+
 /// CBC-encrypts block-aligned `data` (already padded) under suite `S`.
 pub fn cbc_encrypt_with<S: SuiteAlgorithms>(
     key: &[u8],
@@ -191,23 +207,14 @@ pub fn cbc_encrypt_with<S: SuiteAlgorithms>(
 ) -> Result<Vec<u8>, CipherError> {
     check_key::<S>(key)?;
     check_iv_and_data::<S>(iv, data)?;
-    let mode = cbc::Encryptor::<S::Cipher>::new_from_slices(key, iv).map_err(|_| {
-        CipherError::KeyLength {
-            suite: S::SUITE,
-            expected: S::SUITE.key_len(),
-            found: key.len(),
-        }
-    })?;
+    let mode = cbc::Encryptor::<S::Cipher>::new_from_slices(key, iv)
+        .map_err(|_| key_length_error::<S>(key))?;
     let mut buf = data.to_vec();
     let len = buf.len();
     // Aligned input with `NoPadding` cannot fail; the error arm keeps it total anyway.
     if mode.encrypt_padded::<NoPadding>(&mut buf, len).is_err() {
         buf.zeroize();
-        return Err(CipherError::NotBlockAligned {
-            suite: S::SUITE,
-            len,
-            block_len: S::SUITE.block_len(),
-        });
+        return Err(not_aligned_error::<S>(len));
     }
     Ok(buf)
 }
@@ -220,22 +227,13 @@ pub fn cbc_decrypt_with<S: SuiteAlgorithms>(
 ) -> Result<Vec<u8>, CipherError> {
     check_key::<S>(key)?;
     check_iv_and_data::<S>(iv, data)?;
-    let mode = cbc::Decryptor::<S::Cipher>::new_from_slices(key, iv).map_err(|_| {
-        CipherError::KeyLength {
-            suite: S::SUITE,
-            expected: S::SUITE.key_len(),
-            found: key.len(),
-        }
-    })?;
+    let mode = cbc::Decryptor::<S::Cipher>::new_from_slices(key, iv)
+        .map_err(|_| key_length_error::<S>(key))?;
     let mut buf = data.to_vec();
     let len = buf.len();
     if mode.decrypt_padded::<NoPadding>(&mut buf).is_err() {
         buf.zeroize();
-        return Err(CipherError::NotBlockAligned {
-            suite: S::SUITE,
-            len,
-            block_len: S::SUITE.block_len(),
-        });
+        return Err(not_aligned_error::<S>(len));
     }
     Ok(buf)
 }

@@ -2,6 +2,7 @@
 //! details, §4.7.12): tag lists and text elements; images and unknown elements are kept as bytes.
 
 use super::{LdsError, children, outer, text};
+use crate::tlv::Tlv;
 
 /// Most "other names" / "other persons" entries accepted.
 pub const MAX_ENTRIES: usize = 32;
@@ -109,18 +110,12 @@ impl Dg11 {
     /// Parse DG11 as read (`6B` { `5C` tag list, elements … }).
     pub fn parse(bytes: &[u8]) -> Result<Self, LdsError> {
         const FILE: &str = "DG11";
-        let top = outer(FILE, bytes, 0x6B)?;
         let mut d = Self::default();
-        let mut has_list = false;
-        for c in children(FILE, &top)? {
+        let tag_list = tagged_elements(FILE, bytes, 0x6B, |c| {
             let s = || Some(text(c.value));
             match c.tag.number() {
-                0x5C => {
-                    d.tag_list = c.value.to_vec();
-                    has_list = true;
-                }
                 0x5F0E => d.full_name = s(),
-                0xA0 => names_in_group(FILE, &c, 0x5F0F, &mut d.other_names)?,
+                0xA0 => names_in_group(FILE, c, 0x5F0F, &mut d.other_names)?,
                 0x5F0F => push_bounded(FILE, &mut d.other_names, c.value)?,
                 0x5F10 => d.personal_number = s(),
                 0x5F2B => d.full_date_of_birth = Some(date_text(c.value)),
@@ -135,13 +130,9 @@ impl Dg11 {
                 0x5F18 => d.custody_information = s(),
                 _ => {}
             }
-        }
-        if !has_list {
-            return Err(LdsError::Missing {
-                file: FILE,
-                what: "5C tag list",
-            });
-        }
+            Ok(())
+        })?;
+        d.tag_list = tag_list;
         Ok(d)
     }
 }
@@ -150,19 +141,13 @@ impl Dg12 {
     /// Parse DG12 as read (`6C` { `5C` tag list, elements … }).
     pub fn parse(bytes: &[u8]) -> Result<Self, LdsError> {
         const FILE: &str = "DG12";
-        let top = outer(FILE, bytes, 0x6C)?;
         let mut d = Self::default();
-        let mut has_list = false;
-        for c in children(FILE, &top)? {
+        let tag_list = tagged_elements(FILE, bytes, 0x6C, |c| {
             let s = || Some(text(c.value));
             match c.tag.number() {
-                0x5C => {
-                    d.tag_list = c.value.to_vec();
-                    has_list = true;
-                }
                 0x5F19 => d.issuing_authority = s(),
                 0x5F26 => d.date_of_issue = Some(date_text(c.value)),
-                0xA0 => names_in_group(FILE, &c, 0x5F1A, &mut d.other_persons)?,
+                0xA0 => names_in_group(FILE, c, 0x5F1A, &mut d.other_persons)?,
                 0x5F1A => push_bounded(FILE, &mut d.other_persons, c.value)?,
                 0x5F1B => d.endorsements = s(),
                 0x5F1C => d.tax_exit_requirements = s(),
@@ -172,15 +157,34 @@ impl Dg12 {
                 0x5F56 => d.personalization_system_serial = s(),
                 _ => {}
             }
-        }
-        if !has_list {
-            return Err(LdsError::Missing {
-                file: FILE,
-                what: "5C tag list",
-            });
-        }
+            Ok(())
+        })?;
+        d.tag_list = tag_list;
         Ok(d)
     }
+}
+
+/// Walks the elements of a DG11/DG12 template (`outer_tag` { `5C` tag list, elements … }), handing
+/// every element but the tag list to `element`; returns the tag list, which must be present.
+fn tagged_elements<'a>(
+    file: &'static str,
+    bytes: &'a [u8],
+    outer_tag: u32,
+    mut element: impl FnMut(&Tlv<'a>) -> Result<(), LdsError>,
+) -> Result<Vec<u8>, LdsError> {
+    let top = outer(file, bytes, outer_tag)?;
+    let mut tag_list = None;
+    for c in children(file, &top)? {
+        if c.tag.number() == 0x5C {
+            tag_list = Some(c.value.to_vec());
+        } else {
+            element(&c)?;
+        }
+    }
+    tag_list.ok_or(LdsError::Missing {
+        file,
+        what: "5C tag list",
+    })
 }
 
 /// A date element: ASCII digits as stored, or packed BCD (some LDS 1.7 chips) unpacked to digits.

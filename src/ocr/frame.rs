@@ -176,6 +176,26 @@ pub fn downscale(frame: &LumaFrame<'_>, factor: usize) -> GrayImage {
     }
 }
 
+/// Grey-level range (brightest minus darkest sample) over a parallelogram: `centre ± 0.5·ex ± 0.5·ey`,
+/// sampled on a 5 × 7 grid. A character cell with almost no range holds no ink: on a document, where
+/// every MRZ position is printed, that means the ink was washed out (glare saturating the sensor).
+pub fn range_in(frame: &LumaFrame<'_>, centre: (f32, f32), ex: (f32, f32), ey: (f32, f32)) -> f32 {
+    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+    for j in 0..7 {
+        let fy = j as f32 / 6.0 - 0.5;
+        for i in 0..5 {
+            let fx = i as f32 / 4.0 - 0.5;
+            let v = frame.sample(
+                centre.0 + ex.0 * fx + ey.0 * fy,
+                centre.1 + ex.1 * fx + ey.1 * fy,
+            );
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    (hi - lo).max(0.0)
+}
+
 /// A binary mask: `true` where ink (darker than its surroundings).
 #[derive(Clone, Debug)]
 pub struct InkMask {

@@ -503,10 +503,96 @@ pub fn group_mrz(lines: &[TextLine]) -> Vec<MrzCandidate> {
         }
         let score: f32 = group.iter().map(|l| l.blobs as f32).sum();
         out.push(MrzCandidate {
-            lines: group,
+            lines: common_extent(&group),
             score,
         });
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
 }
+
+/// OCR-B extent of a full MRZ line, first glyph's left ink edge to last glyph's right ink edge,
+/// in pitches less than the character count (the outer side bearings are not ink).
+const EXTENT_SHORTFALL: f32 = 0.2;
+
+/// Gives every line of an MRZ candidate the same extent, one full line of the format.
+///
+/// MRZ lines share their left and right margins and hold a fixed number of characters (30 for three
+/// lines; 36 or 44 for two, whichever the longest line is nearer to). Glare that washes out the end of
+/// a line shortens it; a stray blob (a document edge, a guilloche fragment) chained onto an end
+/// lengthens it. The window of one full line's length that leaves the least detected ink outside it
+/// is taken, and each line's end points move onto it when they are more than half a pitch off, so the
+/// rectifier and the classifier still get the whole character grid, and the check digits can judge.
+pub fn common_extent(lines: &[TextLine]) -> Vec<TextLine> {
+    let Some(reference) = lines
+        .iter()
+        .max_by(|a, b| a.length().total_cmp(&b.length()))
+    else {
+        return Vec::new();
+    };
+    let (dx, dy) = reference.dir();
+    let o = reference.start;
+    let along = |p: (f32, f32)| (p.0 - o.0) * dx + (p.1 - o.1) * dy;
+    let mut pitches: Vec<f32> = lines.iter().map(|l| l.pitch).collect();
+    pitches.sort_by(f32::total_cmp);
+    let pitch = pitches.get(pitches.len() / 2).copied().unwrap_or(0.0);
+    if pitch < 1.0 {
+        return lines.to_vec();
+    }
+    let spans: Vec<(f32, f32)> = lines
+        .iter()
+        .map(|l| (along(l.start), along(l.end)))
+        .collect();
+    let longest = spans.iter().map(|s| s.1 - s.0).fold(0.0f32, f32::max) / pitch;
+    let chars = if lines.len() == 3 {
+        30.0
+    } else if longest + EXTENT_SHORTFALL < 40.0 {
+        36.0
+    } else {
+        44.0
+    };
+    let full = (chars - EXTENT_SHORTFALL) * pitch;
+    let tol = 0.6 * pitch;
+    // The window: one line's start and one line's end (the lines vouch for each other's lost ends),
+    // the pair nearest one full line; on a tie the wider (a stray blob is rarer than a lost glyph).
+    let mut best: Option<(f32, f32, f32)> = None;
+    for &(s, _) in &spans {
+        for &(_, e) in &spans {
+            let miss = ((e - s) - full).abs();
+            let better = best.is_none_or(|(bm, bs, be)| {
+                miss < bm - 0.25 * pitch || (miss < bm + 0.25 * pitch && e - s > be - bs)
+            });
+            if better {
+                best = Some((miss, s, e));
+            }
+        }
+    }
+    let Some((_, s, e)) = best.filter(|b| b.0 < 2.0 * pitch) else {
+        return lines.to_vec();
+    };
+    lines
+        .iter()
+        .zip(&spans)
+        .map(|(l, &(a, b))| {
+            let (ldx, ldy) = l.dir();
+            // Along-line parameter t of line l maps to reference coordinate a + t·(d_l·d).
+            let scale = (ldx * dx + ldy * dy).max(0.5);
+            let at = |u: f32| {
+                let t = (u - a) / scale;
+                (l.start.0 + ldx * t, l.start.1 + ldy * t)
+            };
+            let mut out = *l;
+            if (a - s).abs() > tol {
+                out.start = at(s);
+            }
+            if (b - e).abs() > tol {
+                out.end = at(e);
+            }
+            out
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

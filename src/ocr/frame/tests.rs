@@ -41,3 +41,17 @@ fn downscale_averages() {
     let d = downscale(&f, 2);
     assert_eq!(d.pixels, vec![25]);
 }
+
+#[test]
+fn range_in_sees_ink_and_not_saturated_paper() {
+    // Left half: a dark bar on paper; right half: paper clipped to white.
+    let mut px = vec![255u8; 60 * 20];
+    for y in 5..15 {
+        for x in 12..16 {
+            px[y * 60 + x] = 60;
+        }
+    }
+    let f = LumaFrame::new(60, 20, 60, &px).unwrap();
+    assert!(range_in(&f, (14.0, 10.0), (10.0, 0.0), (0.0, 10.0)) > 150.0);
+    assert!(range_in(&f, (45.0, 10.0), (10.0, 0.0), (0.0, 10.0)) < 1.0);
+}

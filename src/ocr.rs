@@ -10,7 +10,10 @@
 //!    orientations are scored, so an upside-down document reads as well.
 //! 5. [`layout`] and [`crate::mrz::correct`]: per-position character classes, then the `mrz`
 //!    module's check-digit correction over the ranked candidates, pick the final text; confidence
-//!    gates keep unsure readings from being reported `valid` (fail closed).
+//!    gates keep unsure readings from being reported `valid` (fail closed). What no check digit
+//!    covers (document code, issuing state, nationality, names, sex, a visa's optional data) must be
+//!    sure on its own, and the state/nationality codes must match the ICAO 9303 Part 3 code table
+//!    ([`crate::mrz::known_codes`]), which also corrects them.
 //! 6. [`tracker`]: votes over video frames until the check digits agree.
 //!
 //! ```no_run

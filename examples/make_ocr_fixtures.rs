@@ -20,6 +20,7 @@
 )]
 
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont, point};
+use bankid_activation::mrz::{Format, MrzBuilder, Sex};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -70,67 +71,24 @@ impl Rng {
 
 // ---------------------------------------------------------------- MRZ text
 
-/// The five MRZ layouts of ICAO 9303 (Parts 4–7).
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Format {
-    Td1,
-    Td2,
-    Td3,
-    MrvA,
-    MrvB,
-}
+/// The five ICAO 9303 layouts the fixtures cover (the crate's [`Format`] also has the French ID card).
+const FORMATS: [Format; 5] = [
+    Format::Td1,
+    Format::Td2,
+    Format::Td3,
+    Format::MrvA,
+    Format::MrvB,
+];
 
-impl Format {
-    const ALL: [Format; 5] = [
-        Format::Td1,
-        Format::Td2,
-        Format::Td3,
-        Format::MrvA,
-        Format::MrvB,
-    ];
-    fn name(self) -> &'static str {
-        match self {
-            Format::Td1 => "TD1",
-            Format::Td2 => "TD2",
-            Format::Td3 => "TD3",
-            Format::MrvA => "MRVA",
-            Format::MrvB => "MRVB",
-        }
+/// Document size in millimetres (ICAO 9303 Parts 4–7), landscape.
+fn size_mm(format: Format) -> (f32, f32) {
+    match format {
+        Format::Td1 => (85.6, 54.0),
+        Format::Td2 | Format::FrenchId => (105.0, 74.0),
+        Format::Td3 => (125.0, 88.0),
+        Format::MrvA => (120.0, 80.0),
+        Format::MrvB => (105.0, 74.0),
     }
-    fn chars(self) -> usize {
-        match self {
-            Format::Td1 => 30,
-            Format::Td2 | Format::MrvB => 36,
-            Format::Td3 | Format::MrvA => 44,
-        }
-    }
-    fn lines(self) -> usize {
-        if self == Format::Td1 { 3 } else { 2 }
-    }
-    /// Document size in millimetres (ICAO 9303 Parts 4–7), landscape.
-    fn size_mm(self) -> (f32, f32) {
-        match self {
-            Format::Td1 => (85.6, 54.0),
-            Format::Td2 => (105.0, 74.0),
-            Format::Td3 => (125.0, 88.0),
-            Format::MrvA => (120.0, 80.0),
-            Format::MrvB => (105.0, 74.0),
-        }
-    }
-}
-
-/// ICAO 9303 Part 3, 4.9: weights 7-3-1, `<` = 0, digits as such, A..Z = 10..35.
-fn check_digit(s: &str) -> char {
-    let mut sum = 0u32;
-    for (i, c) in s.chars().enumerate() {
-        let v = match c {
-            '0'..='9' => c as u32 - '0' as u32,
-            'A'..='Z' => c as u32 - 'A' as u32 + 10,
-            _ => 0,
-        };
-        sum += v * [7, 3, 1][i % 3];
-    }
-    char::from_digit(sum % 10, 10).unwrap_or('0')
 }
 
 fn pad(s: &str, n: usize) -> String {
@@ -197,7 +155,7 @@ fn random_identity(rng: &mut Rng, format: Format, train: bool) -> Identity {
     let doc_code = match format {
         Format::Td3 => pad(*rng.pick(&["P", "PN", "PD", "PO"]), 2),
         Format::Td1 => pad(*rng.pick(&["I", "ID", "IR", "AC", "C"]), 2),
-        Format::Td2 => pad(*rng.pick(&["I", "ID", "A", "C"]), 2),
+        Format::Td2 | Format::FrenchId => pad(*rng.pick(&["I", "ID", "A", "C"]), 2),
         Format::MrvA | Format::MrvB => pad(*rng.pick(&["V", "VD"]), 2),
     };
     let mut given = random_name(rng, train);
@@ -232,73 +190,55 @@ fn random_identity(rng: &mut Rng, format: Format, train: bool) -> Identity {
     }
 }
 
-/// Builds the MRZ lines of `format` with correct check digits (ICAO 9303 Parts 4–7).
+/// Builds the MRZ lines of `format` with the crate's [`MrzBuilder`] (every check digit computed by
+/// `mrz`). The name field is cut at the field width as written (`SURNAME<<GIVEN` truncated), before the
+/// builder sees it, so the builder's own truncation rule never applies and the committed fixtures stay
+/// as generated.
 fn build_mrz(id: &Identity, format: Format) -> Vec<String> {
-    let n = format.chars();
-    let name = format!("{}<<{}", id.surname, id.given);
-    let doc = pad(&id.number, 9);
-    let doc_cd = check_digit(&doc);
-    let birth_cd = check_digit(&id.birth);
-    let exp_cd = check_digit(&id.expiry);
+    let width = name_width(format);
+    let name: String = format!("{}<<{}", id.surname, id.given)
+        .chars()
+        .take(width)
+        .collect();
+    let (surname, given) = name.split_once("<<").unwrap_or((name.as_str(), ""));
+    let sex = Sex::from_char(id.sex).unwrap_or(Sex::NotStated);
+    MrzBuilder::new(format)
+        .document_code(&id.doc_code)
+        .issuing_state(&id.state)
+        .nationality(&id.nationality)
+        .surname(surname)
+        .given_names(given)
+        .document_number(&id.number)
+        .birth_date(&id.birth)
+        .expiry_date(&id.expiry)
+        .sex(sex)
+        .optional_data(
+            &id.optional
+                .chars()
+                .take(optional_width(format))
+                .collect::<String>(),
+        )
+        .build_lines()
+        .unwrap_or_else(|e| panic!("MRZ builder: {e}"))
+}
+
+/// Width of the name field: the whole of TD1 line 3, line 1 after the 5-character code and state otherwise.
+fn name_width(format: Format) -> usize {
     match format {
-        Format::Td1 => {
-            let opt1 = pad(&id.optional, 15);
-            let l1 = format!("{}{}{}{}{}", id.doc_code, id.state, doc, doc_cd, opt1);
-            let opt2 = pad("", 11);
-            let partial = format!(
-                "{}{}{}{}{}{}{}",
-                id.birth, birth_cd, id.sex, id.expiry, exp_cd, id.nationality, opt2
-            );
-            let composite_src = format!(
-                "{}{}{}{}{}{}",
-                &l1[5..30],
-                id.birth,
-                birth_cd,
-                id.expiry,
-                exp_cd,
-                opt2
-            );
-            let l2 = format!("{}{}", partial, check_digit(&composite_src));
-            let l3 = pad(&name, 30);
-            vec![l1, l2, l3]
-        }
-        Format::Td2 | Format::Td3 => {
-            let l1 = pad(&format!("{}{}{}", id.doc_code, id.state, name), n);
-            let opt_len = if format == Format::Td3 { 14 } else { 7 };
-            let opt = pad(&id.optional, opt_len);
-            let mut l2 = format!(
-                "{}{}{}{}{}{}{}{}{}",
-                doc, doc_cd, id.nationality, id.birth, birth_cd, id.sex, id.expiry, exp_cd, opt
-            );
-            if format == Format::Td3 {
-                let opt_cd = if id.optional.is_empty() {
-                    '<'
-                } else {
-                    check_digit(&opt)
-                };
-                l2.push(opt_cd);
-            }
-            let composite_src = format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..]);
-            l2.push(check_digit(&composite_src));
-            vec![l1, l2]
-        }
-        Format::MrvA | Format::MrvB => {
-            let l1 = pad(&format!("{}{}{}", id.doc_code, id.state, name), n);
-            let opt_len = if format == Format::MrvA { 16 } else { 8 };
-            let l2 = format!(
-                "{}{}{}{}{}{}{}{}{}",
-                doc,
-                doc_cd,
-                id.nationality,
-                id.birth,
-                birth_cd,
-                id.sex,
-                id.expiry,
-                exp_cd,
-                pad(&id.optional, opt_len)
-            );
-            vec![l1, l2]
-        }
+        Format::Td1 => format.line_length(),
+        _ => format.line_length() - 5,
+    }
+}
+
+/// Width of the (first) optional data field (Parts 4–7): the identity's 11 digits are cut to it.
+fn optional_width(format: Format) -> usize {
+    match format {
+        Format::Td1 => 15,
+        Format::Td2 => 7,
+        Format::Td3 => 14,
+        Format::MrvA => 16,
+        Format::MrvB => 8,
+        Format::FrenchId => 6,
     }
 }
 
@@ -531,11 +471,11 @@ fn render_document(
     mrz: Option<&[String]>,
     train: bool,
 ) -> (Canvas, DocTruth) {
-    let (wmm, hmm) = format.size_mm();
+    let (wmm, hmm) = size_mm(format);
     let (w, h) = ((wmm * DOC_PPM) as usize, (hmm * DOC_PPM) as usize);
     let paper = pastel(rng);
     let mut doc = Canvas::new(w, h, paper);
-    let mrz_lines = format.lines() as f32;
+    let mrz_lines = format.line_count() as f32;
     let line_pitch_mm = rng.range(4.0, 4.6);
     let mrz_top_mm = hmm - rng.range(3.5, 5.0) - mrz_lines * line_pitch_mm;
     let g = rng.range(0.15, 0.45);
@@ -645,7 +585,7 @@ fn render_document(
     let pitch = PITCH_MM * DOC_PPM;
     let px = ocrb_px_for_pitch(&fonts.ocrb, pitch);
     let cap = ocrb_cap_height(&fonts.ocrb, px);
-    let n = format.chars() as f32;
+    let n = format.line_length() as f32;
     let left = (wmm - n * PITCH_MM) / 2.0 + rng.range(-0.8, 0.8);
     let ink_v = rng.range(0.0, 50.0);
     let ink = [ink_v, ink_v, ink_v + rng.range(0.0, 20.0)];
@@ -668,7 +608,7 @@ fn render_document(
             Some(lines.to_vec())
         }
         None => {
-            for i in 0..format.lines() {
+            for i in 0..format.line_count() {
                 let base = (mrz_top_mm + (i as f32 + 1.0) * line_pitch_mm) * DOC_PPM;
                 let words: Vec<String> = (0..2 + rng.below(5))
                     .map(|_| random_name(rng, train))
@@ -1010,7 +950,7 @@ fn negative_frame(rng: &mut Rng, fonts: &Fonts, kind: usize, train: bool) -> Can
             photograph(rng, &page, 20.0, &Shot { fill, ..shot })
         }
         _ => {
-            let format = *rng.pick(&Format::ALL);
+            let format = *rng.pick(&FORMATS);
             let (doc, truth) = render_document(rng, fonts, format, None, train);
             let shot = shot_for(rng, "phone", "");
             photograph(rng, &doc, truth.cap_px, &shot)
@@ -1055,7 +995,7 @@ fn format_of(lines: &[String]) -> Option<Format> {
         (2, Some(44)) => Some(Format::Td3),
         _ => None,
     }
-    .filter(|f| lines.iter().all(|l| l.len() == f.chars()))
+    .filter(|f| lines.iter().all(|l| l.len() == f.line_length()))
 }
 
 /// `--mrz ... --single OUT.jpg`: one photo of the given MRZ, phone-camera style but mild (small
@@ -1087,7 +1027,7 @@ fn render_single(lines: &[String], out: &Path, seed: u64) {
     eprintln!(
         "wrote {} ({}, rotation {:.1}°)",
         out.display(),
-        format.name(),
+        format.contract_name(),
         shot.rotation_deg
     );
 }
@@ -1164,7 +1104,7 @@ fn main() {
     );
     let mut first = true;
     let mut n = 0usize;
-    for format in Format::ALL {
+    for format in FORMATS {
         for (category, count) in plan {
             for k in 0..count * scale {
                 let subtype = if category == "hard" {
@@ -1177,7 +1117,12 @@ fn main() {
                 let (doc, dt) = render_document(&mut rng, &fonts, format, Some(&lines), train);
                 let shot = shot_for(&mut rng, category, subtype);
                 let frame = photograph(&mut rng, &doc, dt.cap_px, &shot);
-                let name = format!("{}_{}_{:03}.jpg", format.name().to_lowercase(), category, k);
+                let name = format!(
+                    "{}_{}_{:03}.jpg",
+                    format.contract_name().to_lowercase(),
+                    category,
+                    k
+                );
                 save_jpeg(&out.join(&name), &frame, shot.jpeg);
                 let lines_json: Vec<String> = dt
                     .lines
@@ -1190,7 +1135,7 @@ fn main() {
                     "{}    {{\"file\": {}, \"category\": \"{category}\", \"subtype\": \"{subtype}\", \"format\": \"{}\", \"rotation_deg\": {:.1}, \"lines\": [{}]}}",
                     if first { "" } else { ",\n" },
                     json_str(&name),
-                    format.name(),
+                    format.contract_name(),
                     shot.rotation_deg,
                     lines_json.join(", ")
                 );

@@ -18,6 +18,7 @@ struct Tally {
     valid: usize,
     wrong_valid: usize,
     ms: Vec<f64>,
+    cpu_ms: Vec<f64>,
 }
 
 fn pct(a: usize, n: usize) -> f64 {
@@ -63,10 +64,15 @@ fn main() {
         let luma = img.to_luma8();
         let (w, h) = (luma.width() as usize, luma.height() as usize);
         let cpu0 = cpu_seconds();
+        let thread0 = thread_cpu_ns();
         let t0 = Instant::now();
         let frame = ocr::LumaFrame::new(w, h, w, luma.as_raw()).expect("frame");
         let got = reader.read_frame(&frame).expect("read");
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let cpu_ms = match (thread0, thread_cpu_ns()) {
+            (Some(a), Some(b)) => b.saturating_sub(a) as f64 / 1e6,
+            _ => f64::NAN,
+        };
         if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
             read_cpu += b - a;
         }
@@ -107,6 +113,7 @@ fn main() {
             t.valid += usize::from(valid);
             t.wrong_valid += usize::from(wrong_valid);
             t.ms.push(ms);
+            t.cpu_ms.push(cpu_ms);
         }
     }
     println!("| set | images | exact % | found % | valid % | wrong valid | median ms | p95 ms |");
@@ -133,6 +140,23 @@ fn main() {
         row(&format!("format {k}"), t);
     }
     row("all", &all);
+    // Per-image CPU time of the reading thread (from the scheduler, ns resolution): less noisy than
+    // wall time when other processes share the cores.
+    if all.cpu_ms.iter().all(|v| v.is_finite()) {
+        println!("\n| set | median CPU ms | p95 CPU ms |\n|---|---|---|");
+        for (k, t) in by_cat.iter().chain(by_sub.iter()) {
+            println!(
+                "| {k} | {:.2} | {:.2} |",
+                quantile(&t.cpu_ms, 0.5),
+                quantile(&t.cpu_ms, 0.95)
+            );
+        }
+        println!(
+            "| all | {:.2} | {:.2} |",
+            quantile(&all.cpu_ms, 0.5),
+            quantile(&all.cpu_ms, 0.95)
+        );
+    }
     // Wall-clock times above suffer when other processes share the cores; CPU time does not (as much).
     if let Some(cpu) = cpu_seconds() {
         let total: f64 = all.ms.iter().sum();
@@ -143,6 +167,12 @@ fn main() {
             total / 1000.0
         );
     }
+}
+
+/// CPU time of the calling thread so far in nanoseconds, from `/proc/thread-self/schedstat` (Linux only).
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }
 
 /// User + system CPU seconds of this process so far, from `/proc/self/stat` (Linux only).

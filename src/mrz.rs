@@ -31,12 +31,12 @@ mod codes;
 mod correct;
 mod date;
 mod error;
-mod layout;
+pub(crate) mod layout;
 mod parse;
 
 pub use build::MrzBuilder;
 pub use check::check_digit;
-pub use codes::{CodeKind, code_kind, is_known_code, special_code_meaning};
+pub use codes::{CodeKind, code_kind, is_known_code, known_codes, special_code_meaning};
 pub use correct::{
     Candidates, Change, ChangeReason, Correction, CorrectionOptions, MAX_CANDIDATES, correct,
     correct_with,

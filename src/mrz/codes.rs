@@ -99,6 +99,23 @@ pub fn is_known_code(code: &str) -> bool {
     code_kind(code).is_some()
 }
 
+/// Every known issuing state / nationality code (ISO 3166-1 alpha-3, the ICAO 9303 Part 3 special
+/// codes and the specimen state `UTO`), as printed without its trailing fillers (`D`, not `D<<`):
+/// the lexicon an OCR reader matches a code field against.
+///
+/// ```
+/// use bankid_activation::mrz::{is_known_code, known_codes};
+/// assert!(known_codes().any(|c| c == "D"));
+/// assert!(known_codes().all(is_known_code));
+/// ```
+pub fn known_codes() -> impl Iterator<Item = &'static str> {
+    ISO3166_ALPHA3
+        .iter()
+        .copied()
+        .chain(ICAO_SPECIAL.iter().map(|(c, _)| *c))
+        .chain(core::iter::once("UTO"))
+}
+
 /// The meaning of an ICAO special code (`XXA` → "Stateless person (1954 Convention)"), if it is one.
 pub fn special_code_meaning(code: &str) -> Option<&'static str> {
     let code = trim(code);

@@ -1,57 +1,25 @@
-//! MRZ layouts as the recogniser needs them: character counts, per-position character classes and
-//! check-digit spans (ICAO 9303 Parts 4–7). Interim: to be replaced by the `mrz` module's layouts
-//! and field-type-aware correction once that lands.
+//! MRZ layouts as the recogniser needs them: per-position character classes, check-digit spans and
+//! which positions no check digit covers, all derived from the `mrz` module's field table
+//! ([`crate::mrz::Format`] and its ICAO 9303 Part 4–7 layouts), so the reader and the parser share
+//! one description of every format.
 
-/// The five MRZ formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MrzFormat {
-    /// ID-1 card, 3 × 30 (ICAO 9303 Part 5).
-    Td1,
-    /// ID-2 card, 2 × 36 (Part 6).
-    Td2,
-    /// Passport, 2 × 44 (Part 4).
-    Td3,
-    /// Visa A, 2 × 44 (Part 7).
-    MrvA,
-    /// Visa B, 2 × 36 (Part 7).
-    MrvB,
-}
+use crate::mrz::Format;
 
-impl MrzFormat {
-    /// Name as in the CLI/JSON contract.
-    pub fn name(self) -> &'static str {
-        match self {
-            MrzFormat::Td1 => "TD1",
-            MrzFormat::Td2 => "TD2",
-            MrzFormat::Td3 => "TD3",
-            MrzFormat::MrvA => "MRVA",
-            MrzFormat::MrvB => "MRVB",
-        }
-    }
-    /// Characters per line.
-    pub fn chars(self) -> usize {
-        match self {
-            MrzFormat::Td1 => 30,
-            MrzFormat::Td2 | MrzFormat::MrvB => 36,
-            MrzFormat::Td3 | MrzFormat::MrvA => 44,
-        }
-    }
-    /// Number of lines.
-    pub fn lines(self) -> usize {
-        if self == MrzFormat::Td1 { 3 } else { 2 }
-    }
-    /// Picks the format from the line geometry and the first character (`V` = visa).
-    pub fn from_shape(lines: usize, chars: usize, first: char) -> Option<MrzFormat> {
-        let visa = first == 'V';
-        match (lines, chars, visa) {
-            (3, 30, _) => Some(MrzFormat::Td1),
-            (2, 36, false) => Some(MrzFormat::Td2),
-            (2, 36, true) => Some(MrzFormat::MrvB),
-            (2, 44, false) => Some(MrzFormat::Td3),
-            (2, 44, true) => Some(MrzFormat::MrvA),
-            _ => None,
-        }
+/// The MRZ layout of a reading: the `mrz` module's [`Format`]. The reader reports the five ICAO
+/// formats (TD1, TD2, TD3, MRV-A, MRV-B); [`Format::contract_name`] is the CLI/JSON name.
+pub type MrzFormat = Format;
+
+/// Picks the format from the line geometry and the first character (`V` = visa); `None` for a
+/// shape no ICAO format has.
+pub fn format_from_shape(lines: usize, chars: usize, first: char) -> Option<MrzFormat> {
+    let visa = first == 'V';
+    match (lines, chars, visa) {
+        (3, 30, _) => Some(Format::Td1),
+        (2, 36, false) => Some(Format::Td2),
+        (2, 36, true) => Some(Format::MrvB),
+        (2, 44, false) => Some(Format::Td3),
+        (2, 44, true) => Some(Format::MrvA),
+        _ => None,
     }
 }
 
@@ -62,7 +30,7 @@ pub enum CharClass {
     Digit,
     /// Letters and filler (names, state codes).
     Alpha,
-    /// `M`, `F` or `<`.
+    /// `M`, `F`, `X` (unspecified, newer documents) or `<`.
     Sex,
     /// Any MRZ character.
     Any,
@@ -74,7 +42,7 @@ impl CharClass {
         match self {
             CharClass::Digit => c.is_ascii_digit(),
             CharClass::Alpha => c.is_ascii_uppercase() || c == '<',
-            CharClass::Sex => matches!(c, 'M' | 'F' | '<'),
+            CharClass::Sex => matches!(c, 'M' | 'F' | 'X' | '<'),
             CharClass::Any => c.is_ascii_digit() || c.is_ascii_uppercase() || c == '<',
         }
     }
@@ -91,98 +59,141 @@ pub struct Check {
     pub filler_ok: bool,
 }
 
-/// Check-digit value of `s` (ICAO 9303 Part 3, 4.9: weights 7-3-1, `<` = 0, A..Z = 10..35).
+/// Check-digit value of `s` (ICAO 9303 Part 3, 4.9: weights 7-3-1, `<` = 0, A..Z = 10..35), by
+/// [`crate::mrz::check_digit`]; characters outside the MRZ alphabet count as `<`.
 pub fn check_digit(s: impl Iterator<Item = char>) -> u32 {
-    let mut sum = 0u32;
-    for (i, c) in s.enumerate() {
-        let v = match c {
-            '0'..='9' => c as u32 - '0' as u32,
-            'A'..='Z' => c as u32 - 'A' as u32 + 10,
-            _ => 0,
-        };
-        sum += v * [7, 3, 1][i % 3];
-    }
-    sum % 10
+    let field: String = s
+        .map(|c| {
+            if c.is_ascii_digit() || c.is_ascii_uppercase() {
+                c
+            } else {
+                '<'
+            }
+        })
+        .collect();
+    crate::mrz::check_digit(&field).map_or(0, u32::from)
 }
 
-/// The check digits of `format` (ICAO 9303 Parts 4–7).
+/// `(line, from, to)` of an `mrz` layout span.
+fn span(s: crate::mrz::layout::Span) -> (usize, usize, usize) {
+    let (line, start) = (usize::from(s.line), usize::from(s.start));
+    (line, start, start + usize::from(s.len))
+}
+
+/// `(line, column)` of an `mrz` layout position.
+fn pos(p: (u8, u8)) -> (usize, usize) {
+    (usize::from(p.0), usize::from(p.1))
+}
+
+/// The check digits of `format` (ICAO 9303 Parts 4–7), from the `mrz` layout: document number,
+/// birth date, expiry date, TD3 personal number, composite, in that order where the format has them.
 pub fn checks(format: MrzFormat) -> Vec<Check> {
-    let c = |spans: &[(usize, usize, usize)], at: (usize, usize)| Check {
-        spans: spans.to_vec(),
-        at,
-        filler_ok: false,
+    let l = format.layout();
+    let field = |s, at, filler_ok| Check {
+        spans: vec![span(s)],
+        at: pos(at),
+        filler_ok,
     };
-    match format {
-        MrzFormat::Td1 => vec![
-            c(&[(0, 5, 14)], (0, 14)),
-            c(&[(1, 0, 6)], (1, 6)),
-            c(&[(1, 8, 14)], (1, 14)),
-            c(&[(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)], (1, 29)),
-        ],
-        MrzFormat::Td2 => vec![
-            c(&[(1, 0, 9)], (1, 9)),
-            c(&[(1, 13, 19)], (1, 19)),
-            c(&[(1, 21, 27)], (1, 27)),
-            c(&[(1, 0, 10), (1, 13, 20), (1, 21, 35)], (1, 35)),
-        ],
-        MrzFormat::Td3 => vec![
-            c(&[(1, 0, 9)], (1, 9)),
-            c(&[(1, 13, 19)], (1, 19)),
-            c(&[(1, 21, 27)], (1, 27)),
-            Check {
-                spans: vec![(1, 28, 42)],
-                at: (1, 42),
-                filler_ok: true,
-            },
-            c(&[(1, 0, 10), (1, 13, 20), (1, 21, 43)], (1, 43)),
-        ],
-        MrzFormat::MrvA | MrzFormat::MrvB => vec![
-            c(&[(1, 0, 9)], (1, 9)),
-            c(&[(1, 13, 19)], (1, 19)),
-            c(&[(1, 21, 27)], (1, 27)),
-        ],
+    let mut out = vec![
+        field(l.number, l.number_check, false),
+        field(l.birth, l.birth_check, false),
+    ];
+    if let Some((s, at)) = l.expiry {
+        out.push(field(s, at, false));
     }
+    if let Some(at) = l.optional_check {
+        out.push(field(l.optional, at, true));
+    }
+    if let Some((at, spans)) = l.composite {
+        out.push(Check {
+            spans: spans
+                .iter()
+                .copied()
+                .filter(|s| s.len > 0)
+                .map(span)
+                .collect(),
+            at: pos(at),
+            filler_ok: false,
+        });
+    }
+    out
 }
 
-/// Per-position character classes of `format`, `[line][column]`.
+/// Per-position character classes of `format`, `[line][column]`: letters or filler in the
+/// document code, issuing state, nationality and names; digits in dates and check digits (except
+/// where `<` may stand: the TD3 personal number check, the TD1/TD2 number check of a long number); `M`/`F`/`X`/`<` for sex; anything in document numbers and
+/// optional data.
 pub fn classes(format: MrzFormat) -> Vec<Vec<CharClass>> {
-    let n = format.chars();
-    let mut out = vec![vec![CharClass::Any; n]; format.lines()];
-    let mut set = |line: usize, from: usize, to: usize, class: CharClass| {
+    let l = format.layout();
+    let mut out = vec![vec![CharClass::Any; l.width]; l.lines];
+    let mut set = |(line, from, to): (usize, usize, usize), class: CharClass| {
         if let Some(row) = out.get_mut(line) {
             for slot in row.iter_mut().take(to).skip(from) {
                 *slot = class;
             }
         }
     };
-    match format {
-        MrzFormat::Td1 => {
-            // Document code: letters or filler (Part 5, 4.2.2).
-            set(0, 0, 5, CharClass::Alpha);
-            set(1, 0, 7, CharClass::Digit);
-            set(1, 7, 8, CharClass::Sex);
-            set(1, 8, 15, CharClass::Digit);
-            set(1, 15, 18, CharClass::Alpha);
-            set(1, 29, 30, CharClass::Digit);
-            set(2, 0, 30, CharClass::Alpha);
+    let one = |(line, col): (usize, usize)| (line, col, col + 1);
+    for s in [
+        Some(l.code),
+        Some(l.state),
+        Some(l.name),
+        l.given,
+        l.nationality,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        set(span(s), CharClass::Alpha);
+    }
+    set(span(l.birth), CharClass::Digit);
+    set(one(pos(l.birth_check)), CharClass::Digit);
+    // A document number longer than the field puts `<` in its check position (TD1, TD2).
+    if !l.long_number {
+        set(one(pos(l.number_check)), CharClass::Digit);
+    }
+    if let Some((s, at)) = l.expiry {
+        set(span(s), CharClass::Digit);
+        set(one(pos(at)), CharClass::Digit);
+    }
+    if let Some((at, _)) = l.composite {
+        set(one(pos(at)), CharClass::Digit);
+    }
+    set(one(pos(l.sex)), CharClass::Sex);
+    out
+}
+
+/// How many check digits cover each position, `[line][column]` (a check digit covers itself):
+/// 0 for the document code, issuing state, nationality, names, sex and (in visas) the optional
+/// data, which a misread can change without any check digit noticing.
+pub fn coverage(format: MrzFormat) -> Vec<Vec<u8>> {
+    let l = format.layout();
+    let mut out = vec![vec![0u8; l.width]; l.lines];
+    let mut add = |line: usize, col: usize| {
+        if let Some(slot) = out.get_mut(line).and_then(|r| r.get_mut(col)) {
+            *slot = slot.saturating_add(1);
         }
-        _ => {
-            // Document code, issuing state, name: letters or filler (Parts 4, 6, 7).
-            set(0, 0, n, CharClass::Alpha);
-            set(1, 9, 10, CharClass::Digit);
-            set(1, 10, 13, CharClass::Alpha);
-            set(1, 13, 20, CharClass::Digit);
-            set(1, 20, 21, CharClass::Sex);
-            set(1, 21, 28, CharClass::Digit);
-            if format == MrzFormat::Td2 {
-                set(1, 35, 36, CharClass::Digit);
-            }
-            if format == MrzFormat::Td3 {
-                set(1, 43, 44, CharClass::Digit);
+    };
+    for check in checks(format) {
+        for &(line, from, to) in &check.spans {
+            for col in from..to {
+                add(line, col);
             }
         }
+        add(check.at.0, check.at.1);
     }
     out
+}
+
+/// The three-character code fields of `format` (issuing state, then nationality where the format
+/// has one), as `(line, first column)`: they must hold a code of [`crate::mrz::known_codes`].
+pub fn code_fields(format: MrzFormat) -> Vec<(usize, usize)> {
+    let l = format.layout();
+    [Some(l.state), l.nationality]
+        .into_iter()
+        .flatten()
+        .map(|s| (usize::from(s.line), usize::from(s.start)))
+        .collect()
 }
 
 /// Whether every check digit of `lines` (already the right shape for `format`) holds.

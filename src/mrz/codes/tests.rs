@@ -32,3 +32,16 @@ fn lookups() {
     assert!(!is_known_code(""));
     assert!(!is_known_code("<<<"));
 }
+
+#[test]
+fn known_codes_lists_every_table_once() {
+    let all: Vec<&str> = known_codes().collect();
+    assert_eq!(all.len(), ISO3166_ALPHA3.len() + ICAO_SPECIAL.len() + 1);
+    let mut sorted = all.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), all.len());
+    assert!(all.iter().all(|c| is_known_code(c)));
+    assert!(all.contains(&"UTO") && all.contains(&"XXA") && all.contains(&"NOR"));
+    assert!(!all.contains(&"TO") && !all.contains(&"ZZZ"));
+}

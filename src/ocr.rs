@@ -4,8 +4,9 @@
 //! 1. [`frame`]: wrap the caller's luma buffer (no copy), downscale for the search, binarise locally.
 //! 2. [`locate`]: ink blobs → text lines chained along the dominant direction → 2/3-line MRZ
 //!    candidates; then the same again at full resolution around the candidate (refinement).
-//! 3. [`rectify`]: a homography from the lines' end points (rotation and perspective), a fixed-pitch
-//!    grid aligned on the inter-glyph gaps (30/36/44 characters), one normalised cell per character.
+//! 3. [`rectify`]: a homography from the lines' end points (rotation and perspective), a pitch grid
+//!    per line aligned on the inter-glyph gaps (30/36/44 characters), the homography refitted to the
+//!    lines' grids, one normalised cell per character.
 //! 4. [`classify`]: an embedded OCR-B perceptron gives ranked alternatives per cell; both reading
 //!    orientations are scored, so an upside-down document reads as well.
 //! 5. [`layout`] and [`crate::mrz::correct`]: per-position character classes, then the `mrz`
@@ -150,6 +151,9 @@ const MIN_VALID_CONFIDENCE: f32 = 0.75;
 /// digits say: names are not covered by any check digit, so an unsure letter there must not pass
 /// (measured on the fixtures: this turns 17 of 20 wrong-but-valid readings into not-valid ones).
 const MIN_CHAR_CONFIDENCE: f32 = 0.2;
+
+/// Homography refits from the line grids (each followed by a new alignment).
+const REFITS: usize = 2;
 
 /// Long side of the image the search runs on.
 const SEARCH_SIDE: usize = 640;
@@ -477,10 +481,22 @@ pub struct MrzGrid {
 impl MrzGrid {
     /// Rectifies `lines` for `chars` characters per line and aligns each line's pitch grid.
     pub fn new(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzGrid> {
-        let homography = rectify::mrz_homography(lines, chars)?;
-        let aligns = (0..lines.len())
-            .map(|line| rectify::align_line(frame, &homography, line, chars))
-            .collect();
+        let mut homography = rectify::mrz_homography(lines, chars)?;
+        let align_all = |h: &Homography| -> Vec<rectify::LineAlignment> {
+            (0..lines.len())
+                .map(|line| rectify::align_line(frame, h, line, chars))
+                .collect()
+        };
+        let mut aligns = align_all(&homography);
+        // The lines' grids fix the columns and the pitch along the lines better than the end points
+        // alone: refit the homography to them, then align each line again on the refitted one.
+        for _ in 0..REFITS {
+            let Some(h) = rectify::refit_homography(&homography, &aligns, chars) else {
+                break;
+            };
+            homography = h;
+            aligns = align_all(&homography);
+        }
         Some(MrzGrid {
             homography,
             aligns,

@@ -481,22 +481,40 @@ pub struct MrzGrid {
 impl MrzGrid {
     /// Rectifies `lines` for `chars` characters per line and aligns each line's pitch grid.
     pub fn new(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzGrid> {
-        let mut homography = rectify::mrz_homography(lines, chars)?;
         let align_all = |h: &Homography| -> Vec<rectify::LineAlignment> {
             (0..lines.len())
                 .map(|line| rectify::align_line(frame, h, line, chars))
                 .collect()
         };
-        let mut aligns = align_all(&homography);
-        // The lines' grids fix the columns and the pitch along the lines better than the end points
-        // alone: refit the homography to them, then align each line again on the refitted one.
-        for _ in 0..REFITS {
-            let Some(h) = rectify::refit_homography(&homography, &aligns, chars) else {
-                break;
+        let options = rectify::mrz_homography_options(lines, chars);
+        let several = options.len() > 1;
+        let mut best: Option<(f32, Homography, Vec<rectify::LineAlignment>)> = None;
+        for mut homography in options {
+            let mut aligns = align_all(&homography);
+            // The lines' grids fix the columns and the pitch along the lines better than the end
+            // points alone: refit the homography to them, then align each line again on the refitted one.
+            for _ in 0..REFITS {
+                let Some(h) = rectify::refit_homography(&homography, &aligns, chars) else {
+                    break;
+                };
+                homography = h;
+                aligns = align_all(&homography);
+            }
+            // Several extents (the lines' ends disagree): keep the grid that fits the glyphs best.
+            let score = if several {
+                aligns
+                    .iter()
+                    .enumerate()
+                    .map(|(line, a)| rectify::grid_contrast(frame, &homography, line, chars, a))
+                    .sum::<f32>()
+            } else {
+                0.0
             };
-            homography = h;
-            aligns = align_all(&homography);
+            if best.as_ref().is_none_or(|b| score < b.0) {
+                best = Some((score, homography, aligns));
+            }
         }
+        let (_, homography, aligns) = best?;
         Some(MrzGrid {
             homography,
             aligns,

@@ -170,11 +170,36 @@ fn mul3(a: &[f64; 9], b: &[f64; 9]) -> [f64; 9] {
 /// The outer glyph edges of the first and last line span the quadrilateral; perspective is thereby
 /// removed, not only rotation. Returns `None` for degenerate geometry.
 pub fn mrz_homography(lines: &[TextLine], chars: usize) -> Option<Homography> {
+    homography_from_extent(lines, chars, true)
+}
+
+/// The homographies worth trying for these lines: from the union of the first and last line's
+/// extents (a glyph lost to glare at a line end) and, when the lines' ends disagree by more than
+/// half a pitch, from their intersection (a stray blob chained onto one line's end).
+pub fn mrz_homography_options(lines: &[TextLine], chars: usize) -> Vec<Homography> {
+    let mut out: Vec<Homography> = homography_from_extent(lines, chars, true)
+        .into_iter()
+        .collect();
+    if let (Some(a), Some(b)) = (lines.first(), lines.last()) {
+        let union = common_extent(a, b, true);
+        let inter = common_extent(a, b, false);
+        let pitch = a.pitch.max(b.pitch).max(1.0);
+        let differs = union
+            .iter()
+            .zip(inter.iter())
+            .any(|(p, q)| (p.0 - q.0).hypot(p.1 - q.1) > 0.5 * pitch);
+        if differs && let Some(h) = homography_from_extent(lines, chars, false) {
+            out.push(h);
+        }
+    }
+    out
+}
+
+fn homography_from_extent(lines: &[TextLine], chars: usize, extend: bool) -> Option<Homography> {
     let first = lines.first()?;
     let last = lines.last()?;
     let k = (lines.len() - 1) as f32;
-    // The lines share their left and right margins: extend a short line (a glyph lost to glare) to the longer one.
-    let [top_s, top_e, bot_s, bot_e] = common_extent(first, last);
+    let [top_s, top_e, bot_s, bot_e] = common_extent(first, last, extend);
     let n = chars as f32;
     Homography::from_points(
         [
@@ -187,8 +212,9 @@ pub fn mrz_homography(lines: &[TextLine], chars: usize) -> Option<Homography> {
     )
 }
 
-/// Top start, top end, bottom start, bottom end.
-fn common_extent(a: &TextLine, b: &TextLine) -> [(f32, f32); 4] {
+/// Top start, top end, bottom start, bottom end. The lines share their left and right margins:
+/// with `extend`, a short line is extended to the longer one; without, the longer is cut to the shorter.
+fn common_extent(a: &TextLine, b: &TextLine, extend: bool) -> [(f32, f32); 4] {
     let la = a.length().max(1e-3);
     let lb = b.length().max(1e-3);
     let da = ((a.end.0 - a.start.0) / la, (a.end.1 - a.start.1) / la);
@@ -203,18 +229,34 @@ fn common_extent(a: &TextLine, b: &TextLine) -> [(f32, f32); 4] {
     let as_on_b = proj(a.start, b.start, db);
     let ae_on_b = proj(a.end, b.start, db);
     let h = a.height.max(b.height);
-    // Only extend by a few glyphs; a large mismatch means a misdetection that the checks will reject.
-    if bs_on_a < a_s && bs_on_a > -6.0 * h {
-        a_s = bs_on_a;
-    }
-    if be_on_a > a_e && be_on_a < la + 6.0 * h {
-        a_e = be_on_a;
-    }
-    if as_on_b < b_s && as_on_b > -6.0 * h {
-        b_s = as_on_b;
-    }
-    if ae_on_b > b_e && ae_on_b < lb + 6.0 * h {
-        b_e = ae_on_b;
+    // Only move an end by a few glyphs; a large mismatch means a misdetection that the checks will reject.
+    let near = |t: f32, base: f32| (t - base).abs() < 6.0 * h;
+    if extend {
+        if bs_on_a < a_s && near(bs_on_a, a_s) {
+            a_s = bs_on_a;
+        }
+        if be_on_a > a_e && near(be_on_a, a_e) {
+            a_e = be_on_a;
+        }
+        if as_on_b < b_s && near(as_on_b, b_s) {
+            b_s = as_on_b;
+        }
+        if ae_on_b > b_e && near(ae_on_b, b_e) {
+            b_e = ae_on_b;
+        }
+    } else {
+        if bs_on_a > a_s && near(bs_on_a, a_s) {
+            a_s = bs_on_a;
+        }
+        if be_on_a < a_e && near(be_on_a, a_e) {
+            a_e = be_on_a;
+        }
+        if as_on_b > b_s && near(as_on_b, b_s) {
+            b_s = as_on_b;
+        }
+        if ae_on_b < b_e && near(ae_on_b, b_e) {
+            b_e = ae_on_b;
+        }
     }
     [
         at(a.start, da, a_s),
@@ -424,6 +466,27 @@ pub fn align_line(
         align = fit;
     }
     align
+}
+
+/// How well a line's grid fits its glyphs: ink on the interior cell boundaries over ink at the cell
+/// centres (lower is better; about 1 for a grid that ignores the glyphs).
+pub fn grid_contrast(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+    align: &LineAlignment,
+) -> f32 {
+    let profile = GapProfile::new(frame, h, line, chars);
+    let gaps: f32 = (1..chars)
+        .map(|i| profile.at(align.boundary(i as f32, chars)))
+        .sum::<f32>()
+        / chars.saturating_sub(1).max(1) as f32;
+    let centres: f32 = (0..chars)
+        .map(|i| profile.at(align.boundary(i as f32 + 0.5, chars)))
+        .sum::<f32>()
+        / chars.max(1) as f32;
+    gaps / centres.max(1e-3)
 }
 
 /// Refits the homography to the per-line alignments: each line's grid boundaries become point

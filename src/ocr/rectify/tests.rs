@@ -123,3 +123,44 @@ fn align_line_follows_a_pitch_that_changes_along_the_line() {
     let b = align_line(&frame, &shifted, 0, chars);
     assert!((b.offset - 1.0 / 3.0).abs() < 0.15, "{b:?}");
 }
+
+fn text_line(start: (f32, f32), end: (f32, f32)) -> TextLine {
+    TextLine {
+        start,
+        end,
+        height: 11.0,
+        blobs: 44,
+        pitch: 11.0,
+    }
+}
+
+#[test]
+fn disagreeing_line_ends_give_a_second_homography() {
+    let top = text_line((100.0, 100.0), (583.0, 100.0));
+    let bottom = text_line((100.0, 120.0), (583.0, 120.0));
+    assert_eq!(mrz_homography_options(&[top, bottom], 44).len(), 1);
+    // A stray blob three pitches beyond the bottom line's end.
+    let long = text_line((100.0, 120.0), (616.0, 120.0));
+    let options = mrz_homography_options(&[top, long], 44);
+    assert_eq!(options.len(), 2);
+    // Union: the top line's grid reaches the long end; intersection: both end at the short end.
+    let (u, i) = (options[0].apply(44.0, 0.0), options[1].apply(44.0, 1.0));
+    assert!((u.0 - 616.0).abs() < 2.0, "{u:?}");
+    assert!((i.0 - 583.0).abs() < 2.0, "{i:?}");
+}
+
+#[test]
+fn grid_contrast_prefers_the_grid_on_the_gaps() {
+    let chars = 30;
+    let pitch = 11.0;
+    let (px, w, h) = bars(chars, |i| pitch * i);
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    let hm = Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]);
+    let on = grid_contrast(&frame, &hm, 0, chars, &LineAlignment::default());
+    let half = LineAlignment {
+        offset: 0.5,
+        ..LineAlignment::default()
+    };
+    let off = grid_contrast(&frame, &hm, 0, chars, &half);
+    assert!(on < 0.5 && off > 1.5, "on {on}, off {off}");
+}

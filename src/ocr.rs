@@ -290,10 +290,7 @@ impl MrzReader {
                 }
                 trial.splice(row * chars..(row + 1) * chars, self.classify_all(&c));
                 let Some(r) = build(&trial) else { continue };
-                if best
-                    .as_ref()
-                    .is_none_or(|b| (r.valid, r.checks.0) > (b.valid, b.checks.0))
-                {
+                if best.as_ref().is_none_or(|b| shift_key(&r) > shift_key(b)) {
                     best = Some(r);
                     alts = trial;
                 }
@@ -308,6 +305,23 @@ impl MrzReader {
             .map(|c| self.model.classify(c, 5))
             .collect()
     }
+}
+
+/// Order of readings of one MRZ under different grid shifts: valid first, then a document code ICAO 9303
+/// defines, then fewer failing check digits (a shift can change the format, e.g. visa to non-visa,
+/// and with it the number of check digits), then more that hold.
+fn shift_key(r: &MrzReading) -> (bool, bool, std::cmp::Reverse<usize>, usize) {
+    let code_ok = r
+        .lines
+        .first()
+        .and_then(|l| l.chars().next())
+        .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
+    (
+        r.valid,
+        code_ok,
+        std::cmp::Reverse(r.checks.1.saturating_sub(r.checks.0)),
+        r.checks.0,
+    )
 }
 
 fn rank(r: &MrzReading) -> (bool, usize, i64) {

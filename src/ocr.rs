@@ -512,7 +512,9 @@ impl MrzGrid {
                     break;
                 };
                 homography = h;
-                aligns = align_all(&homography);
+                aligns = (0..lines.len())
+                    .map(|line| rectify::realign_line(frame, &homography, line, chars))
+                    .collect();
             }
             // Several extents (the lines' ends disagree): keep the grid that fits the glyphs best.
             let score = if several {

@@ -407,6 +407,24 @@ pub fn align_line(
     chars: usize,
 ) -> LineAlignment {
     let profile = GapProfile::new(frame, h, line, chars);
+    let start = coarse_alignment(&profile, chars);
+    fine_alignment(&profile, chars, start)
+}
+
+/// As [`align_line`] without the coarse search: for a homography already refitted to the line's
+/// grid, whose boundaries are within a fraction of a pitch of the gaps.
+pub fn realign_line(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+) -> LineAlignment {
+    let profile = GapProfile::new(frame, h, line, chars);
+    fine_alignment(&profile, chars, LineAlignment::default())
+}
+
+/// The shift, pitch and bow whose interior boundaries carry the least ink, on a coarse lattice.
+fn coarse_alignment(profile: &GapProfile, chars: usize) -> LineAlignment {
     let n = chars as f32;
     let comb = |a: &LineAlignment| -> f32 {
         (1..chars)
@@ -434,7 +452,11 @@ pub fn align_line(
             }
         }
     }
-    let mut align = best.1;
+    best.1
+}
+
+/// Snaps the interior boundaries of `align` to their gaps and refits, twice with a narrower window.
+fn fine_alignment(profile: &GapProfile, chars: usize, mut align: LineAlignment) -> LineAlignment {
     // Fine: snap boundaries to the nearest gap, fit robustly, twice with a narrower window.
     for (window, cutoff, with_bow) in [(0.375f32, 0.25f32, false), (0.25, 0.15, true)] {
         let marks: Vec<(f32, f32)> = (1..chars)

@@ -164,3 +164,26 @@ fn grid_contrast_prefers_the_grid_on_the_gaps() {
     let off = grid_contrast(&frame, &hm, 0, chars, &half);
     assert!(on < 0.5 && off > 1.5, "on {on}, off {off}");
 }
+
+#[test]
+fn realign_line_corrects_a_small_residual_only() {
+    let chars = 36;
+    let pitch = 12.0;
+    let (px, w, h) = bars(chars, |i| pitch * i);
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    // A homography a fifth of a pitch off: the fine stage alone finds the gaps again.
+    let hm = Homography([
+        pitch,
+        0.0,
+        40.0 - pitch / 5.0,
+        0.0,
+        20.0,
+        30.0,
+        0.0,
+        0.0,
+        1.0,
+    ]);
+    let a = realign_line(&frame, &hm, 0, chars);
+    assert!((a.offset - 0.2).abs() < 0.1, "{a:?}");
+    assert!(a.stretch.abs() < 0.01 && a.bow.abs() < 0.1, "{a:?}");
+}

@@ -4,8 +4,9 @@
 //! 1. [`frame`]: wrap the caller's luma buffer (no copy), downscale for the search, binarise locally.
 //! 2. [`locate`]: ink blobs → text lines chained along the dominant direction → 2/3-line MRZ
 //!    candidates; then the same again at full resolution around the candidate (refinement).
-//! 3. [`rectify`]: a homography from the lines' end points (rotation and perspective), a fixed-pitch
-//!    grid aligned on the inter-glyph gaps (30/36/44 characters), one normalised cell per character.
+//! 3. [`rectify`]: a homography from the lines' end points (rotation and perspective), a pitch grid
+//!    per line aligned on the inter-glyph gaps (30/36/44 characters), the homography refitted to the
+//!    lines' grids, one normalised cell per character.
 //! 4. [`classify`]: an embedded OCR-B perceptron gives ranked alternatives per cell; both reading
 //!    orientations are scored, so an upside-down document reads as well.
 //! 5. [`layout`] and [`crate::mrz::correct`]: per-position character classes, then the `mrz`
@@ -159,6 +160,9 @@ const MIN_CHAR_CONFIDENCE: f32 = 0.2;
 /// measured on the glare fixtures, cells whose ink the glare saturated to white have a range of 0–2
 /// in the JPEG, while 99 % of cells with ink left have 8 or more.
 pub const BLANK_RANGE: f32 = 4.0;
+
+/// Homography refits from the line grids (each followed by a new alignment).
+const REFITS: usize = 2;
 
 /// Long side of the image the search runs on.
 const SEARCH_SIDE: usize = 640;
@@ -344,10 +348,12 @@ fn far_from_reportable(r: &MrzReading) -> bool {
     r.class_violations * 5 > total || r.confidence < 0.45
 }
 
-/// Order of grid-shift trials: reportable first, then fewer failing check digits, then more holding.
-fn shift_key(r: &MrzReading) -> (bool, isize, usize) {
+/// Order of readings of one MRZ under different grid shifts: valid first, then reportable (which
+/// includes a document code ICAO 9303 defines), then fewer failing check digits (a shift can change
+/// the format, e.g. visa to non-visa, and with it the number of check digits), then more that hold.
+fn shift_key(r: &MrzReading) -> (bool, bool, std::cmp::Reverse<usize>, usize) {
     let failing = r.checks.1.saturating_sub(r.checks.0);
-    (reportable(r), -(failing as isize), r.checks.0)
+    (r.valid, reportable(r), std::cmp::Reverse(failing), r.checks.0)
 }
 
 fn rank(r: &MrzReading) -> (bool, usize, i64) {
@@ -534,10 +540,42 @@ pub struct MrzGrid {
 impl MrzGrid {
     /// Rectifies `lines` for `chars` characters per line and aligns each line's pitch grid.
     pub fn new(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzGrid> {
-        let homography = rectify::mrz_homography(lines, chars)?;
-        let aligns = (0..lines.len())
-            .map(|line| rectify::align_line(frame, &homography, line, chars))
-            .collect();
+        let align_all = |h: &Homography| -> Vec<rectify::LineAlignment> {
+            (0..lines.len())
+                .map(|line| rectify::align_line(frame, h, line, chars))
+                .collect()
+        };
+        let options = rectify::mrz_homography_options(lines, chars);
+        let several = options.len() > 1;
+        let mut best: Option<(f32, Homography, Vec<rectify::LineAlignment>)> = None;
+        for mut homography in options {
+            let mut aligns = align_all(&homography);
+            // The lines' grids fix the columns and the pitch along the lines better than the end
+            // points alone: refit the homography to them, then align each line again on the refitted one.
+            for _ in 0..REFITS {
+                let Some(h) = rectify::refit_homography(&homography, &aligns, chars) else {
+                    break;
+                };
+                homography = h;
+                aligns = (0..lines.len())
+                    .map(|line| rectify::realign_line(frame, &homography, line, chars))
+                    .collect();
+            }
+            // Several extents (the lines' ends disagree): keep the grid that fits the glyphs best.
+            let score = if several {
+                aligns
+                    .iter()
+                    .enumerate()
+                    .map(|(line, a)| rectify::grid_contrast(frame, &homography, line, chars, a))
+                    .sum::<f32>()
+            } else {
+                0.0
+            };
+            if best.as_ref().is_none_or(|b| score < b.0) {
+                best = Some((score, homography, aligns));
+            }
+        }
+        let (_, homography, aligns) = best?;
         Some(MrzGrid {
             homography,
             aligns,

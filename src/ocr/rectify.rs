@@ -25,31 +25,49 @@ impl Homography {
     pub fn from_points(src: [(f32, f32); 4], dst: [(f32, f32); 4]) -> Option<Homography> {
         let mut a = [[0f64; 9]; 8];
         for (i, (s, d)) in src.iter().zip(dst.iter()).enumerate() {
-            let (x, y) = (f64::from(s.0), f64::from(s.1));
-            let (u, v) = (f64::from(d.0), f64::from(d.1));
-            *a.get_mut(2 * i)? = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
-            *a.get_mut(2 * i + 1)? = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+            let [r0, r1] = dlt_rows(*s, *d);
+            *a.get_mut(2 * i)? = r0;
+            *a.get_mut(2 * i + 1)? = r1;
         }
-        for col in 0..8 {
-            let piv = (col..8).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))?;
-            a.swap(col, piv);
-            let pivot_row = a[col];
-            let pv = pivot_row[col];
-            if pv.abs() < 1e-9 {
-                return None;
-            }
-            for (r, row) in a.iter_mut().enumerate() {
-                if r != col {
-                    let f = row[col] / pv;
-                    for (x, p) in row.iter_mut().zip(pivot_row.iter()).skip(col) {
-                        *x -= f * p;
+        let h = solve8(a)?;
+        Homography::from_solution(&h)
+    }
+
+    /// The least-squares map taking `src` points to `dst` points (at least four, not collinear);
+    /// coordinates are normalised first so the fit is well conditioned. `None` if degenerate.
+    pub fn fit(src: &[(f32, f32)], dst: &[(f32, f32)]) -> Option<Homography> {
+        if src.len() != dst.len() || src.len() < 4 {
+            return None;
+        }
+        let (ts, _) = normaliser(src)?;
+        let (td, td_inv) = normaliser(dst)?;
+        let mut ata = [[0f64; 9]; 8];
+        for (s, d) in src.iter().zip(dst) {
+            let sn = apply3(&ts, f64::from(s.0), f64::from(s.1));
+            let dn = apply3(&td, f64::from(d.0), f64::from(d.1));
+            for row in dlt_rows_f64(sn, dn) {
+                for (r, ar) in ata.iter_mut().enumerate() {
+                    for c in 0..9 {
+                        ar[c] += row[r] * row[c];
                     }
                 }
             }
         }
+        let hn = solve8(ata)?;
+        let hn = [hn[0], hn[1], hn[2], hn[3], hn[4], hn[5], hn[6], hn[7], 1.0];
+        // H = Td⁻¹ · Hn · Ts.
+        let m = mul3(&td_inv, &mul3(&hn, &ts));
+        if m[8].abs() < 1e-12 {
+            return None;
+        }
+        let h: Vec<f64> = m.iter().map(|v| v / m[8]).collect();
+        Homography::from_solution(h.get(..8)?)
+    }
+
+    fn from_solution(h8: &[f64]) -> Option<Homography> {
         let mut h = [0f32; 9];
-        for (i, (hv, row)) in h.iter_mut().zip(a.iter()).enumerate() {
-            *hv = (row[8] / row[i]) as f32;
+        for (hv, v) in h.iter_mut().zip(h8) {
+            *hv = *v as f32;
         }
         h[8] = 1.0;
         h.iter().all(|v| v.is_finite()).then_some(Homography(h))
@@ -68,16 +86,120 @@ impl Homography {
     }
 }
 
+/// The two DLT equations of one correspondence, for `h33 = 1`: `[coefficients of h0..h7 | rhs]`.
+fn dlt_rows(s: (f32, f32), d: (f32, f32)) -> [[f64; 9]; 2] {
+    dlt_rows_f64(
+        (f64::from(s.0), f64::from(s.1)),
+        (f64::from(d.0), f64::from(d.1)),
+    )
+}
+
+fn dlt_rows_f64((x, y): (f64, f64), (u, v): (f64, f64)) -> [[f64; 9]; 2] {
+    [
+        [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u],
+        [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v],
+    ]
+}
+
+/// Gauss-Jordan elimination with partial pivoting of an 8×8 system stored as `[A | b]`.
+fn solve8(mut a: [[f64; 9]; 8]) -> Option<[f64; 8]> {
+    for col in 0..8 {
+        let piv = (col..8).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))?;
+        a.swap(col, piv);
+        let pivot_row = a[col];
+        let pv = pivot_row[col];
+        if pv.abs() < 1e-9 {
+            return None;
+        }
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pv;
+                for (x, p) in row.iter_mut().zip(pivot_row.iter()).skip(col) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    let mut h = [0f64; 8];
+    for (i, (hv, row)) in h.iter_mut().zip(a.iter()).enumerate() {
+        *hv = row[8] / row[i];
+    }
+    h.iter().all(|v| v.is_finite()).then_some(h)
+}
+
+/// Similarity moving the points' centroid to the origin with mean distance √2, and its inverse.
+fn normaliser(p: &[(f32, f32)]) -> Option<([f64; 9], [f64; 9])> {
+    let k = p.len() as f64;
+    let mx = p.iter().map(|q| f64::from(q.0)).sum::<f64>() / k;
+    let my = p.iter().map(|q| f64::from(q.1)).sum::<f64>() / k;
+    let md = p
+        .iter()
+        .map(|q| (f64::from(q.0) - mx).hypot(f64::from(q.1) - my))
+        .sum::<f64>()
+        / k;
+    if md.is_nan() || md <= 1e-9 {
+        return None;
+    }
+    let s = std::f64::consts::SQRT_2 / md;
+    Some((
+        [s, 0.0, -s * mx, 0.0, s, -s * my, 0.0, 0.0, 1.0],
+        [1.0 / s, 0.0, mx, 0.0, 1.0 / s, my, 0.0, 0.0, 1.0],
+    ))
+}
+
+fn apply3(m: &[f64; 9], x: f64, y: f64) -> (f64, f64) {
+    let w = m[6] * x + m[7] * y + m[8];
+    (
+        (m[0] * x + m[1] * y + m[2]) / w,
+        (m[3] * x + m[4] * y + m[5]) / w,
+    )
+}
+
+fn mul3(a: &[f64; 9], b: &[f64; 9]) -> [f64; 9] {
+    let mut out = [0f64; 9];
+    for r in 0..3 {
+        for c in 0..3 {
+            out[r * 3 + c] = (0..3).map(|k| a[r * 3 + k] * b[k * 3 + c]).sum();
+        }
+    }
+    out
+}
+
 /// Rectifies the MRZ from its lines (full-resolution pixels, top to bottom) for `chars` characters per line.
 ///
 /// The outer glyph edges of the first and last line span the quadrilateral; perspective is thereby
 /// removed, not only rotation. Returns `None` for degenerate geometry.
 pub fn mrz_homography(lines: &[TextLine], chars: usize) -> Option<Homography> {
+    homography_from_extent(lines, chars, true)
+}
+
+/// The homographies worth trying for these lines: from the union of the first and last line's
+/// extents (a glyph lost to glare at a line end) and, when the lines' ends disagree by more than
+/// half a pitch, from their intersection (a stray blob chained onto one line's end).
+pub fn mrz_homography_options(lines: &[TextLine], chars: usize) -> Vec<Homography> {
+    let mut out: Vec<Homography> = homography_from_extent(lines, chars, true)
+        .into_iter()
+        .collect();
+    if let (Some(a), Some(b)) = (lines.first(), lines.last()) {
+        let union = common_extent(a, b, true);
+        let inter = common_extent(a, b, false);
+        let pitch = a.pitch.max(b.pitch).max(1.0);
+        let differs = union
+            .iter()
+            .zip(inter.iter())
+            .any(|(p, q)| (p.0 - q.0).hypot(p.1 - q.1) > 0.5 * pitch);
+        if differs && let Some(h) = homography_from_extent(lines, chars, false) {
+            out.push(h);
+        }
+    }
+    out
+}
+
+fn homography_from_extent(lines: &[TextLine], chars: usize, extend: bool) -> Option<Homography> {
     let first = lines.first()?;
     let last = lines.last()?;
     let k = (lines.len() - 1) as f32;
-    // The lines share their left and right margins: extend a short line (a glyph lost to glare) to the longer one.
-    let [top_s, top_e, bot_s, bot_e] = common_extent(first, last);
+    let [top_s, top_e, bot_s, bot_e] = common_extent(first, last, extend);
     let n = chars as f32;
     Homography::from_points(
         [
@@ -90,8 +212,9 @@ pub fn mrz_homography(lines: &[TextLine], chars: usize) -> Option<Homography> {
     )
 }
 
-/// Top start, top end, bottom start, bottom end.
-fn common_extent(a: &TextLine, b: &TextLine) -> [(f32, f32); 4] {
+/// Top start, top end, bottom start, bottom end. The lines share their left and right margins:
+/// with `extend`, a short line is extended to the longer one; without, the longer is cut to the shorter.
+fn common_extent(a: &TextLine, b: &TextLine, extend: bool) -> [(f32, f32); 4] {
     let la = a.length().max(1e-3);
     let lb = b.length().max(1e-3);
     let da = ((a.end.0 - a.start.0) / la, (a.end.1 - a.start.1) / la);
@@ -106,18 +229,34 @@ fn common_extent(a: &TextLine, b: &TextLine) -> [(f32, f32); 4] {
     let as_on_b = proj(a.start, b.start, db);
     let ae_on_b = proj(a.end, b.start, db);
     let h = a.height.max(b.height);
-    // Only extend by a few glyphs; a large mismatch means a misdetection that the checks will reject.
-    if bs_on_a < a_s && bs_on_a > -6.0 * h {
-        a_s = bs_on_a;
-    }
-    if be_on_a > a_e && be_on_a < la + 6.0 * h {
-        a_e = be_on_a;
-    }
-    if as_on_b < b_s && as_on_b > -6.0 * h {
-        b_s = as_on_b;
-    }
-    if ae_on_b > b_e && ae_on_b < lb + 6.0 * h {
-        b_e = ae_on_b;
+    // Only move an end by a few glyphs; a large mismatch means a misdetection that the checks will reject.
+    let near = |t: f32, base: f32| (t - base).abs() < 6.0 * h;
+    if extend {
+        if bs_on_a < a_s && near(bs_on_a, a_s) {
+            a_s = bs_on_a;
+        }
+        if be_on_a > a_e && near(be_on_a, a_e) {
+            a_e = be_on_a;
+        }
+        if as_on_b < b_s && near(as_on_b, b_s) {
+            b_s = as_on_b;
+        }
+        if ae_on_b > b_e && near(ae_on_b, b_e) {
+            b_e = ae_on_b;
+        }
+    } else {
+        if bs_on_a > a_s && near(bs_on_a, a_s) {
+            a_s = bs_on_a;
+        }
+        if be_on_a < a_e && near(be_on_a, a_e) {
+            a_e = be_on_a;
+        }
+        if as_on_b > b_s && near(as_on_b, b_s) {
+            b_s = as_on_b;
+        }
+        if ae_on_b < b_e && near(ae_on_b, b_e) {
+            b_e = ae_on_b;
+        }
     }
     [
         at(a.start, da, a_s),
@@ -127,107 +266,270 @@ fn common_extent(a: &TextLine, b: &TextLine) -> [(f32, f32); 4] {
     ]
 }
 
-/// Per-line fixed-pitch alignment: `x_rect = offset + (i + 0.5) * (1 + stretch)` is the centre of character `i`.
+/// Per-line pitch alignment in rectified coordinates: the boundary left of character `i` sits at
+/// `offset + i · (1 + stretch) + bow · 4i(i − n)/n²` (n characters), so the grid can follow a pitch
+/// that the homography gets slightly wrong, including the gradual change of a perspective view.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LineAlignment {
     /// Shift of the character grid, in pitches.
     pub offset: f32,
     /// Relative pitch correction.
     pub stretch: f32,
+    /// Displacement of the middle of the line relative to its ends, in pitches (0: uniform pitch).
+    pub bow: f32,
+}
+
+impl LineAlignment {
+    /// Rectified x of boundary `i` (a fraction gives a point inside a cell) on a line of `chars` characters.
+    pub fn boundary(&self, i: f32, chars: usize) -> f32 {
+        let n = (chars as f32).max(1.0);
+        self.offset + i * (1.0 + self.stretch) + self.bow * 4.0 * i * (i - n) / (n * n)
+    }
+
+    /// Local pitch (rectified units per character) at boundary position `i`.
+    pub fn pitch_at(&self, i: f32, chars: usize) -> f32 {
+        let n = (chars as f32).max(1.0);
+        1.0 + self.stretch + self.bow * 4.0 * (2.0 * i - n) / (n * n)
+    }
+}
+
+/// Inter-glyph gap evidence along one line: the ink profile of the rectified line, sampled every
+/// 1/`STEPS` pitch from x = −1 to x = n + 1.
+struct GapProfile {
+    values: Vec<f32>,
+}
+
+const STEPS: usize = 8;
+
+impl GapProfile {
+    fn new(frame: &LumaFrame<'_>, h: &Homography, line: usize, chars: usize) -> GapProfile {
+        let y = line as f32;
+        let count = (chars + 2) * STEPS + 1;
+        let raw: Vec<f32> = (0..count)
+            .map(|k| {
+                let x = -1.0 + k as f32 / STEPS as f32;
+                (0..7)
+                    .map(|j| {
+                        let (px, py) = h.apply(x, y + (j as f32 - 3.0) * 0.09);
+                        255.0 - frame.sample(px, py)
+                    })
+                    .sum()
+            })
+            .collect();
+        // Smoothed with a [1 2 1] kernel (the search works on this).
+        let values = (0..count)
+            .map(|k| {
+                let a = raw
+                    .get(k.wrapping_sub(1))
+                    .or(raw.get(k))
+                    .copied()
+                    .unwrap_or(0.0);
+                let b = raw.get(k).copied().unwrap_or(0.0);
+                let c = raw.get(k + 1).or(raw.get(k)).copied().unwrap_or(0.0);
+                a + 2.0 * b + c
+            })
+            .collect();
+        GapProfile { values }
+    }
+
+    /// Ink at rectified x (linear interpolation; outside the profile counts as no ink).
+    fn at(&self, x: f32) -> f32 {
+        let pos = (x + 1.0) * STEPS as f32;
+        if pos.is_nan() || pos < 0.0 {
+            return 0.0;
+        }
+        let k = pos as usize;
+        let f = pos - k as f32;
+        let a = self.values.get(k).copied().unwrap_or(0.0);
+        let b = self.values.get(k + 1).copied().unwrap_or(a);
+        a + (b - a) * f
+    }
+}
+
+/// Least-squares fit of `b = offset + i·(1 + stretch) + bow·u(i)` to `(i, b)` marks; `None` if singular.
+fn fit_alignment(marks: &[(f32, f32)], chars: usize, with_bow: bool) -> Option<LineAlignment> {
+    let n = (chars as f32).max(1.0);
+    let basis = |i: f32| [1.0f64, f64::from(i), f64::from(4.0 * i * (i - n) / (n * n))];
+    let dim = if with_bow { 3 } else { 2 };
+    let mut m = [[0f64; 4]; 3];
+    for &(i, b) in marks {
+        let v = basis(i);
+        for r in 0..dim {
+            for c in 0..dim {
+                m[r][c] += v[r] * v[c];
+            }
+            m[r][3] += v[r] * f64::from(b - i);
+        }
+    }
+    let sol = solve_small(&mut m, dim)?;
+    Some(LineAlignment {
+        offset: sol[0] as f32,
+        stretch: sol[1] as f32,
+        bow: if with_bow { sol[2] as f32 } else { 0.0 },
+    })
+}
+
+/// Solves the `dim`×`dim` system stored as `[a | b]` rows (Gauss-Jordan with partial pivoting).
+fn solve_small(m: &mut [[f64; 4]; 3], dim: usize) -> Option<[f64; 3]> {
+    for col in 0..dim {
+        let piv = (col..dim).max_by(|&p, &q| m[p][col].abs().total_cmp(&m[q][col].abs()))?;
+        m.swap(col, piv);
+        let pivot_row = m[col];
+        if pivot_row[col].abs() < 1e-9 {
+            return None;
+        }
+        for (r, row) in m.iter_mut().enumerate().take(dim) {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for c in col..4 {
+                    row[c] -= f * pivot_row[c];
+                }
+            }
+        }
+    }
+    let mut out = [0f64; 3];
+    for (k, o) in out.iter_mut().enumerate().take(dim) {
+        *o = m[k][3] / m[k][k];
+    }
+    out.iter().all(|v| v.is_finite()).then_some(out)
 }
 
 /// Finds, for line `line`, the pitch grid whose cell boundaries fall into the inter-glyph gaps
 /// (least ink) — this splits touching glyphs and joins broken ones, unlike connected components.
+///
+/// A coarse search over shift and pitch first (the comb of interior boundaries with least ink), then
+/// each interior boundary is snapped to its gap and a robust least-squares fit follows the marks,
+/// allowing the pitch to change gradually along the line (`bow`).
 pub fn align_line(
     frame: &LumaFrame<'_>,
     h: &Homography,
     line: usize,
     chars: usize,
 ) -> LineAlignment {
-    const STEPS: usize = 8;
-    let y = line as f32;
+    let profile = GapProfile::new(frame, h, line, chars);
+    let start = coarse_alignment(&profile, chars);
+    fine_alignment(&profile, chars, start)
+}
+
+/// As [`align_line`] without the coarse search: for a homography already refitted to the line's
+/// grid, whose boundaries are within a fraction of a pitch of the gaps.
+pub fn realign_line(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+) -> LineAlignment {
+    let profile = GapProfile::new(frame, h, line, chars);
+    fine_alignment(&profile, chars, LineAlignment::default())
+}
+
+/// The shift, pitch and bow whose interior boundaries carry the least ink, on a coarse lattice.
+fn coarse_alignment(profile: &GapProfile, chars: usize) -> LineAlignment {
     let n = chars as f32;
-    let count = (chars + 2) * STEPS;
-    // Ink profile at x = -1 + k / STEPS.
-    let profile: Vec<f32> = (0..count)
-        .map(|k| {
-            let x = -1.0 + k as f32 / STEPS as f32;
-            (0..7)
-                .map(|j| {
-                    let (px, py) = h.apply(x, y + (j as f32 - 3.0) * 0.09);
-                    255.0 - frame.sample(px, py)
-                })
-                .sum()
-        })
-        .collect();
-    let at = |x: f32| -> f32 {
-        let pos = (x + 1.0) * STEPS as f32;
-        if pos < 0.0 {
-            return 0.0;
-        }
-        let k = pos as usize;
-        let f = pos - k as f32;
-        let a = profile.get(k).copied().unwrap_or(0.0);
-        let b = profile.get(k + 1).copied().unwrap_or(a);
-        a + (b - a) * f
+    let comb = |a: &LineAlignment| -> f32 {
+        (1..chars)
+            .map(|i| profile.at(a.boundary(i as f32, chars)))
+            .sum()
     };
-    // Each cell boundary i should sit in the inter-glyph gap nearest to x = i: find that local minimum.
-    let mut marks: Vec<(f32, f32)> = Vec::with_capacity(chars + 1);
-    for i in 0..=chars {
-        let centre = i as f32;
-        let mut best = (f32::INFINITY, centre);
-        for d in -3i32..=3 {
-            let x = centre + d as f32 / STEPS as f32;
-            let v = at(x - 0.0625) + 2.0 * at(x) + at(x + 0.0625);
-            if v < best.0 {
-                best = (v, x);
+    // Coarse: shift ±0.5 pitch in 1/8 steps, pitch ±5 % with the far end moving 1/4 pitch per step,
+    // and a bow of up to ±0.4 pitch (perspective the end points got wrong).
+    let mut best = (f32::INFINITY, LineAlignment::default());
+    let ds = 0.25 / n.max(1.0);
+    let s_steps = (0.05 / ds).ceil() as i32;
+    for bi in -2i32..=2 {
+        for si in -s_steps..=s_steps {
+            let stretch = si as f32 * ds;
+            for oi in -4i32..=4 {
+                let a = LineAlignment {
+                    offset: oi as f32 / 8.0 - stretch * n / 2.0,
+                    stretch,
+                    bow: bi as f32 * 0.2,
+                };
+                let v = comb(&a);
+                if v < best.0 {
+                    best = (v, a);
+                }
             }
         }
-        marks.push((i as f32, best.1));
     }
-    // Robust straight-line fit b_i = offset + i · (1 + stretch): median pitch and offset, then least squares on inliers.
-    let mut steps: Vec<f32> = marks
-        .windows(3)
-        .filter_map(|w| match w {
-            [a, _, c] => Some((c.1 - a.1) / 2.0),
-            _ => None,
-        })
-        .collect();
-    steps.sort_by(f32::total_cmp);
-    let pitch = steps
-        .get(steps.len() / 2)
-        .copied()
-        .unwrap_or(1.0)
-        .clamp(0.96, 1.04);
-    let mut offs: Vec<f32> = marks.iter().map(|&(i, b)| b - i * pitch).collect();
-    offs.sort_by(f32::total_cmp);
-    let offset = offs.get(offs.len() / 2).copied().unwrap_or(0.0);
-    let inliers: Vec<(f32, f32)> = marks
-        .iter()
-        .copied()
-        .filter(|&(i, b)| (b - offset - i * pitch).abs() < 0.2)
-        .collect();
-    if inliers.len() * 2 < marks.len() {
-        return LineAlignment {
-            offset,
-            stretch: pitch - 1.0,
+    best.1
+}
+
+/// Snaps the interior boundaries of `align` to their gaps and refits, twice with a narrower window.
+fn fine_alignment(profile: &GapProfile, chars: usize, mut align: LineAlignment) -> LineAlignment {
+    // Fine: snap boundaries to the nearest gap, fit robustly, twice with a narrower window.
+    for (window, cutoff, with_bow) in [(0.375f32, 0.25f32, false), (0.25, 0.15, true)] {
+        let marks: Vec<(f32, f32)> = (1..chars)
+            .map(|i| {
+                let i = i as f32;
+                let p = align.boundary(i, chars);
+                let k = (window * 16.0) as i32;
+                let x = (-k..=k)
+                    .map(|d| p + d as f32 / 16.0)
+                    .min_by(|a, b| profile.at(*a).total_cmp(&profile.at(*b)))
+                    .unwrap_or(p);
+                (i, x)
+            })
+            .collect();
+        let inliers: Vec<(f32, f32)> = marks
+            .iter()
+            .copied()
+            .filter(|&(i, b)| (b - align.boundary(i, chars)).abs() <= cutoff)
+            .collect();
+        if inliers.len() * 2 < marks.len() {
+            break;
+        }
+        let Some(fit) = fit_alignment(&inliers, chars, with_bow) else {
+            break;
         };
+        if fit.stretch.abs() > 0.08 || fit.bow.abs() > 0.6 || fit.offset.abs() > 1.0 {
+            break;
+        }
+        align = fit;
     }
-    let k = inliers.len() as f32;
-    let mi = inliers.iter().map(|p| p.0).sum::<f32>() / k;
-    let mb = inliers.iter().map(|p| p.1).sum::<f32>() / k;
-    let sii: f32 = inliers.iter().map(|p| (p.0 - mi).powi(2)).sum();
-    let sib: f32 = inliers.iter().map(|p| (p.0 - mi) * (p.1 - mb)).sum();
-    let slope = if sii > 1e-3 {
-        (sib / sii).clamp(0.95, 1.05)
-    } else {
-        pitch
-    };
-    let _ = n;
-    LineAlignment {
-        offset: mb - slope * mi,
-        stretch: slope - 1.0,
+    align
+}
+
+/// How well a line's grid fits its glyphs: ink on the interior cell boundaries over ink at the cell
+/// centres (lower is better; about 1 for a grid that ignores the glyphs).
+pub fn grid_contrast(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+    align: &LineAlignment,
+) -> f32 {
+    let profile = GapProfile::new(frame, h, line, chars);
+    let gaps: f32 = (1..chars)
+        .map(|i| profile.at(align.boundary(i as f32, chars)))
+        .sum::<f32>()
+        / chars.saturating_sub(1).max(1) as f32;
+    let centres: f32 = (0..chars)
+        .map(|i| profile.at(align.boundary(i as f32 + 0.5, chars)))
+        .sum::<f32>()
+        / chars.max(1) as f32;
+    gaps / centres.max(1e-3)
+}
+
+/// Refits the homography to the per-line alignments: each line's grid boundaries become point
+/// correspondences, so the columns of all lines line up (the vertical direction) and the pitch
+/// follows the perspective found along the lines. `None` if the fit is degenerate.
+pub fn refit_homography(
+    h: &Homography,
+    aligns: &[LineAlignment],
+    chars: usize,
+) -> Option<Homography> {
+    let n = chars as f32;
+    let mut src = Vec::new();
+    let mut dst = Vec::new();
+    for (j, a) in aligns.iter().enumerate() {
+        for q in 0..=8 {
+            let i = n * q as f32 / 8.0;
+            src.push((i, j as f32));
+            dst.push(h.apply(a.boundary(i, chars), j as f32));
+        }
     }
+    Homography::fit(&src, &dst)
 }
 
 /// Samples one cell per character of line `line` into `out` (`chars * CELL_LEN` values in 0..=1, 1 = ink),
@@ -242,14 +544,15 @@ pub fn sample_line(
     out: &mut Vec<f32>,
 ) {
     let y = line as f32;
-    let pitch = 1.0 + align.stretch;
     let start = out.len();
     let mut raw = vec![0f32; chars * CELL_LEN];
     for i in 0..chars {
-        let cx = align.offset + (i as f32 + 0.5) * pitch + jitter.0;
+        let mid = i as f32 + 0.5;
+        let pitch = align.pitch_at(mid, chars);
+        let cx = align.boundary(mid, chars) + jitter.0 * pitch;
         let c = h.apply(cx, y);
-        let r = h.apply(cx + 0.5, y);
-        let l = h.apply(cx - 0.5, y);
+        let r = h.apply(cx + 0.5 * pitch, y);
+        let l = h.apply(cx - 0.5 * pitch, y);
         let ex = (r.0 - l.0, r.1 - l.1);
         let pitch_px = (ex.0 * ex.0 + ex.1 * ex.1).sqrt().max(1e-3);
         let d = h.apply(cx, y + 0.25);

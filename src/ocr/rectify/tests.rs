@@ -27,3 +27,163 @@ fn rotating_cells_twice_is_identity() {
     let cells: Vec<f32> = (0..CELL_LEN * 3).map(|i| i as f32).collect();
     assert_eq!(rotate_cells_180(&rotate_cells_180(&cells)), cells);
 }
+
+#[test]
+fn least_squares_fit_recovers_a_projective_map() {
+    let truth = Homography([12.0, 0.8, 300.0, -2.5, 14.0, 420.0, 0.004, -0.02, 1.0]);
+    let mut src = Vec::new();
+    let mut dst = Vec::new();
+    for j in 0..2 {
+        for i in 0..=8 {
+            let p = (i as f32 * 5.5, j as f32);
+            src.push(p);
+            dst.push(truth.apply(p.0, p.1));
+        }
+    }
+    let h = Homography::fit(&src, &dst).unwrap();
+    for (x, y) in [(0.0, 0.5), (22.0, 0.0), (44.0, 1.0), (30.0, 0.3)] {
+        let (a, b) = (h.apply(x, y), truth.apply(x, y));
+        assert!(
+            (a.0 - b.0).abs() < 0.05 && (a.1 - b.1).abs() < 0.05,
+            "{a:?} vs {b:?}"
+        );
+    }
+    // Collinear or too few points give no map.
+    assert!(Homography::fit(&src[..3], &dst[..3]).is_none());
+    let line: Vec<(f32, f32)> = (0..6).map(|i| (i as f32, 0.0)).collect();
+    assert!(Homography::fit(&line, &line).is_none());
+}
+
+#[test]
+fn alignment_boundaries_bow_between_fixed_ends() {
+    let a = LineAlignment {
+        offset: 0.25,
+        stretch: 0.02,
+        bow: 0.4,
+    };
+    assert!((a.boundary(0.0, 44) - 0.25).abs() < 1e-5);
+    assert!((a.boundary(44.0, 44) - (0.25 + 44.0 * 1.02)).abs() < 1e-4);
+    // The middle moves by −bow relative to the straight grid.
+    assert!((a.boundary(22.0, 44) - (0.25 + 22.0 * 1.02 - 0.4)).abs() < 1e-4);
+    // The local pitch is the derivative: shorter at the start, longer at the end for a positive bow.
+    assert!((a.pitch_at(0.0, 44) - (1.02 - 1.6 / 44.0)).abs() < 1e-5);
+    assert!((a.pitch_at(44.0, 44) - (1.02 + 1.6 / 44.0)).abs() < 1e-5);
+}
+
+/// A synthetic line of `chars` dark bars on white whose cell boundary `i` sits at image x
+/// `x0 + f(i)`: each bar fills the middle 60 % of its cell.
+fn bars(chars: usize, f: impl Fn(f32) -> f32) -> (Vec<u8>, usize, usize) {
+    let (w, h) = (40 + f(chars as f32) as usize + 40, 60);
+    let mut px = vec![230u8; w * h];
+    for i in 0..chars {
+        let (a, b) = (f(i as f32), f(i as f32 + 1.0));
+        let (l, r) = (40.0 + a + 0.2 * (b - a), 40.0 + a + 0.8 * (b - a));
+        for y in 20..40 {
+            for x in (l.ceil() as usize)..(r.floor() as usize).min(w) {
+                px[y * w + x] = 30;
+            }
+        }
+    }
+    (px, w, h)
+}
+
+#[test]
+fn align_line_follows_a_pitch_that_changes_along_the_line() {
+    // Pitch grows from 10.5 to 11.5 px along 44 cells (a perspective view), while the homography
+    // assumes a uniform 11 px pitch: the middle of the line sits half a pitch left of a uniform grid.
+    let chars = 44;
+    let pitch = 11.0;
+    let f = |i: f32| pitch * (i - 0.5 * 4.0 * i * (44.0 - i) / (44.0 * 44.0));
+    let (px, w, h) = bars(chars, f);
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    let hm = Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]);
+    let a = align_line(&frame, &hm, 0, chars);
+    for i in [1usize, 11, 22, 33, 43] {
+        let found = 40.0 + a.boundary(i as f32, chars) * pitch;
+        let want = 40.0 + f(i as f32);
+        assert!(
+            (found - want).abs() < 0.15 * pitch,
+            "boundary {i}: {found} vs {want} ({a:?})"
+        );
+    }
+    assert!((a.bow - 0.5).abs() < 0.15, "{a:?}");
+    assert!(a.offset.abs() < 0.15 && a.stretch.abs() < 0.01, "{a:?}");
+    // The same bars seen through a homography that is off by a third of a pitch are still found.
+    let shifted = Homography([
+        pitch,
+        0.0,
+        40.0 - pitch / 3.0,
+        0.0,
+        20.0,
+        30.0,
+        0.0,
+        0.0,
+        1.0,
+    ]);
+    let b = align_line(&frame, &shifted, 0, chars);
+    assert!((b.offset - 1.0 / 3.0).abs() < 0.15, "{b:?}");
+}
+
+fn text_line(start: (f32, f32), end: (f32, f32)) -> TextLine {
+    TextLine {
+        start,
+        end,
+        height: 11.0,
+        blobs: 44,
+        pitch: 11.0,
+    }
+}
+
+#[test]
+fn disagreeing_line_ends_give_a_second_homography() {
+    let top = text_line((100.0, 100.0), (583.0, 100.0));
+    let bottom = text_line((100.0, 120.0), (583.0, 120.0));
+    assert_eq!(mrz_homography_options(&[top, bottom], 44).len(), 1);
+    // A stray blob three pitches beyond the bottom line's end.
+    let long = text_line((100.0, 120.0), (616.0, 120.0));
+    let options = mrz_homography_options(&[top, long], 44);
+    assert_eq!(options.len(), 2);
+    // Union: the top line's grid reaches the long end; intersection: both end at the short end.
+    let (u, i) = (options[0].apply(44.0, 0.0), options[1].apply(44.0, 1.0));
+    assert!((u.0 - 616.0).abs() < 2.0, "{u:?}");
+    assert!((i.0 - 583.0).abs() < 2.0, "{i:?}");
+}
+
+#[test]
+fn grid_contrast_prefers_the_grid_on_the_gaps() {
+    let chars = 30;
+    let pitch = 11.0;
+    let (px, w, h) = bars(chars, |i| pitch * i);
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    let hm = Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]);
+    let on = grid_contrast(&frame, &hm, 0, chars, &LineAlignment::default());
+    let half = LineAlignment {
+        offset: 0.5,
+        ..LineAlignment::default()
+    };
+    let off = grid_contrast(&frame, &hm, 0, chars, &half);
+    assert!(on < 0.5 && off > 1.5, "on {on}, off {off}");
+}
+
+#[test]
+fn realign_line_corrects_a_small_residual_only() {
+    let chars = 36;
+    let pitch = 12.0;
+    let (px, w, h) = bars(chars, |i| pitch * i);
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    // A homography a fifth of a pitch off: the fine stage alone finds the gaps again.
+    let hm = Homography([
+        pitch,
+        0.0,
+        40.0 - pitch / 5.0,
+        0.0,
+        20.0,
+        30.0,
+        0.0,
+        0.0,
+        1.0,
+    ]);
+    let a = realign_line(&frame, &hm, 0, chars);
+    assert!((a.offset - 0.2).abs() < 0.1, "{a:?}");
+    assert!(a.stretch.abs() < 0.01 && a.bow.abs() < 0.1, "{a:?}");
+}

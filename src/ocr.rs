@@ -27,6 +27,8 @@ pub mod frame;
 pub mod layout;
 pub mod locate;
 pub mod rectify;
+#[cfg(feature = "tesseract")]
+pub mod tesseract;
 pub mod tracker;
 
 pub use classify::{ALPHABET, Alternative, Mlp};
@@ -206,20 +208,7 @@ impl MrzReader {
                 }
             }
         }
-        // Only report text that looks like an MRZ: at least half of its check digits hold, a confident read,
-        // few characters outside their field's class, and a document code ICAO 9303 defines.
-        Ok(best.filter(|b| {
-            let total: usize = b.candidates.iter().map(Vec::len).sum();
-            let first_ok = b
-                .lines
-                .first()
-                .and_then(|l| l.chars().next())
-                .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
-            b.checks.0 * 2 >= b.checks.1
-                && b.confidence > MIN_FOUND_CONFIDENCE
-                && b.class_violations * 10 <= total
-                && first_ok
-        }))
+        Ok(best.filter(reportable))
     }
 
     /// Classifies the cells of a located MRZ with `chars` characters per line.
@@ -304,6 +293,21 @@ impl MrzReader {
             .map(|c| self.model.classify(c, 5))
             .collect()
     }
+}
+
+/// Only report text that looks like an MRZ: at least half of its check digits hold, a confident read,
+/// few characters outside their field's class, and a document code ICAO 9303 defines.
+fn reportable(b: &MrzReading) -> bool {
+    let total: usize = b.candidates.iter().map(Vec::len).sum();
+    let first_ok = b
+        .lines
+        .first()
+        .and_then(|l| l.chars().next())
+        .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
+    b.checks.0 * 2 >= b.checks.1
+        && b.confidence > MIN_FOUND_CONFIDENCE
+        && b.class_violations * 10 <= total
+        && first_ok
 }
 
 fn rank(r: &MrzReading) -> (bool, usize, i64) {

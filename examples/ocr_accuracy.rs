@@ -11,7 +11,7 @@
 //! A document counts as exact when every line equals the truth. Negatives count a false accept
 //! when the reader reports a *valid* MRZ. Times: decode excluded; median and p95 per image.
 //! Peak memory is the process's `VmHWM` (peak resident set, `/proc/self/status`) at the end: it is
-//! process-wide, so with `both` it is the larger of the two backends plus the decoded images held.
+//! process-wide, so with `both` it is the larger of the two backends (images are decoded one at a time).
 
 use bankid_activation::ocr;
 use std::collections::BTreeMap;
@@ -116,7 +116,7 @@ struct Image {
     format: String,
     subtype: String,
     expected: Option<Vec<String>>,
-    luma: image::GrayImage,
+    path: PathBuf,
 }
 
 fn main() {
@@ -141,14 +141,14 @@ fn main() {
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json"))
             .expect("json");
-    // Decode once (decode is not timed), then run each backend over the same images.
+    // The same images for each backend; each is decoded when read (decode is not timed), so the
+    // peak memory is that of one image plus the reader, not of the whole set.
     let images: Vec<Image> = truth["images"]
         .as_array()
         .expect("images")
         .iter()
         .map(|item| {
             let file = item["file"].as_str().expect("file").to_string();
-            let bytes = std::fs::read(dir.join(&file)).expect("read image");
             Image {
                 category: item["category"].as_str().unwrap_or("?").to_string(),
                 format: item["format"].as_str().unwrap_or("none").to_string(),
@@ -158,7 +158,7 @@ fn main() {
                         .filter_map(|l| l.as_str().map(String::from))
                         .collect()
                 }),
-                luma: ocr::decode_image(&bytes).expect("decode").to_luma8(),
+                path: dir.join(&file),
                 file,
             }
         })
@@ -197,7 +197,7 @@ fn main() {
     }
     if let Some(kb) = peak_rss_kb() {
         println!(
-            "peak memory (VmHWM, whole process: decoded images + all backends run): {:.1} MiB",
+            "peak memory (VmHWM, whole process: one decoded image at a time + every backend run): {:.1} MiB",
             kb as f64 / 1024.0
         );
     }
@@ -216,10 +216,12 @@ fn run(
     let mut read_cpu = 0.0f64;
     let mut cpu_ok = true;
     for img in images {
-        let (w, h) = (img.luma.width() as usize, img.luma.height() as usize);
+        let bytes = std::fs::read(&img.path).expect("read image");
+        let luma = ocr::decode_image(&bytes).expect("decode").to_luma8();
+        let (w, h) = (luma.width() as usize, luma.height() as usize);
         let cpu0 = cpu_seconds();
         let t0 = Instant::now();
-        let frame = ocr::LumaFrame::new(w, h, w, img.luma.as_raw()).expect("frame");
+        let frame = ocr::LumaFrame::new(w, h, w, luma.as_raw()).expect("frame");
         let got = engine.read(&frame);
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
         match (cpu0, cpu_seconds()) {

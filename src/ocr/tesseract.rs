@@ -224,7 +224,9 @@ impl TesseractReader {
                 {
                     best = Some(reading);
                 }
-                if best.as_ref().is_some_and(|b| b.valid) {
+                // Every check digit holding is as good as this backend gets: a reading left not
+                // valid by a doubtful character (a `K`) does not improve on another candidate.
+                if best.as_ref().is_some_and(all_checks_hold) {
                     break 'passes;
                 }
             }
@@ -261,7 +263,7 @@ impl TesseractReader {
                 {
                     best = Some(r);
                 }
-                if best.as_ref().is_some_and(|b| b.valid) {
+                if best.as_ref().is_some_and(all_checks_hold) {
                     return Ok(best);
                 }
             }
@@ -288,6 +290,10 @@ impl TesseractReader {
             .map_err(|_| TesseractError::Engine("no result text"))?;
         Ok(parse_hocr(&hocr.as_ref().to_string_lossy()))
     }
+}
+
+fn all_checks_hold(r: &MrzReading) -> bool {
+    r.valid || r.checks.0 == r.checks.1
 }
 
 /// One character as Tesseract recognised it.
@@ -413,9 +419,20 @@ fn place_on_grid(
     // Tesseract's `eng` model reads the filler `<` as `K`, also between letters and at full height,
     // and no check digit can tell them apart (K = 20 ≡ 0 = `<` mod 10): a `K` always stays in
     // doubt, so a reading containing one is never valid with this backend (fail closed).
-    for cell in grid.iter_mut().flatten() {
-        if cell.first().is_some_and(|a| a.0 == 'K') {
-            *cell = vec![('K', DOUBT), ('<', DOUBT)];
+    // Between fillers (or a filler and the line end) the `<` is listed first.
+    for row in &mut grid {
+        let best: Vec<Option<char>> = row.iter().map(|c| c.first().map(|a| a.0)).collect();
+        for (i, cell) in row.iter_mut().enumerate() {
+            if cell.first().is_some_and(|a| a.0 == 'K') {
+                let filler = |c: Option<&Option<char>>| c.is_none_or(|c| *c == Some('<'));
+                let between_fillers = i.checked_sub(1).is_some_and(|j| filler(best.get(j)))
+                    && filler(best.get(i + 1));
+                *cell = if between_fillers {
+                    vec![('<', DOUBT), ('K', DOUBT)]
+                } else {
+                    vec![('K', DOUBT), ('<', DOUBT)]
+                };
+            }
         }
     }
     grid

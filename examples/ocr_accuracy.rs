@@ -1,9 +1,18 @@
-//! Accuracy and speed of the native MRZ reader over a fixture directory with `truth.json`.
+//! Accuracy and speed of the MRZ readers over a fixture directory with `truth.json`.
 //!
-//! `cargo run --release --example ocr_accuracy -- fixtures/ocr [--verbose]`
+//! `cargo run --release --example ocr_accuracy -- fixtures/ocr [--verbose] [--backend native|tesseract|both]`
+//!
+//! The Tesseract backend needs `--features tesseract`; `both` runs the native reader and then
+//! Tesseract over the same images in one run and prints their rows side by side (a `backend`
+//! column). With a Tesseract backend the example re-executes itself with `OMP_THREAD_LIMIT=1`
+//! unless that variable is already set (libgomp reads it at load time), so Tesseract runs on one
+//! thread like the native reader.
 //!
 //! A document counts as exact when every line equals the truth. Negatives count a false accept
-//! when the reader reports a *valid* MRZ. Times: decode excluded; median and p95 per image.
+//! when the reader reports a *valid* MRZ. Times: decode excluded; median and p95 per image, wall clock and the
+//! reading thread's CPU time.
+//! Peak memory is the process's `VmHWM` (peak resident set, `/proc/self/status`) at the end: it is
+//! process-wide, so with `both` it is the larger of the two backends (images are decoded one at a time).
 
 use bankid_activation::ocr;
 use std::collections::BTreeMap;
@@ -18,6 +27,7 @@ struct Tally {
     valid: usize,
     wrong_valid: usize,
     ms: Vec<f64>,
+    /// Per-image CPU time of the reading thread (scheduler, ns resolution); NaN if unavailable.
     cpu_ms: Vec<f64>,
 }
 
@@ -37,73 +47,223 @@ fn quantile(v: &[f64], q: f64) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// One recogniser behind the same pipeline.
+enum Engine {
+    Native(ocr::MrzReader),
+    #[cfg(feature = "tesseract")]
+    Tesseract(Box<ocr::tesseract::TesseractReader>),
+}
+
+impl Engine {
+    fn name(&self) -> &'static str {
+        match self {
+            Engine::Native(_) => "native",
+            #[cfg(feature = "tesseract")]
+            Engine::Tesseract(_) => "tesseract",
+        }
+    }
+
+    fn read(&mut self, frame: &ocr::LumaFrame<'_>) -> Option<ocr::MrzReading> {
+        match self {
+            Engine::Native(r) => r.read_frame(frame).expect("read"),
+            #[cfg(feature = "tesseract")]
+            Engine::Tesseract(r) => r.read_frame(frame).expect("read"),
+        }
+    }
+}
+
+fn engines(backend: &str) -> Vec<Engine> {
+    let native = || Engine::Native(ocr::MrzReader::new().expect("embedded model"));
+    #[cfg(feature = "tesseract")]
+    let tess = || {
+        Engine::Tesseract(Box::new(
+            ocr::tesseract::TesseractReader::new().unwrap_or_else(|e| panic!("tesseract: {e}")),
+        ))
+    };
+    match backend {
+        "native" => vec![native()],
+        #[cfg(feature = "tesseract")]
+        "tesseract" => vec![tess()],
+        #[cfg(feature = "tesseract")]
+        "both" => vec![native(), tess()],
+        #[cfg(not(feature = "tesseract"))]
+        "tesseract" | "both" => {
+            eprintln!("--backend {backend}: build with `--features tesseract`");
+            std::process::exit(2)
+        }
+        other => {
+            eprintln!("--backend {other}: expected native, tesseract or both");
+            std::process::exit(2)
+        }
+    }
+}
+
+/// Re-runs this program with `OMP_THREAD_LIMIT=1` when a Tesseract backend is asked for and the
+/// variable is unset: libgomp reads it when the library loads, before `main`.
+fn reexec_single_threaded(backend: &str) {
+    if backend == "native" || std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_THREAD_LIMIT", "1")
+        .status()
+        .expect("re-exec");
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+struct Image {
+    file: String,
+    category: String,
+    format: String,
+    subtype: String,
+    expected: Option<Vec<String>>,
+    path: PathBuf,
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let dir = PathBuf::from(args.first().map(String::as_str).unwrap_or("fixtures/ocr"));
+    let dir = PathBuf::from(
+        args.iter()
+            .enumerate()
+            .find(|(i, a)| {
+                !a.starts_with("--")
+                    && (*i == 0 || args.get(i - 1).is_none_or(|p| p != "--backend"))
+            })
+            .map_or("fixtures/ocr", |(_, a)| a.as_str()),
+    );
     let verbose = args.iter().any(|a| a == "--verbose");
+    let backend = args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .map_or("native", String::as_str)
+        .to_string();
+    reexec_single_threaded(&backend);
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json"))
             .expect("json");
-    let reader = ocr::MrzReader::new().expect("embedded model");
+    // The same images for each backend; each is decoded when read (decode is not timed), so the
+    // peak memory is that of one image plus the reader, not of the whole set.
+    let images: Vec<Image> = truth["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|item| {
+            let file = item["file"].as_str().expect("file").to_string();
+            Image {
+                category: item["category"].as_str().unwrap_or("?").to_string(),
+                format: item["format"].as_str().unwrap_or("none").to_string(),
+                subtype: item["subtype"].as_str().unwrap_or("").to_string(),
+                expected: item["lines"].as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|l| l.as_str().map(String::from))
+                        .collect()
+                }),
+                path: dir.join(&file),
+                file,
+            }
+        })
+        .collect();
+    let mut engines = engines(&backend);
+    println!(
+        "| backend | set | images | exact % | found % | valid % | wrong valid | median ms | p95 ms | median CPU ms | p95 CPU ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut cpu_lines = Vec::new();
+    for engine in &mut engines {
+        let name = engine.name();
+        let (rows, cpu_ms, wall_s) = run(engine, &images, verbose);
+        for (set, t) in &rows {
+            println!(
+                "| {name} | {set} | {} | {:.1} | {:.1} | {:.1} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                t.n,
+                pct(t.exact, t.n),
+                pct(t.found, t.n),
+                pct(t.valid, t.n),
+                t.wrong_valid,
+                quantile(&t.ms, 0.5),
+                quantile(&t.ms, 0.95),
+                quantile(&t.cpu_ms, 0.5),
+                quantile(&t.cpu_ms, 0.95)
+            );
+        }
+        if let Some(cpu) = cpu_ms {
+            cpu_lines.push(format!(
+                "{name}: CPU time {cpu:.2} ms per image in read_frame (decode excluded); wall time in read_frame {wall_s:.2} s in all"
+            ));
+        }
+    }
+    // Wall-clock times above suffer when other processes share the cores; CPU time does not (as much).
+    println!();
+    for l in cpu_lines {
+        println!("{l}");
+    }
+    if let Some(kb) = peak_rss_kb() {
+        println!(
+            "peak memory (VmHWM, whole process: one decoded image at a time + every backend run): {:.1} MiB",
+            kb as f64 / 1024.0
+        );
+    }
+}
+
+/// Runs one backend over all images: rows per category, subtype, format and all; CPU ms per image.
+fn run(
+    engine: &mut Engine,
+    images: &[Image],
+    verbose: bool,
+) -> (Vec<(String, Tally)>, Option<f64>, f64) {
     let mut by_cat: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_fmt: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_sub: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = Tally::default();
     let mut read_cpu = 0.0f64;
-    for item in truth["images"].as_array().expect("images") {
-        let file = item["file"].as_str().expect("file");
-        let category = item["category"].as_str().unwrap_or("?").to_string();
-        let format = item["format"].as_str().unwrap_or("none").to_string();
-        let expected: Option<Vec<String>> = item["lines"].as_array().map(|a| {
-            a.iter()
-                .filter_map(|l| l.as_str().map(String::from))
-                .collect()
-        });
-        let bytes = std::fs::read(dir.join(file)).expect("read image");
-        let img = ocr::decode_image(&bytes).expect("decode");
-        let luma = img.to_luma8();
+    let mut cpu_ok = true;
+    for img in images {
+        let bytes = std::fs::read(&img.path).expect("read image");
+        let luma = ocr::decode_image(&bytes).expect("decode").to_luma8();
         let (w, h) = (luma.width() as usize, luma.height() as usize);
         let cpu0 = cpu_seconds();
         let thread0 = thread_cpu_ns();
         let t0 = Instant::now();
         let frame = ocr::LumaFrame::new(w, h, w, luma.as_raw()).expect("frame");
-        let got = reader.read_frame(&frame).expect("read");
+        let got = engine.read(&frame);
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
         let cpu_ms = match (thread0, thread_cpu_ns()) {
             (Some(a), Some(b)) => b.saturating_sub(a) as f64 / 1e6,
             _ => f64::NAN,
         };
-        if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
-            read_cpu += b - a;
+        match (cpu0, cpu_seconds()) {
+            (Some(a), Some(b)) => read_cpu += b - a,
+            _ => cpu_ok = false,
         }
-        let exact = match (&expected, &got) {
+        let exact = match (&img.expected, &got) {
             (Some(e), Some(g)) => *e == g.lines,
             _ => false,
         };
         let valid = got.as_ref().is_some_and(|g| g.valid);
         let wrong_valid = valid && !exact;
-        if verbose && (!exact || expected.is_none() && got.is_some()) {
+        if verbose && (!exact || img.expected.is_none() && got.is_some()) {
             eprintln!(
-                "{file}: expected {:?}\n    got {:?}",
-                expected,
+                "[{}] {}: expected {:?}\n    got {:?}",
+                engine.name(),
+                img.file,
+                img.expected,
                 got.as_ref().map(|g| (&g.lines, g.checks, g.confidence))
             );
         }
-        let subtype = item["subtype"].as_str().unwrap_or("");
-        let sub_key = if subtype.is_empty() {
-            category.clone()
-        } else {
-            format!("{category}/{subtype}")
-        };
         let mut sub_dummy = Tally::default();
-        let sub = if subtype.is_empty() {
+        let sub = if img.subtype.is_empty() {
             &mut sub_dummy
         } else {
-            by_sub.entry(sub_key).or_default()
+            by_sub
+                .entry(format!("{}/{}", img.category, img.subtype))
+                .or_default()
         };
         for t in [
-            by_cat.entry(category.clone()).or_default(),
-            by_fmt.entry(format).or_default(),
+            by_cat.entry(img.category.clone()).or_default(),
+            by_fmt.entry(img.format.clone()).or_default(),
             sub,
             &mut all,
         ] {
@@ -116,60 +276,29 @@ fn main() {
             t.cpu_ms.push(cpu_ms);
         }
     }
-    println!("| set | images | exact % | found % | valid % | wrong valid | median ms | p95 ms |");
-    println!("|---|---|---|---|---|---|---|---|");
-    let row = |name: &str, t: &Tally| {
-        println!(
-            "| {name} | {} | {:.1} | {:.1} | {:.1} | {} | {:.2} | {:.2} |",
-            t.n,
-            pct(t.exact, t.n),
-            pct(t.found, t.n),
-            pct(t.valid, t.n),
-            t.wrong_valid,
-            quantile(&t.ms, 0.5),
-            quantile(&t.ms, 0.95)
-        )
-    };
-    for (k, t) in &by_cat {
-        row(&format!("category {k}"), t);
-    }
-    for (k, t) in &by_sub {
-        row(&format!("subtype {k}"), t);
-    }
-    for (k, t) in &by_fmt {
-        row(&format!("format {k}"), t);
-    }
-    row("all", &all);
-    // Per-image CPU time of the reading thread (from the scheduler, ns resolution): less noisy than
-    // wall time when other processes share the cores.
-    if all.cpu_ms.iter().all(|v| v.is_finite()) {
-        println!("\n| set | median CPU ms | p95 CPU ms |\n|---|---|---|");
-        for (k, t) in by_cat.iter().chain(by_sub.iter()) {
-            println!(
-                "| {k} | {:.2} | {:.2} |",
-                quantile(&t.cpu_ms, 0.5),
-                quantile(&t.cpu_ms, 0.95)
-            );
-        }
-        println!(
-            "| all | {:.2} | {:.2} |",
-            quantile(&all.cpu_ms, 0.5),
-            quantile(&all.cpu_ms, 0.95)
-        );
-    }
-    // Wall-clock times above suffer when other processes share the cores; CPU time does not (as much).
-    if let Some(cpu) = cpu_seconds() {
-        let total: f64 = all.ms.iter().sum();
-        println!(
-            "\nCPU time: {:.2} ms per image in read_frame (decode excluded; {:.2} ms with decode); wall time in read_frame {:.2} s in all",
-            read_cpu * 1000.0 / all.n.max(1) as f64,
-            cpu * 1000.0 / all.n.max(1) as f64,
-            total / 1000.0
-        );
-    }
+    let wall_s = all.ms.iter().sum::<f64>() / 1000.0;
+    let cpu = cpu_ok.then(|| read_cpu * 1000.0 / all.n.max(1) as f64);
+    let mut rows = Vec::new();
+    rows.extend(
+        by_cat
+            .into_iter()
+            .map(|(k, t)| (format!("category {k}"), t)),
+    );
+    rows.extend(by_sub.into_iter().map(|(k, t)| (format!("subtype {k}"), t)));
+    rows.extend(by_fmt.into_iter().map(|(k, t)| (format!("format {k}"), t)));
+    rows.push(("all".to_string(), all));
+    (rows, cpu, wall_s)
 }
 
-/// CPU time of the calling thread so far in nanoseconds, from `/proc/thread-self/schedstat` (Linux only).
+/// Peak resident set size of this process in KiB (`VmHWM` in `/proc/self/status`, Linux only).
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CPU time of the calling thread so far in nanoseconds, from `/proc/thread-self/schedstat`
+/// (Linux only): less noisy than wall time when other processes share the cores.
 fn thread_cpu_ns() -> Option<u64> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     stat.split_whitespace().next()?.parse().ok()

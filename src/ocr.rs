@@ -31,6 +31,8 @@ pub mod frame;
 pub mod layout;
 pub mod locate;
 pub mod rectify;
+#[cfg(feature = "tesseract")]
+pub mod tesseract;
 pub mod tracker;
 
 pub use classify::{ALPHABET, Alternative, Mlp};

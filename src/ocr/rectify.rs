@@ -625,6 +625,138 @@ pub fn rotate_cells_180(cells: &[f32]) -> Vec<f32> {
     out
 }
 
+/// An upright grey image of the whole MRZ, for recognisers that read whole text lines (the Tesseract
+/// backend): the region of `lines` lines of `chars` characters under `h`, resampled so that a cap
+/// height is about `cap_px` pixels, with a margin of one pitch left and right and one line spacing
+/// above and below, dark ink on a white background.
+///
+/// Contrast is normalised per band of a few pitches (local paper and ink levels), so a lighting
+/// gradient or a glare patch does not wash out part of a line. `None` for degenerate geometry or a
+/// `cap_px` outside 8..=96.
+///
+/// Character `i` of line `l` is centred near `((i + 1.5) * pitch, (l + 1) * spacing)` in the crop.
+pub fn sample_mrz_crop(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    lines: usize,
+    chars: usize,
+    cap_px: f32,
+) -> Option<MrzCrop> {
+    if lines == 0 || chars == 0 || !(8.0..=96.0).contains(&cap_px) {
+        return None;
+    }
+    let n = chars as f32;
+    let k = (lines - 1) as f32;
+    let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
+    // Pitch and line spacing as they are in the image, for the aspect of the output.
+    let pitch_img = (dist(h.apply(0.0, 0.0), h.apply(n, 0.0))
+        + dist(h.apply(0.0, k), h.apply(n, k)))
+        / (2.0 * n);
+    let ratio = if lines > 1 {
+        dist(h.apply(n / 2.0, 0.0), h.apply(n / 2.0, k)) / k / pitch_img.max(1e-3)
+    } else {
+        2.0
+    };
+    if !pitch_img.is_finite() || pitch_img < 1e-3 || !ratio.is_finite() {
+        return None;
+    }
+    let ratio = ratio.clamp(1.2, 4.0);
+    let pitch = cap_px * CAP_OVER_PITCH;
+    let spacing = pitch * ratio;
+    let width = ((n + 2.0) * pitch).ceil() as usize;
+    let height = (k * spacing + 2.0 * spacing).ceil() as usize;
+    // Supersample when the image is finer than the output (avoids aliasing thin strokes away).
+    let sub: &[(f32, f32)] = if pitch_img > 1.4 * pitch {
+        &[(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)]
+    } else {
+        &[(0.0, 0.0)]
+    };
+    let mut raw = vec![0f32; width * height];
+    for (v, row) in raw.chunks_exact_mut(width).enumerate() {
+        for (u, px) in row.iter_mut().enumerate() {
+            let mut acc = 0.0;
+            for &(sx, sy) in sub {
+                let x = (u as f32 + 0.5 + sx) / pitch - 1.0;
+                let y = (v as f32 + 0.5 + sy) / spacing - 1.0;
+                let (ix, iy) = h.apply(x, y);
+                acc += frame.sample(ix, iy);
+            }
+            *px = acc / sub.len() as f32;
+        }
+    }
+    // Paper and ink levels per band of one pitch, then over a window of five bands.
+    let band = (pitch.round() as usize).max(1);
+    let bands = width.div_ceil(band);
+    let mut lo = vec![0f32; bands];
+    let mut hi = vec![255f32; bands];
+    let mut column: Vec<f32> = Vec::with_capacity(band * height);
+    for b in 0..bands {
+        column.clear();
+        for row in raw.chunks_exact(width) {
+            if let Some(seg) = row.get(b * band..((b + 1) * band).min(width)) {
+                column.extend_from_slice(seg);
+            }
+        }
+        column.sort_by(f32::total_cmp);
+        let len = column.len();
+        if len > 0 {
+            lo[b] = column.get(len / 100).copied().unwrap_or(0.0);
+            hi[b] = column.get(len * 19 / 20).copied().unwrap_or(255.0);
+        }
+    }
+    let mut pixels = vec![255u8; width * height];
+    for b in 0..bands {
+        let (a, e) = (b.saturating_sub(2), (b + 3).min(bands));
+        let ink = lo
+            .get(a..e)
+            .map_or(0.0, |s| s.iter().copied().fold(f32::INFINITY, f32::min));
+        let paper = hi.get(a..e).map_or(255.0, |s| {
+            s.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        });
+        let span = (paper - ink).max(16.0);
+        for (out_row, in_row) in pixels.chunks_exact_mut(width).zip(raw.chunks_exact(width)) {
+            let range = b * band..((b + 1) * band).min(width);
+            let (Some(o), Some(i)) = (out_row.get_mut(range.clone()), in_row.get(range)) else {
+                continue;
+            };
+            for (o, &i) in o.iter_mut().zip(i) {
+                *o = (255.0 * ((i - ink) / span).clamp(0.0, 1.0)) as u8;
+            }
+        }
+    }
+    Some(MrzCrop {
+        image: super::frame::GrayImage {
+            width,
+            height,
+            pixels,
+        },
+        pitch,
+        spacing,
+    })
+}
+
+/// The rectified MRZ image of [`sample_mrz_crop`] and its grid.
+#[derive(Clone, Debug)]
+pub struct MrzCrop {
+    /// The image: upright, ink dark on white.
+    pub image: super::frame::GrayImage,
+    /// Character pitch in crop pixels.
+    pub pitch: f32,
+    /// Line spacing in crop pixels.
+    pub spacing: f32,
+}
+
+/// The same image turned by 180° (for a document read upside down).
+pub fn rotate_image_180(image: &super::frame::GrayImage) -> super::frame::GrayImage {
+    let mut pixels = image.pixels.clone();
+    pixels.reverse();
+    super::frame::GrayImage {
+        width: image.width,
+        height: image.height,
+        pixels,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;

@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read the MRZ from camera images or photos (native OCR-B recogniser).
+    /// Read the MRZ from camera images or photos (native OCR-B recogniser, or Tesseract with `--backend tesseract`).
     Scan(scan::Args),
     /// Parse MRZ text (2 or 3 lines), check every check digit, correct OCR look-alikes.
     Mrz(mrz::Args),

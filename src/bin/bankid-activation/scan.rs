@@ -1,4 +1,5 @@
-//! `bankid-activation scan`: read the MRZ from image files with the native OCR.
+//! `bankid-activation scan`: read the MRZ from image files with the native OCR, or with Tesseract
+//! as the recogniser (`--backend tesseract`, cargo feature `tesseract`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -43,7 +44,62 @@ struct Scan {
     decode_ms: f64,
 }
 
-fn scan_one(reader: &MrzReader, path: &Path) -> Scan {
+/// The reader built once for all images (Tesseract's initialisation is slow).
+enum Recogniser {
+    Native(MrzReader),
+    #[cfg(feature = "tesseract")]
+    Tesseract(Box<ocr::tesseract::TesseractReader>),
+}
+
+impl Recogniser {
+    fn new(backend: Backend) -> Result<Recogniser, String> {
+        match backend {
+            Backend::Native => Ok(Recogniser::Native(
+                MrzReader::new().map_err(|e| e.to_string())?,
+            )),
+            #[cfg(feature = "tesseract")]
+            Backend::Tesseract => Ok(Recogniser::Tesseract(Box::new(
+                ocr::tesseract::TesseractReader::new().map_err(|e| e.to_string())?,
+            ))),
+            #[cfg(not(feature = "tesseract"))]
+            Backend::Tesseract => Err(
+                "--backend tesseract: this build has no Tesseract backend (rebuild with `--features tesseract`)".into(),
+            ),
+        }
+    }
+
+    fn read(&mut self, image: &image::DynamicImage) -> Result<Option<MrzReading>, String> {
+        match self {
+            Recogniser::Native(r) => r.read_image(image).map_err(|e| e.to_string()),
+            #[cfg(feature = "tesseract")]
+            Recogniser::Tesseract(r) => r.read_image(image).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// With Tesseract, re-runs this command with `OMP_THREAD_LIMIT=1` when the variable is unset
+/// (libgomp reads it when libtesseract loads, before `main`), so Tesseract uses one thread.
+/// `Some(exit code)` when it re-ran.
+#[cfg(feature = "tesseract")]
+fn reexec_single_threaded() -> Result<Option<ExitCode>, String> {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return Ok(None);
+    }
+    let exe =
+        std::env::current_exe().map_err(|e| format!("re-exec with OMP_THREAD_LIMIT=1: {e}"))?;
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_THREAD_LIMIT", "1")
+        .status()
+        .map_err(|e| format!("re-exec with OMP_THREAD_LIMIT=1: {e}"))?;
+    let code = status
+        .code()
+        .and_then(|c| u8::try_from(c).ok())
+        .unwrap_or(1);
+    Ok(Some(ExitCode::from(code)))
+}
+
+fn scan_one(reader: &mut Recogniser, path: &Path) -> Scan {
     let decode_start = Instant::now();
     let image = std::fs::metadata(path)
         .map_err(|e| e.to_string())
@@ -60,7 +116,7 @@ fn scan_one(reader: &MrzReader, path: &Path) -> Scan {
         .and_then(|bytes| ocr::decode_image(&bytes).map_err(|e| e.to_string()));
     let decode_ms = decode_start.elapsed().as_secs_f64() * 1000.0;
     let start = Instant::now();
-    let reading = image.and_then(|img| reader.read_image(&img).map_err(|e| e.to_string()));
+    let reading = image.and_then(|img| reader.read(&img));
     Scan {
         reading,
         ms: start.elapsed().as_secs_f64() * 1000.0,
@@ -103,17 +159,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Runs `scan`.
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    if args.backend == Backend::Tesseract {
-        return Err(
-            "--backend tesseract: this build has no Tesseract backend yet (use native)".into(),
-        );
+    #[cfg(feature = "tesseract")]
+    if args.backend == Backend::Tesseract
+        && let Some(code) = reexec_single_threaded()?
+    {
+        return Ok(code);
     }
-    let reader = MrzReader::new().map_err(|e| e.to_string())?;
+    let mut reader = Recogniser::new(args.backend)?;
     let mut times = Vec::with_capacity(args.images.len());
     let (mut exact, mut judged, mut valid_count) = (0usize, 0usize, 0usize);
     let mut truth_cache: HashMap<PathBuf, Option<HashMap<String, Vec<String>>>> = HashMap::new();
     for path in &args.images {
-        let scan = scan_one(&reader, path);
+        let scan = scan_one(&mut reader, path);
         times.push(scan.ms);
         let (found, format, lines, valid, error) = match &scan.reading {
             Ok(Some(r)) => (true, Some(r.format.name()), r.lines.clone(), r.valid, None),

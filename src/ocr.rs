@@ -355,7 +355,12 @@ fn far_from_reportable(r: &MrzReading) -> bool {
 /// the format, e.g. visa to non-visa, and with it the number of check digits), then more that hold.
 fn shift_key(r: &MrzReading) -> (bool, bool, std::cmp::Reverse<usize>, usize) {
     let failing = r.checks.1.saturating_sub(r.checks.0);
-    (r.valid, reportable(r), std::cmp::Reverse(failing), r.checks.0)
+    (
+        r.valid,
+        reportable(r),
+        std::cmp::Reverse(failing),
+        r.checks.0,
+    )
 }
 
 fn rank(r: &MrzReading) -> (bool, usize, i64) {

@@ -505,7 +505,7 @@ fn interpret(
         candidates.push(out_row);
     }
     let first = candidates.first()?.first()?.first()?.0;
-    let format = MrzFormat::from_shape(count, chars, first)?;
+    let format = super::layout::format_from_shape(count, chars, first)?;
     let mut reading = super::correct(format, candidates, upside_down);
     reading.valid &= names_well_formed(format, &reading.lines);
     Some(reading)

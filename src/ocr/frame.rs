@@ -7,6 +7,20 @@ pub const MAX_SIDE: usize = 16_384;
 /// Largest accepted frame area, in pixels (image-bomb guard): 64 megapixels.
 pub const MAX_PIXELS: usize = 64 * 1024 * 1024;
 
+/// Refuses frames that are empty or over [`MAX_SIDE`]/[`MAX_PIXELS`] (image bombs), before any
+/// pixel is touched or converted.
+pub fn check_dimensions(width: usize, height: usize) -> Result<(), OcrError> {
+    if width == 0
+        || height == 0
+        || width > MAX_SIDE
+        || height > MAX_SIDE
+        || width.saturating_mul(height) > MAX_PIXELS
+    {
+        return Err(OcrError::Dimensions { width, height });
+    }
+    Ok(())
+}
+
 /// A borrowed 8-bit luma frame, as a camera pipeline hands it over (Y plane of NV21/YUV420, or grey).
 ///
 /// Row `y` starts at `data[y * stride]`; only the first `width` bytes of each row are read.
@@ -28,14 +42,7 @@ impl<'a> LumaFrame<'a> {
         stride: usize,
         data: &'a [u8],
     ) -> Result<Self, OcrError> {
-        if width == 0
-            || height == 0
-            || width > MAX_SIDE
-            || height > MAX_SIDE
-            || width.saturating_mul(height) > MAX_PIXELS
-        {
-            return Err(OcrError::Dimensions { width, height });
-        }
+        check_dimensions(width, height)?;
         if stride < width {
             return Err(OcrError::Stride { stride, width });
         }

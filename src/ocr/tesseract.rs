@@ -188,18 +188,7 @@ impl TesseractReader {
         image: &image::DynamicImage,
     ) -> Result<Option<MrzReading>, TesseractError> {
         let (w, h) = (image.width() as usize, image.height() as usize);
-        if w == 0
-            || h == 0
-            || w > frame::MAX_SIDE
-            || h > frame::MAX_SIDE
-            || w.saturating_mul(h) > frame::MAX_PIXELS
-        {
-            return Err(OcrError::Dimensions {
-                width: w,
-                height: h,
-            }
-            .into());
-        }
+        frame::check_dimensions(w, h)?;
         let luma = image.to_luma8();
         let frame = LumaFrame::new(w, h, w, luma.as_raw())?;
         self.read_frame(&frame)

@@ -649,11 +649,7 @@ fn single_substitution(
             let Some(alts) = rows.get(l).and_then(|r| r.get(c)) else {
                 continue;
             };
-            let class = classes
-                .get(l)
-                .and_then(|x| x.get(c))
-                .copied()
-                .unwrap_or(layout::CharClass::Any);
+            let class = class_at(classes, l, c);
             let current = probs
                 .get(l)
                 .and_then(|p| p.get(c))
@@ -701,6 +697,15 @@ fn single_substitution(
     }
 }
 
+/// The character class of position `c` of line `l` (`Any` outside the layout).
+fn class_at(classes: &[Vec<layout::CharClass>], l: usize, c: usize) -> layout::CharClass {
+    classes
+        .get(l)
+        .and_then(|x| x.get(c))
+        .copied()
+        .unwrap_or(layout::CharClass::Any)
+}
+
 /// Applies per-position classes, then single-substitution check-digit correction (interim until the
 /// `mrz` module's field-aware correction is merged).
 fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: bool) -> MrzReading {
@@ -719,11 +724,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         let mut t = Vec::new();
         let mut p = Vec::new();
         for (c, alts) in row.iter().enumerate() {
-            let class = classes
-                .get(r)
-                .and_then(|x| x.get(c))
-                .copied()
-                .unwrap_or(layout::CharClass::Any);
+            let class = class_at(&classes, r, c);
             let (ch, pr) = pick(alts, class);
             if alts.first().is_some_and(|a| a.0 != ch) {
                 class_violations += 1;
@@ -943,11 +944,7 @@ fn uncovered_sure(
             if covered || in_code(l, c) {
                 continue;
             }
-            let class = classes
-                .get(l)
-                .and_then(|x| x.get(c))
-                .copied()
-                .unwrap_or(layout::CharClass::Any);
+            let class = class_at(classes, l, c);
             if !class.allows(ch) || prob_in_class(alts, ch, class) < MIN_UNCOVERED_CONFIDENCE {
                 return false;
             }

@@ -222,8 +222,6 @@ fn common_extent(a: &TextLine, b: &TextLine, extend: bool) -> [(f32, f32); 4] {
     // Parameter of b's start projected onto a's direction relative to a.start, and vice versa.
     let proj = |p: (f32, f32), o: (f32, f32), d: (f32, f32)| (p.0 - o.0) * d.0 + (p.1 - o.1) * d.1;
     let at = |o: (f32, f32), d: (f32, f32), t: f32| (o.0 + d.0 * t, o.1 + d.1 * t);
-    let (mut a_s, mut a_e) = (0.0f32, la);
-    let (mut b_s, mut b_e) = (0.0f32, lb);
     let bs_on_a = proj(b.start, a.start, da);
     let be_on_a = proj(b.end, a.start, da);
     let as_on_b = proj(a.start, b.start, db);
@@ -231,33 +229,24 @@ fn common_extent(a: &TextLine, b: &TextLine, extend: bool) -> [(f32, f32); 4] {
     let h = a.height.max(b.height);
     // Only move an end by a few glyphs; a large mismatch means a misdetection that the checks will reject.
     let near = |t: f32, base: f32| (t - base).abs() < 6.0 * h;
-    if extend {
-        if bs_on_a < a_s && near(bs_on_a, a_s) {
-            a_s = bs_on_a;
+    // A start takes the other line's start when that lies outward (extend) or inward (cut); an end
+    // likewise with the other line's end.
+    let start = |cur: f32, other: f32| {
+        if near(other, cur) && (other < cur) == extend {
+            other
+        } else {
+            cur
         }
-        if be_on_a > a_e && near(be_on_a, a_e) {
-            a_e = be_on_a;
+    };
+    let end = |cur: f32, other: f32| {
+        if near(other, cur) && (other > cur) == extend {
+            other
+        } else {
+            cur
         }
-        if as_on_b < b_s && near(as_on_b, b_s) {
-            b_s = as_on_b;
-        }
-        if ae_on_b > b_e && near(ae_on_b, b_e) {
-            b_e = ae_on_b;
-        }
-    } else {
-        if bs_on_a > a_s && near(bs_on_a, a_s) {
-            a_s = bs_on_a;
-        }
-        if be_on_a < a_e && near(be_on_a, a_e) {
-            a_e = be_on_a;
-        }
-        if as_on_b > b_s && near(as_on_b, b_s) {
-            b_s = as_on_b;
-        }
-        if ae_on_b < b_e && near(ae_on_b, b_e) {
-            b_e = ae_on_b;
-        }
-    }
+    };
+    let (a_s, a_e) = (start(0.0, bs_on_a), end(la, be_on_a));
+    let (b_s, b_e) = (start(0.0, as_on_b), end(lb, ae_on_b));
     [
         at(a.start, da, a_s),
         at(a.start, da, a_e),

@@ -587,21 +587,27 @@ pub fn sample_line(
         hi[i] = v.get(CELL_LEN * 9 / 10).copied().unwrap_or(255.0);
     }
     for i in 0..chars {
-        let a = i.saturating_sub(2);
-        let b = (i + 3).min(chars);
-        let ink = lo
-            .get(a..b)
-            .map_or(0.0, |s| s.iter().copied().fold(f32::INFINITY, f32::min));
-        let paper = hi.get(a..b).map_or(255.0, |s| {
-            s.iter().copied().fold(f32::NEG_INFINITY, f32::max)
-        });
-        let span = (paper - ink).max(16.0);
+        let (_, paper, span) = local_levels(&lo, &hi, i);
         let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
             continue;
         };
         out.extend(cell.iter().map(|&p| ((paper - p) / span).clamp(0.0, 1.0)));
     }
     debug_assert_eq!(out.len() - start, chars * CELL_LEN);
+}
+
+/// Local ink and paper levels around column `i` of per-column dark (`lo`) and bright (`hi`)
+/// percentiles, over a window of five columns: the darkest dark and the brightest bright, with the
+/// span between them (at least 16 grey levels, so flat paper is not stretched into noise).
+fn local_levels(lo: &[f32], hi: &[f32], i: usize) -> (f32, f32, f32) {
+    let (a, b) = (i.saturating_sub(2), (i + 3).min(lo.len().min(hi.len())));
+    let ink = lo
+        .get(a..b)
+        .map_or(0.0, |s| s.iter().copied().fold(f32::INFINITY, f32::min));
+    let paper = hi.get(a..b).map_or(255.0, |s| {
+        s.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+    });
+    (ink, paper, (paper - ink).max(16.0))
 }
 
 /// Turns cells sampled for one orientation into the cells of the MRZ read upside down:
@@ -695,14 +701,7 @@ pub fn sample_mrz_crop(
     }
     let mut pixels = vec![255u8; width * height];
     for b in 0..bands {
-        let (a, e) = (b.saturating_sub(2), (b + 3).min(bands));
-        let ink = lo
-            .get(a..e)
-            .map_or(0.0, |s| s.iter().copied().fold(f32::INFINITY, f32::min));
-        let paper = hi.get(a..e).map_or(255.0, |s| {
-            s.iter().copied().fold(f32::NEG_INFINITY, f32::max)
-        });
-        let span = (paper - ink).max(16.0);
+        let (ink, _, span) = local_levels(&lo, &hi, b);
         for (out_row, in_row) in pixels.chunks_exact_mut(width).zip(raw.chunks_exact(width)) {
             let range = b * band..((b + 1) * band).min(width);
             let (Some(o), Some(i)) = (out_row.get_mut(range.clone()), in_row.get(range)) else {

@@ -334,7 +334,7 @@ fn parse_hocr(hocr: &str) -> Vec<Symbol> {
                     bbox = Some((l, t, r, b));
                 }
             } else if let Some(v) = field.strip_prefix("x_conf ") {
-                conf = v.trim().parse::<f32>().ok();
+                conf = v.trim().parse::<f32>().ok().filter(|c| c.is_finite());
             }
         }
         if let (Some(bbox), Some(conf)) = (bbox, conf) {

@@ -460,6 +460,20 @@ struct DocTruth {
     lines: Option<Vec<String>>,
     /// Cap height of the MRZ characters in document pixels.
     cap_px: f32,
+    /// Where each MRZ character cell lies on the document (`None` for a negative).
+    cells: Option<MrzCells>,
+}
+
+/// The MRZ character grid on a document canvas, in document pixels: cell `(line, col)` spans
+/// `x = left + col·pitch .. left + (col+1)·pitch` and `y = baseline[line] − cap .. baseline[line]`
+/// (the OCR-B cap-height band, where every MRZ glyph, `<` included, puts its ink).
+#[derive(Clone)]
+struct MrzCells {
+    left: f32,
+    pitch: f32,
+    cap: f32,
+    baselines: Vec<f32>,
+    columns: usize,
 }
 
 /// Renders a document of `format`. `mrz` = `None` draws other text where the MRZ would be
@@ -589,11 +603,14 @@ fn render_document(
     let left = (wmm - n * PITCH_MM) / 2.0 + rng.range(-0.8, 0.8);
     let ink_v = rng.range(0.0, 50.0);
     let ink = [ink_v, ink_v, ink_v + rng.range(0.0, 20.0)];
+    let mut cells = None;
     let lines = match mrz {
         Some(lines) => {
+            let mut baselines = Vec::new();
             for (i, line) in lines.iter().enumerate() {
                 let base = (mrz_top_mm + (i as f32 + 1.0) * line_pitch_mm) * DOC_PPM
                     - (line_pitch_mm * DOC_PPM - cap) / 2.0;
+                baselines.push(base);
                 draw_text(
                     &mut doc,
                     &fonts.ocrb,
@@ -605,6 +622,13 @@ fn render_document(
                     Some(pitch),
                 );
             }
+            cells = Some(MrzCells {
+                left: left * DOC_PPM,
+                pitch,
+                cap,
+                baselines,
+                columns: lines.first().map_or(0, |l| l.chars().count()),
+            });
             Some(lines.to_vec())
         }
         None => {
@@ -632,7 +656,14 @@ fn render_document(
             None
         }
     };
-    (doc, DocTruth { lines, cap_px: cap })
+    (
+        doc,
+        DocTruth {
+            lines,
+            cap_px: cap,
+            cells,
+        },
+    )
 }
 
 // ---------------------------------------------------------------- photographing
@@ -740,9 +771,60 @@ fn scene_background(rng: &mut Rng) -> Canvas {
     c
 }
 
-/// Places `doc` into a frame as a camera would see it; returns the frame.
-fn photograph(rng: &mut Rng, doc: &Canvas, truth_cap: f32, shot: &Shot) -> Canvas {
-    let mut frame = scene_background(rng);
+/// Where a document lands in a frame: its corners in frame pixels (document corners
+/// `(0,0) (w,0) (w,h) (0,h)` in that order) and the frame → document homography.
+#[derive(Clone, Copy)]
+struct Pose {
+    pts: [(f32, f32); 4],
+    h: Homography,
+    /// Document canvas size in pixels.
+    doc_size: (f32, f32),
+}
+
+/// A specular highlight: centre and radius in frame pixels, strength 0..1.
+#[derive(Clone, Copy)]
+struct Glare {
+    x: f32,
+    y: f32,
+    r: f32,
+    strength: f32,
+}
+
+/// Places `doc` into a frame as a camera would see it; returns the frame and, when `cells` is given,
+/// the MRZ cells the glare made illegible (see [`illegible_cells`]).
+fn photograph(
+    rng: &mut Rng,
+    doc: &Canvas,
+    truth_cap: f32,
+    shot: &Shot,
+    cells: Option<&MrzCells>,
+) -> (Canvas, Vec<(usize, usize)>) {
+    let background = scene_background(rng);
+    let pose = place(rng, doc, truth_cap, shot);
+    let mut frame = render_pose(&background, doc, &pose, shot);
+    let (dw, dh) = (doc.w as f32, doc.h as f32);
+    // Lighting gradient and glare.
+    let ga = rng.range(0.0, std::f32::consts::TAU);
+    let glare = shot.glare.then(|| {
+        // Put the glare near the MRZ half of the document most of the time.
+        let (u, v) = (rng.range(0.2, 0.8) * dw, rng.range(0.6, 0.95) * dh);
+        let corners = [(0.0, 0.0), (dw, 0.0), (dw, dh), (0.0, dh)];
+        let hi = homography(corners, pose.pts);
+        let (gx, gy) = apply(&hi, u, v);
+        Glare {
+            x: gx,
+            y: gy,
+            r: rng.range(40.0, 120.0),
+            strength: rng.range(0.6, 1.0),
+        }
+    });
+    let illegible = light(&mut frame, shot, ga, glare, cells.map(|c| (c, &pose)));
+    add_noise(rng, &mut frame, shot.noise);
+    (frame, illegible)
+}
+
+/// Draws the pose of `doc` for `shot`: rotation, perspective side, position in the frame.
+fn place(rng: &mut Rng, doc: &Canvas, truth_cap: f32, shot: &Shot) -> Pose {
     let (dw, dh) = (doc.w as f32, doc.h as f32);
     let theta = shot.rotation_deg.to_radians();
     // Bounding box of the rotated document must fit; choose scale from fill, then enforce the min cap height.
@@ -773,16 +855,25 @@ fn photograph(rng: &mut Rng, doc: &Canvas, truth_cap: f32, shot: &Shot) -> Canva
         }
         pts[i] = (cx + lx * c - ly * s, cy + lx * s + ly * c);
     }
-    let h = homography(pts, corners);
+    Pose {
+        pts,
+        h: homography(pts, corners),
+        doc_size: (dw, dh),
+    }
+}
+
+/// Draws `doc` at `pose` over `background` (2×2 supersampled), blurred, at the shot's resolution.
+fn render_pose(background: &Canvas, doc: &Canvas, pose: &Pose, shot: &Shot) -> Canvas {
+    let h = pose.h;
     let factor = shot.lowres.clamp(0.2, 1.0);
     let (rw, rh) = (
         (FRAME_W as f32 * factor) as usize,
         (FRAME_H as f32 * factor) as usize,
     );
     let mut target = if factor < 1.0 {
-        frame.resize(rw, rh)
+        background.resize(rw, rh)
     } else {
-        frame.clone()
+        background.clone()
     };
     // Supersample 2x2 so a shrunken document does not alias.
     let offs = [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)];
@@ -814,45 +905,152 @@ fn photograph(rng: &mut Rng, doc: &Canvas, truth_cap: f32, shot: &Shot) -> Canva
     }
     target.blur(shot.blur * factor);
     if factor < 1.0 {
-        frame = target.resize(FRAME_W, FRAME_H);
+        target.resize(FRAME_W, FRAME_H)
     } else {
-        frame = target;
+        target
     }
-    // Lighting gradient and glare.
-    let ga = rng.range(0.0, std::f32::consts::TAU);
+}
+
+/// The lighting gain (gradient at angle `ga`) and the glare's gain factor and additive light at frame
+/// pixel `(x, y)`: a pixel becomes `p · gain · glare_gain + add`.
+fn lighting_at(shot: &Shot, ga: f32, glare: Option<Glare>, x: usize, y: usize) -> (f32, f32, f32) {
     let (gs, gc) = ga.sin_cos();
-    let glare = shot.glare.then(|| {
-        // Put the glare near the MRZ half of the document most of the time.
-        let (u, v) = (rng.range(0.2, 0.8) * dw, rng.range(0.6, 0.95) * dh);
-        let hi = homography(corners, pts);
-        let (gx, gy) = apply(&hi, u, v);
-        (gx, gy, rng.range(40.0, 120.0), rng.range(0.6, 1.0))
-    });
+    let t = ((x as f32 - 640.0) * gc + (y as f32 - 360.0) * gs) / 700.0;
+    let gain = 1.0 + shot.gradient * t;
+    match glare {
+        Some(g) => {
+            let d2 = ((x as f32 - g.x).powi(2) + (y as f32 - g.y).powi(2)) / (g.r * g.r);
+            let e = (-d2).exp();
+            (gain, 1.0 - 0.3 * g.strength * e, 255.0 * g.strength * e)
+        }
+        None => (gain, 1.0, 0.0),
+    }
+}
+
+/// Applies the lighting gradient and the glare to `frame`. With `cells` (the MRZ grid and the pose),
+/// returns the cells the glare made illegible, judged on these noise-free pixels (see [`illegible_cells`]).
+fn light(
+    frame: &mut Canvas,
+    shot: &Shot,
+    ga: f32,
+    glare: Option<Glare>,
+    cells: Option<(&MrzCells, &Pose)>,
+) -> Vec<(usize, usize)> {
+    let illegible = match (cells, glare) {
+        (Some((cells, pose)), Some(_)) => illegible_cells(frame, shot, ga, glare, cells, pose),
+        _ => Vec::new(),
+    };
     for y in 0..FRAME_H {
         for x in 0..FRAME_W {
-            let t = ((x as f32 - 640.0) * gc + (y as f32 - 360.0) * gs) / 700.0;
-            let mut gain = 1.0 + shot.gradient * t;
-            let mut add = 0.0;
-            if let Some((gx, gy, r, strength)) = glare {
-                let d2 = ((x as f32 - gx).powi(2) + (y as f32 - gy).powi(2)) / (r * r);
-                add = 255.0 * strength * (-d2).exp();
-                gain *= 1.0 - 0.3 * strength * (-d2).exp();
-            }
+            let (gain, glare_gain, add) = lighting_at(shot, ga, glare, x, y);
             let p = &mut frame.px[y * FRAME_W + x];
             for k in 0..3 {
-                p[k] = p[k] * gain + add;
+                p[k] = p[k] * (gain * glare_gain) + add;
             }
         }
     }
-    if shot.noise > 0.0 {
+    illegible
+}
+
+/// Below this fraction of its glare-free ink-to-paper contrast, a cell counts as illegible.
+const ILLEGIBLE_RATIO: f32 = 0.2;
+/// Below this ink-to-paper contrast (grey levels, 0..255 luma) under glare, a cell counts as illegible.
+const ILLEGIBLE_LEVELS: f32 = 12.0;
+
+/// The MRZ cells `(line, col)` whose ink the glare washed out. `frame` is the photographed document
+/// before lighting. For every frame pixel whose centre maps into a cell, the luma (BT.601) is computed
+/// twice from the same pixel, each channel clamped to 0..255 as the 8-bit image will store it: lit by
+/// the gradient alone (`v0`) and by the gradient and the glare (`v1`). The cell's pixels are split into
+/// ink (`v0` below the midpoint of the cell's `v0` range) and paper (the rest), and its contrast is
+/// mean(paper) − mean(ink), for `v0` (C0) and for `v1` (C1). The cell is illegible when
+/// C1 < [`ILLEGIBLE_RATIO`] · C0 or C1 < [`ILLEGIBLE_LEVELS`]. The glare's additive light cancels in
+/// a difference, and its gain dims contrast by at most 30 %, so only clipping at white (saturation) can
+/// bring a cell below the rule.
+fn illegible_cells(
+    frame: &Canvas,
+    shot: &Shot,
+    ga: f32,
+    glare: Option<Glare>,
+    cells: &MrzCells,
+    pose: &Pose,
+) -> Vec<(usize, usize)> {
+    let w = cells.pitch * cells.columns as f32;
+    let top = cells.baselines.first().copied().unwrap_or(0.0) - cells.cap;
+    let bottom = cells.baselines.last().copied().unwrap_or(0.0);
+    let block = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
+        .map(|(a, b)| (cells.left + a * w, top + b * (bottom - top)));
+    let (dw, dh) = pose.doc_size;
+    let to_frame = homography([(0.0, 0.0), (dw, 0.0), (dw, dh), (0.0, dh)], pose.pts);
+    let fc: Vec<(f32, f32)> = block.iter().map(|&(u, v)| apply(&to_frame, u, v)).collect();
+    let x0 = fc
+        .iter()
+        .map(|p| p.0)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as usize;
+    let x1 = (fc.iter().map(|p| p.0).fold(f32::MIN, f32::max).ceil() as usize).min(FRAME_W);
+    let y0 = fc
+        .iter()
+        .map(|p| p.1)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as usize;
+    let y1 = (fc.iter().map(|p| p.1).fold(f32::MIN, f32::max).ceil() as usize).min(FRAME_H);
+    let luma = |p: [f32; 3], m: f32, add: f32| {
+        let c = |k: usize| (p[k] * m + add).round().clamp(0.0, 255.0);
+        0.299 * c(0) + 0.587 * c(1) + 0.114 * c(2)
+    };
+    // Per cell: (v0, v1) of every pixel inside it.
+    let mut samples: Vec<Vec<Vec<(f32, f32)>>> =
+        vec![vec![Vec::new(); cells.columns]; cells.baselines.len()];
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let (u, v) = apply(&pose.h, x as f32 + 0.5, y as f32 + 0.5);
+            let col = ((u - cells.left) / cells.pitch).floor();
+            if col < 0.0 || col >= cells.columns as f32 {
+                continue;
+            }
+            let Some(line) = cells
+                .baselines
+                .iter()
+                .position(|&b| v >= b - cells.cap && v < b)
+            else {
+                continue;
+            };
+            let p = frame.px[y * FRAME_W + x];
+            let (gain, glare_gain, add) = lighting_at(shot, ga, glare, x, y);
+            samples[line][col as usize].push((luma(p, gain, 0.0), luma(p, gain * glare_gain, add)));
+        }
+    }
+    let mut out = Vec::new();
+    for (line, row) in samples.iter().enumerate() {
+        for (col, px) in row.iter().enumerate() {
+            let lo = px.iter().map(|s| s.0).fold(f32::MAX, f32::min);
+            let hi = px.iter().map(|s| s.0).fold(f32::MIN, f32::max);
+            let mid = (lo + hi) / 2.0;
+            let mean = |ink: bool, pick: fn(&(f32, f32)) -> f32| {
+                let sel: Vec<f32> = px.iter().filter(|s| (s.0 < mid) == ink).map(pick).collect();
+                sel.iter().sum::<f32>() / sel.len().max(1) as f32
+            };
+            let c0 = mean(false, |s| s.0) - mean(true, |s| s.0);
+            let c1 = mean(false, |s| s.1) - mean(true, |s| s.1);
+            if px.is_empty() || c1 < ILLEGIBLE_RATIO * c0 || c1 < ILLEGIBLE_LEVELS {
+                out.push((line, col));
+            }
+        }
+    }
+    out
+}
+
+fn add_noise(rng: &mut Rng, frame: &mut Canvas, noise: f32) {
+    if noise > 0.0 {
         for p in frame.px.iter_mut() {
-            let common = rng.gauss() * shot.noise;
+            let common = rng.gauss() * noise;
             for k in 0..3 {
                 p[k] += common;
             }
         }
     }
-    frame
 }
 
 fn shot_for(rng: &mut Rng, category: &str, subtype: &str) -> Shot {
@@ -947,13 +1145,13 @@ fn negative_frame(rng: &mut Rng, fonts: &Fonts, kind: usize, train: bool) -> Can
             }
             let shot = shot_for(rng, "phone", "");
             let fill = rng.range(0.6, 0.95);
-            photograph(rng, &page, 20.0, &Shot { fill, ..shot })
+            photograph(rng, &page, 20.0, &Shot { fill, ..shot }, None).0
         }
         _ => {
             let format = *rng.pick(&FORMATS);
             let (doc, truth) = render_document(rng, fonts, format, None, train);
             let shot = shot_for(rng, "phone", "");
-            photograph(rng, &doc, truth.cap_px, &shot)
+            photograph(rng, &doc, truth.cap_px, &shot, None).0
         }
     }
 }
@@ -978,6 +1176,15 @@ fn save_jpeg(path: &Path, frame: &Canvas, quality: u8) {
     )
     .unwrap_or_else(|e| panic!("encode {}: {e}", path.display()));
     std::fs::write(path, out).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// `, "illegible": [[line, col], ...]` for a non-empty list, nothing otherwise (the field is omitted).
+fn illegible_json(cells: &[(usize, usize)]) -> String {
+    if cells.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = cells.iter().map(|(l, c)| format!("[{l}, {c}]")).collect();
+    format!(", \"illegible\": [{}]", items.join(", "))
 }
 
 fn json_str(s: &str) -> String {
@@ -1022,7 +1229,7 @@ fn render_single(lines: &[String], out: &Path, seed: u64) {
         lowres: 1.0,
         min_cap_px: 14.0,
     };
-    let frame = photograph(&mut rng, &doc, dt.cap_px, &shot);
+    let (frame, _) = photograph(&mut rng, &doc, dt.cap_px, &shot, None);
     save_jpeg(out, &frame, shot.jpeg);
     eprintln!(
         "wrote {} ({}, rotation {:.1}°)",
@@ -1116,7 +1323,8 @@ fn main() {
                 let lines = build_mrz(&id, format);
                 let (doc, dt) = render_document(&mut rng, &fonts, format, Some(&lines), train);
                 let shot = shot_for(&mut rng, category, subtype);
-                let frame = photograph(&mut rng, &doc, dt.cap_px, &shot);
+                let (frame, illegible) =
+                    photograph(&mut rng, &doc, dt.cap_px, &shot, dt.cells.as_ref());
                 let name = format!(
                     "{}_{}_{:03}.jpg",
                     format.contract_name().to_lowercase(),
@@ -1132,13 +1340,17 @@ fn main() {
                     .collect();
                 let _ = write!(
                     truth,
-                    "{}    {{\"file\": {}, \"category\": \"{category}\", \"subtype\": \"{subtype}\", \"format\": \"{}\", \"rotation_deg\": {:.1}, \"lines\": [{}]}}",
+                    "{}    {{\"file\": {}, \"category\": \"{category}\", \"subtype\": \"{subtype}\", \"format\": \"{}\", \"rotation_deg\": {:.1}, \"lines\": [{}]{}}}",
                     if first { "" } else { ",\n" },
                     json_str(&name),
                     format.contract_name(),
                     shot.rotation_deg,
-                    lines_json.join(", ")
+                    lines_json.join(", "),
+                    illegible_json(&illegible)
                 );
+                if !illegible.is_empty() {
+                    eprintln!("{name}: {} illegible cells", illegible.len());
+                }
                 first = false;
                 n += 1;
             }

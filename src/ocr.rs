@@ -100,6 +100,10 @@ pub struct MrzReading {
     pub upside_down: bool,
     /// Positions whose best alternative was not allowed by the field (digits in a name, letters in a date).
     pub class_violations: usize,
+    /// Positions `(line, col)` whose cell held no ink (see [`MrzGrid::blank_cells`]): glare washed them
+    /// out, so the character there is a guess. A reading with any is never valid; the
+    /// [`MrzTracker`] leaves them out of its vote.
+    pub washed_out: Vec<(usize, usize)>,
 }
 
 /// Decodes an image file (JPEG or PNG) with size and allocation limits against image bombs.
@@ -261,10 +265,22 @@ impl MrzReader {
             Some(correct(format, rows, upside_down))
         };
         // A washed-out cell is a guess the check digits may happen to accept: never valid (fail closed).
-        let washed_out = grid.blank_cells(frame) > 0;
+        // Positions in reading order (turned with the reading when it is upside down).
+        let washed: Vec<(usize, usize)> = grid
+            .blank_positions(frame)
+            .into_iter()
+            .map(|(l, c)| {
+                if upside_down {
+                    (k.saturating_sub(1 + l), chars.saturating_sub(1 + c))
+                } else {
+                    (l, c)
+                }
+            })
+            .collect();
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
             build(alts).map(|mut r| {
-                r.valid &= !washed_out;
+                r.valid &= washed.is_empty();
+                r.washed_out.clone_from(&washed);
                 r
             })
         };
@@ -584,8 +600,13 @@ impl MrzGrid {
     /// [`BLANK_RANGE`]): every MRZ position is printed, so such a cell was washed out (glare) and
     /// whatever the classifier says there is a guess.
     pub fn blank_cells(&self, frame: &LumaFrame<'_>) -> usize {
+        self.blank_positions(frame).len()
+    }
+
+    /// The blank cells of [`MrzGrid::blank_cells`] as `(line, col)` in the grid's (frame) order.
+    pub fn blank_positions(&self, frame: &LumaFrame<'_>) -> Vec<(usize, usize)> {
         let h = &self.homography;
-        let mut blank = 0;
+        let mut blank = Vec::new();
         for (line, align) in self.aligns.iter().enumerate() {
             let y = line as f32;
             let pitch = 1.0 + align.stretch;
@@ -596,7 +617,9 @@ impl MrzGrid {
                 let (u, d) = (h.apply(cx, y - 0.3), h.apply(cx, y + 0.3));
                 let range =
                     frame::range_in(frame, c, (r.0 - l.0, r.1 - l.1), (d.0 - u.0, d.1 - u.1));
-                blank += usize::from(range < BLANK_RANGE);
+                if range < BLANK_RANGE {
+                    blank.push((line, i));
+                }
             }
         }
         blank
@@ -789,6 +812,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         min_confidence,
         upside_down,
         class_violations,
+        washed_out: Vec::new(),
     }
 }
 

@@ -2,6 +2,9 @@
 //!
 //! Usage: `cargo run --release --example make_ocr_fixtures -- OUT_DIR [--seed N] [--scale K] [--train]`
 //!
+//! Or a glare sequence for the multi-frame tracker (one document photographed N times, the glare moved):
+//! `cargo run --release --example make_ocr_fixtures -- --glare-sequence OUT_DIR [--frames N] [--docs M] [--seed S]`
+//!
 //! Or one photo of a given MRZ (a mild phone-camera shot; the test-set mode above is unaffected):
 //! `cargo run --release --example make_ocr_fixtures -- --mrz LINE1 LINE2 [LINE3] --single OUT.jpg [--seed N]`
 //!
@@ -1239,7 +1242,133 @@ fn render_single(lines: &[String], out: &Path, seed: u64) {
     );
 }
 
+/// `--glare-sequence OUT_DIR`: `docs` documents, each photographed `frames` times as a hand-held phone
+/// would while the user tilts it: the same table, document, lighting and shot settings, the pose
+/// jittered a little (shift, turn, scale) and the glare moved along the MRZ from frame to frame. For the
+/// multi-frame `MrzTracker`: single frames lose different cells to the glare. Writes
+/// `docNN_fKK.jpg` and a `truth.json` with every frame's `illegible` cells (the rule of the test set).
+fn render_sequence(out: &Path, frames: usize, docs: usize, seed: u64) {
+    std::fs::create_dir_all(out).expect("create output dir");
+    let fonts = Fonts {
+        ocrb: load_font(OCRB_PATH),
+        sans: load_font(SANS_PATH),
+        bold: load_font(SANS_BOLD_PATH),
+    };
+    let mut rng = Rng(seed ^ 0x61A2_E5E0);
+    let mut truth =
+        String::from("{\n  \"generator\": \"examples/make_ocr_fixtures.rs --glare-sequence\",\n");
+    let _ = writeln!(
+        truth,
+        "  \"seed\": {seed},\n  \"frames\": {frames},\n  \"documents\": ["
+    );
+    for d in 0..docs {
+        let format = FORMATS[d % FORMATS.len()];
+        let id = random_identity(&mut rng, format, false);
+        let lines = build_mrz(&id, format);
+        let (doc, dt) = render_document(&mut rng, &fonts, format, Some(&lines), false);
+        let cells = dt.cells.clone().expect("an MRZ document has cells");
+        let shot = Shot {
+            glare: true,
+            ..shot_for(&mut rng, "hard", "glare")
+        };
+        let background = scene_background(&mut rng);
+        let base = place(&mut rng, &doc, dt.cap_px, &shot);
+        let ga = rng.range(0.0, std::f32::consts::TAU);
+        let (dw, dh) = (doc.w as f32, doc.h as f32);
+        let corners = [(0.0, 0.0), (dw, 0.0), (dw, dh), (0.0, dh)];
+        let mrz_mid = (cells.baselines.first().copied().unwrap_or(0.0) - cells.cap
+            + cells.baselines.last().copied().unwrap_or(0.0))
+            / 2.0;
+        let mut frame_json = Vec::new();
+        for f in 0..frames {
+            // Camera jitter: turn, scale and shift the whole quad around its centre.
+            let (mx, my) = (
+                base.pts.iter().map(|p| p.0).sum::<f32>() / 4.0,
+                base.pts.iter().map(|p| p.1).sum::<f32>() / 4.0,
+            );
+            let turn = (rng.gauss() * 0.8).to_radians();
+            let zoom = 1.0 + rng.gauss() * 0.01;
+            let (tx, ty) = (rng.gauss() * 5.0, rng.gauss() * 5.0);
+            let (s, c) = turn.sin_cos();
+            let pts = base.pts.map(|(x, y)| {
+                let (lx, ly) = ((x - mx) * zoom, (y - my) * zoom);
+                (mx + tx + lx * c - ly * s, my + ty + lx * s + ly * c)
+            });
+            let pose = Pose {
+                pts,
+                h: homography(pts, corners),
+                doc_size: (dw, dh),
+            };
+            let mut frame = render_pose(&background, &doc, &pose, &shot);
+            // The glare sweeps along the MRZ: frame f sits near fraction (f + 0.5) / frames of its width.
+            let w = cells.pitch * cells.columns as f32;
+            let along = (f as f32 + 0.5) / frames as f32 + rng.range(-0.05, 0.05);
+            let (u, v) = (
+                cells.left + along.clamp(0.0, 1.0) * w,
+                mrz_mid + rng.range(-1.0, 1.0) * cells.cap,
+            );
+            let (gx, gy) = apply(&homography(corners, pts), u, v);
+            let glare = Some(Glare {
+                x: gx,
+                y: gy,
+                r: rng.range(40.0, 100.0),
+                strength: rng.range(0.6, 1.0),
+            });
+            let illegible = light(&mut frame, &shot, ga, glare, Some((&cells, &pose)));
+            add_noise(&mut rng, &mut frame, shot.noise);
+            let name = format!("doc{d:02}_f{f:02}.jpg");
+            save_jpeg(&out.join(&name), &frame, shot.jpeg);
+            eprintln!("{name}: {} illegible cells", illegible.len());
+            frame_json.push(format!(
+                "{{\"file\": {}{}}}",
+                json_str(&name),
+                illegible_json(&illegible)
+            ));
+        }
+        let lines_json: Vec<String> = lines.iter().map(|l| json_str(l)).collect();
+        let _ = write!(
+            truth,
+            "{}    {{\"document\": {d}, \"format\": \"{}\", \"lines\": [{}],\n      \"frames\": [\n        {}\n      ]}}",
+            if d == 0 { "" } else { ",\n" },
+            format.contract_name(),
+            lines_json.join(", "),
+            frame_json.join(",\n        ")
+        );
+    }
+    truth.push_str("\n  ]\n}\n");
+    std::fs::write(out.join("truth.json"), truth).expect("write truth.json");
+    eprintln!(
+        "wrote {docs} documents × {frames} frames to {}",
+        out.display()
+    );
+}
+
+/// The value after `flag` parsed, or `default` when the flag is absent.
+fn flag_value<T: std::str::FromStr>(args: &[String], flag: &str, default: T) -> T {
+    match args.iter().position(|a| a == flag) {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{flag}: expected a number")),
+        None => default,
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--glare-sequence") {
+        let out = args
+            .get(at + 1)
+            .map(PathBuf::from)
+            .expect("--glare-sequence OUT_DIR");
+        render_sequence(
+            &out,
+            flag_value(&args, "--frames", 5),
+            flag_value(&args, "--docs", 4),
+            flag_value(&args, "--seed", 1),
+        );
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|a| a == "--single") {
         let out = args

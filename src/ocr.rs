@@ -197,9 +197,11 @@ impl MrzReader {
         // The search image is downscaled once for both passes.
         let factor = search_factor(frame);
         let small = frame::downscale(frame, factor);
+        let small_frame = small.as_frame()?;
+        let sums = frame::Integral::new(&small_frame);
         // A second, more sensitive binarisation only when the first found nothing valid (glare, faint print).
         'passes: for pass in [Binarization::NORMAL, Binarization::SENSITIVE] {
-            let candidates = candidates_in(frame, &small, factor, pass)?;
+            let candidates = candidates_in(frame, &small_frame, &sums, factor, pass);
             for lines in candidates.into_iter().take(3) {
                 for chars in char_count_options(&lines) {
                     let Some(reading) = self.read_layout(frame, &lines, chars).filter(reportable)
@@ -390,7 +392,15 @@ pub fn mrz_line_candidates_with(
     bin: Binarization,
 ) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
     let factor = search_factor(frame);
-    candidates_in(frame, &frame::downscale(frame, factor), factor, bin)
+    let small = frame::downscale(frame, factor);
+    let sf = small.as_frame()?;
+    Ok(candidates_in(
+        frame,
+        &sf,
+        &frame::Integral::new(&sf),
+        factor,
+        bin,
+    ))
 }
 
 /// The integer downscale factor bringing the long side near [`SEARCH_SIDE`].
@@ -398,15 +408,16 @@ fn search_factor(frame: &LumaFrame<'_>) -> usize {
     (frame.width().max(frame.height()) / SEARCH_SIDE).max(1)
 }
 
-/// [`mrz_line_candidates_with`] on a search image already downscaled by `factor`.
+/// [`mrz_line_candidates_with`] on a search image `sf` already downscaled by `factor`, with its
+/// summed-area table `sums` (shared by both binarisation passes).
 fn candidates_in(
     frame: &LumaFrame<'_>,
-    small: &frame::GrayImage,
+    sf: &LumaFrame<'_>,
+    sums: &frame::Integral,
     factor: usize,
     bin: Binarization,
-) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
-    let sf = small.as_frame()?;
-    let mask = frame::binarize(&sf, 8, bin.relative, bin.min_contrast);
+) -> Vec<Vec<locate::TextLine>> {
+    let mask = sums.binarize(sf, 8, bin.relative, bin.min_contrast);
     let blobs = locate::blobs(&mask, 80);
     let lines = locate::find_lines(&blobs, 8);
     let scale = factor as f32;
@@ -424,7 +435,7 @@ fn candidates_in(
         };
         out.push(refined);
     }
-    Ok(out)
+    out
 }
 
 /// Re-locates the lines at full resolution inside the candidate's neighbourhood.

@@ -143,7 +143,7 @@ fn embedded_reader() -> Result<&'static MrzReader, OcrError> {
 /// A reusable recogniser (parses the embedded weights once).
 #[derive(Clone, Debug)]
 pub struct MrzReader {
-    model: Mlp,
+    model: classify::PackedMlp,
 }
 
 /// Mean character probability below which a reading is not reported at all.
@@ -173,13 +173,15 @@ impl MrzReader {
     /// A reader with the embedded OCR-B classifier.
     pub fn new() -> Result<MrzReader, OcrError> {
         Ok(MrzReader {
-            model: Mlp::embedded()?,
+            model: classify::PackedMlp::new(Mlp::embedded()?),
         })
     }
 
     /// A reader with another classifier (e.g. one being trained).
     pub fn with_model(model: Mlp) -> MrzReader {
-        MrzReader { model }
+        MrzReader {
+            model: classify::PackedMlp::new(model),
+        }
     }
 
     /// Reads a decoded image (converted to luma first).

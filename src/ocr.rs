@@ -270,14 +270,14 @@ impl MrzReader {
             let turned = rectify::rotate_cells_180(&cells);
             let known = |m: usize| {
                 let orig = total - 1 - m;
-                (orig % 3 == 0)
+                orig.is_multiple_of(3)
                     .then(|| flipped_read.get(orig / 3).cloned())
                     .flatten()
             };
             self.classify_all_known(&turned, known)
         } else {
             let known = |m: usize| {
-                (m % 3 == 0)
+                m.is_multiple_of(3)
                     .then(|| upright_read.get(m / 3).cloned())
                     .flatten()
             };

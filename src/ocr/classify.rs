@@ -129,7 +129,7 @@ impl Mlp {
             .w2
             .chunks_exact(self.hidden)
             .zip(&self.b2)
-            .map(|(row, b)| dot(row, &hidden) + b)
+            .map(|(row, b)| dot(row, hidden) + b)
             .collect();
         softmax(&mut logits);
         logits
@@ -207,22 +207,20 @@ impl PackedMlp {
             // acc[k][u]: lane k of unit u's eight accumulators in `dot`.
             let mut acc = [[0f32; 4]; 8];
             for (xc, wc) in x8.iter().zip(w8.as_chunks::<32>().0) {
-                for k in 0..8 {
-                    for u in 0..4 {
-                        acc[k][u] += wc[k * 4 + u] * xc[k];
+                for ((lane, &xv), w4) in acc.iter_mut().zip(xc).zip(wc.as_chunks::<4>().0) {
+                    for (a, &w) in lane.iter_mut().zip(w4) {
+                        *a += w * xv;
                     }
                 }
             }
-            for u in 0..4 {
-                let lanes: [f32; 8] = std::array::from_fn(|k| acc[k][u]);
+            for (u, (h, b)) in out.iter_mut().zip(bias).enumerate() {
+                let lanes: [f32; 8] = std::array::from_fn(|k| acc.get(k).map_or(0.0, |a| a[u % 4]));
                 let tail: f32 = x_tail
                     .iter()
                     .zip(w_tail.iter().skip(u).step_by(4))
                     .map(|(a, b)| b * a)
                     .sum();
-                if let (Some(h), Some(b)) = (out.get_mut(u), bias.get(u)) {
-                    *h = (lanes.iter().sum::<f32>() + tail + b).max(0.0);
-                }
+                *h = (lanes.iter().sum::<f32>() + tail + b).max(0.0);
             }
             done += 4;
         }

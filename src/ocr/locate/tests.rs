@@ -143,7 +143,7 @@ fn run_labelling_matches_pixel_labelling() {
                 s ^= s >> 7;
                 s ^= s << 17;
                 // Mix noise with diagonal strokes, so diagonal-only contacts occur.
-                s % density == 0 || ((i % w) + i / w) % 13 == 0
+                s.is_multiple_of(density) || ((i % w) + i / w) % 13 == 0
             })
             .collect();
         let mask = InkMask {

@@ -147,7 +147,7 @@ fn embedded_reader() -> Result<&'static MrzReader, OcrError> {
 /// A reusable recogniser (parses the embedded weights once).
 #[derive(Clone, Debug)]
 pub struct MrzReader {
-    model: Mlp,
+    model: classify::PackedMlp,
 }
 
 /// Mean character probability below which a reading is not reported at all.
@@ -177,13 +177,15 @@ impl MrzReader {
     /// A reader with the embedded OCR-B classifier.
     pub fn new() -> Result<MrzReader, OcrError> {
         Ok(MrzReader {
-            model: Mlp::embedded()?,
+            model: classify::PackedMlp::new(Mlp::embedded()?),
         })
     }
 
     /// A reader with another classifier (e.g. one being trained).
     pub fn with_model(model: Mlp) -> MrzReader {
-        MrzReader { model }
+        MrzReader {
+            model: classify::PackedMlp::new(model),
+        }
     }
 
     /// Reads a decoded image (converted to luma first).
@@ -201,11 +203,22 @@ impl MrzReader {
         // The search image is downscaled once for both passes.
         let factor = search_factor(frame);
         let small = frame::downscale(frame, factor);
+        let small_frame = small.as_frame()?;
+        let sums = frame::Integral::new(&small_frame);
+        // Line sets already read (both passes often refine to exactly the same lines): reading
+        // them again gives the same reading, which cannot rank above the one kept. At most 3
+        // candidates × 2 character counts × 2 passes.
+        let mut seen: Vec<(Vec<u32>, usize)> = Vec::new();
         // A second, more sensitive binarisation only when the first found nothing valid (glare, faint print).
         'passes: for pass in [Binarization::NORMAL, Binarization::SENSITIVE] {
-            let candidates = candidates_in(frame, &small, factor, pass)?;
+            let candidates = candidates_in(frame, &small_frame, &sums, factor, pass);
             for lines in candidates.into_iter().take(3) {
+                let key = line_bits(&lines);
                 for chars in char_count_options(&lines) {
+                    if seen.iter().any(|(k, c)| *c == chars && *k == key) {
+                        continue;
+                    }
+                    seen.push((key.clone(), chars));
                     let Some(reading) = self.read_layout(frame, &lines, chars).filter(reportable)
                     else {
                         continue;
@@ -237,25 +250,42 @@ impl MrzReader {
         }
         // Orientation from every third cell read both ways (a cell read upside down is the reversed cell),
         // then the whole MRZ in the winning orientation only.
+        // The sampled cells are kept (ranked as `classify_all` ranks them) and reused below.
         let (mut up, mut down) = (0.0f32, 0.0f32);
+        let mut upright_read = Vec::new();
+        let mut flipped_read = Vec::new();
+        let mut flipped = vec![0f32; CELL_LEN];
         for cell in cells.chunks_exact(CELL_LEN).step_by(3) {
-            let flipped: Vec<f32> = cell.iter().rev().copied().collect();
-            up += self
-                .model
-                .classify(cell, 1)
-                .first()
-                .map_or(-14.0, |a| a.1.max(1e-6).ln());
-            down += self
-                .model
-                .classify(&flipped, 1)
-                .first()
-                .map_or(-14.0, |a| a.1.max(1e-6).ln());
+            flipped
+                .iter_mut()
+                .zip(cell.iter().rev())
+                .for_each(|(f, &v)| *f = v);
+            let a = self.model.classify(cell, 5);
+            let b = self.model.classify(&flipped, 5);
+            up += a.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+            down += b.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+            upright_read.push(a);
+            flipped_read.push(b);
         }
         let upside_down = down > up;
+        let total = cells.len() / CELL_LEN;
         let mut alts = if upside_down {
-            self.classify_all(&rectify::rotate_cells_180(&cells))
+            // Cell m of the turned MRZ is cell total − 1 − m turned by 180°.
+            let turned = rectify::rotate_cells_180(&cells);
+            let known = |m: usize| {
+                let orig = total - 1 - m;
+                orig.is_multiple_of(3)
+                    .then(|| flipped_read.get(orig / 3).cloned())
+                    .flatten()
+            };
+            self.classify_all_known(&turned, known)
         } else {
-            self.classify_all(&cells)
+            let known = |m: usize| {
+                m.is_multiple_of(3)
+                    .then(|| upright_read.get(m / 3).cloned())
+                    .flatten()
+            };
+            self.classify_all_known(&cells, known)
         };
         let k = lines.len();
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
@@ -328,6 +358,38 @@ impl MrzReader {
             .map(|c| self.model.classify(c, 5))
             .collect()
     }
+
+    /// [`Self::classify_all`], taking the result for cell `m` from `known(m)` where that has it
+    /// (the same cell already classified).
+    fn classify_all_known(
+        &self,
+        cells: &[f32],
+        known: impl Fn(usize) -> Option<Vec<Alternative>>,
+    ) -> Vec<Vec<Alternative>> {
+        cells
+            .chunks_exact(CELL_LEN)
+            .enumerate()
+            .map(|(m, c)| known(m).unwrap_or_else(|| self.model.classify(c, 5)))
+            .collect()
+    }
+}
+
+/// The exact bit patterns of a line set's geometry (equal keys: equal lines, equal readings).
+fn line_bits(lines: &[locate::TextLine]) -> Vec<u32> {
+    lines
+        .iter()
+        .flat_map(|l| {
+            [
+                l.start.0.to_bits(),
+                l.start.1.to_bits(),
+                l.end.0.to_bits(),
+                l.end.1.to_bits(),
+                l.height.to_bits(),
+                l.pitch.to_bits(),
+                l.blobs as u32,
+            ]
+        })
+        .collect()
 }
 
 /// Whether a reading looks enough like an MRZ to be reported at all: at least half of its check
@@ -406,7 +468,15 @@ pub fn mrz_line_candidates_with(
     bin: Binarization,
 ) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
     let factor = search_factor(frame);
-    candidates_in(frame, &frame::downscale(frame, factor), factor, bin)
+    let small = frame::downscale(frame, factor);
+    let sf = small.as_frame()?;
+    Ok(candidates_in(
+        frame,
+        &sf,
+        &frame::Integral::new(&sf),
+        factor,
+        bin,
+    ))
 }
 
 /// The integer downscale factor bringing the long side near [`SEARCH_SIDE`].
@@ -414,15 +484,16 @@ fn search_factor(frame: &LumaFrame<'_>) -> usize {
     (frame.width().max(frame.height()) / SEARCH_SIDE).max(1)
 }
 
-/// [`mrz_line_candidates_with`] on a search image already downscaled by `factor`.
+/// [`mrz_line_candidates_with`] on a search image `sf` already downscaled by `factor`, with its
+/// summed-area table `sums` (shared by both binarisation passes).
 fn candidates_in(
     frame: &LumaFrame<'_>,
-    small: &frame::GrayImage,
+    sf: &LumaFrame<'_>,
+    sums: &frame::Integral,
     factor: usize,
     bin: Binarization,
-) -> Result<Vec<Vec<locate::TextLine>>, OcrError> {
-    let sf = small.as_frame()?;
-    let mask = frame::binarize(&sf, 8, bin.relative, bin.min_contrast);
+) -> Vec<Vec<locate::TextLine>> {
+    let mask = sums.binarize(sf, 8, bin.relative, bin.min_contrast);
     let blobs = locate::blobs(&mask, 80);
     let lines = locate::find_lines(&blobs, 8);
     let scale = factor as f32;
@@ -440,7 +511,7 @@ fn candidates_in(
         };
         out.push(refined);
     }
-    Ok(out)
+    out
 }
 
 /// Re-locates the lines at full resolution inside the candidate's neighbourhood.

@@ -120,11 +120,16 @@ impl Mlp {
     pub fn probabilities(&self, x: &[f32]) -> Vec<f32> {
         let mut hidden = vec![0f32; self.hidden];
         self.hidden_layer(x, &mut hidden);
+        self.output(&hidden)
+    }
+
+    /// Class probabilities (softmax) from the hidden activations.
+    fn output(&self, hidden: &[f32]) -> Vec<f32> {
         let mut logits: Vec<f32> = self
             .w2
             .chunks_exact(self.hidden)
             .zip(&self.b2)
-            .map(|(row, b)| dot(row, &hidden) + b)
+            .map(|(row, b)| dot(row, hidden) + b)
             .collect();
         softmax(&mut logits);
         logits
@@ -132,15 +137,108 @@ impl Mlp {
 
     /// Ranked alternatives (best first, at most `keep`) for one cell.
     pub fn classify(&self, cell: &[f32], keep: usize) -> Vec<Alternative> {
-        let p = self.probabilities(cell);
-        let mut ranked: Vec<Alternative> = ALPHABET
-            .iter()
-            .zip(p)
-            .map(|(&c, p)| (char::from(c), p))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        ranked.truncate(keep.max(1));
-        ranked
+        rank(self.probabilities(cell), keep)
+    }
+}
+
+/// The classes ranked by probability (best first, at most `keep`).
+fn rank(p: Vec<f32>, keep: usize) -> Vec<Alternative> {
+    let mut ranked: Vec<Alternative> = ALPHABET
+        .iter()
+        .zip(p)
+        .map(|(&c, p)| (char::from(c), p))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    ranked.truncate(keep.max(1));
+    ranked
+}
+
+/// An [`Mlp`] with its first layer also stored interleaved, four hidden units at a time (input `i`
+/// of units `4g..4g + 4` side by side), so one pass over a cell feeds four units with whole-vector
+/// loads. Every unit is summed in exactly [`dot`]'s order, so the probabilities are bit-identical to
+/// [`Mlp::probabilities`].
+#[derive(Clone, Debug)]
+pub struct PackedMlp {
+    model: Mlp,
+    /// `hidden / 4` groups of `inputs × 4` weights.
+    packed: Vec<f32>,
+}
+
+impl PackedMlp {
+    /// Interleaves the first layer of `model`.
+    pub fn new(model: Mlp) -> PackedMlp {
+        let n = model.inputs;
+        let groups = model.hidden / 4;
+        let mut packed = vec![0f32; groups * n * 4];
+        for (g, block) in packed.chunks_exact_mut(n * 4).enumerate() {
+            for (i, four) in block.chunks_exact_mut(4).enumerate() {
+                for (u, slot) in four.iter_mut().enumerate() {
+                    *slot = model.w1.get((4 * g + u) * n + i).copied().unwrap_or(0.0);
+                }
+            }
+        }
+        PackedMlp { model, packed }
+    }
+
+    /// The plain model.
+    pub fn model(&self) -> &Mlp {
+        &self.model
+    }
+
+    /// Exactly [`Mlp::hidden_layer`].
+    pub fn hidden_layer(&self, x: &[f32], hidden: &mut [f32]) {
+        let m = &self.model;
+        let n = m.inputs;
+        if x.len() != n || n == 0 {
+            m.hidden_layer(x, hidden);
+            return;
+        }
+        let whole = n / 8 * 8;
+        let (x8, x_tail) = x.split_at(whole);
+        let x8 = x8.as_chunks::<8>().0;
+        let mut done = 0;
+        for ((block, out), bias) in self
+            .packed
+            .chunks_exact(n * 4)
+            .zip(hidden.chunks_exact_mut(4))
+            .zip(m.b1.chunks_exact(4))
+        {
+            let (w8, w_tail) = block.split_at(whole * 4);
+            // acc[k][u]: lane k of unit u's eight accumulators in `dot`.
+            let mut acc = [[0f32; 4]; 8];
+            for (xc, wc) in x8.iter().zip(w8.as_chunks::<32>().0) {
+                for ((lane, &xv), w4) in acc.iter_mut().zip(xc).zip(wc.as_chunks::<4>().0) {
+                    for (a, &w) in lane.iter_mut().zip(w4) {
+                        *a += w * xv;
+                    }
+                }
+            }
+            for (u, (h, b)) in out.iter_mut().zip(bias).enumerate() {
+                let lanes: [f32; 8] = std::array::from_fn(|k| acc.get(k).map_or(0.0, |a| a[u % 4]));
+                let tail: f32 = x_tail
+                    .iter()
+                    .zip(w_tail.iter().skip(u).step_by(4))
+                    .map(|(a, b)| b * a)
+                    .sum();
+                *h = (lanes.iter().sum::<f32>() + tail + b).max(0.0);
+            }
+            done += 4;
+        }
+        for ((h, row), b) in hidden
+            .iter_mut()
+            .zip(m.w1.chunks_exact(n))
+            .zip(&m.b1)
+            .skip(done)
+        {
+            *h = (dot(row, x) + b).max(0.0);
+        }
+    }
+
+    /// Exactly [`Mlp::classify`].
+    pub fn classify(&self, cell: &[f32], keep: usize) -> Vec<Alternative> {
+        let mut hidden = vec![0f32; self.model.hidden];
+        self.hidden_layer(cell, &mut hidden);
+        rank(self.model.output(&hidden), keep)
     }
 }
 

@@ -158,7 +158,49 @@ impl GrayImage {
 
 /// Box-filter downscale by an integer `factor` (≥ 1).
 pub fn downscale(frame: &LumaFrame<'_>, factor: usize) -> GrayImage {
-    let factor = factor.max(1);
+    // The common factors get their own copy with the block size known at compile time, so the
+    // block sum and the division by the block area need no per-pixel loop or divide instruction.
+    match factor.max(1) {
+        1 => downscale_by::<1>(frame),
+        2 => downscale_by::<2>(frame),
+        3 => downscale_by::<3>(frame),
+        4 => downscale_by::<4>(frame),
+        f => downscale_any(frame, f),
+    }
+}
+
+/// [`downscale`] for a block size fixed at compile time.
+fn downscale_by<const F: usize>(frame: &LumaFrame<'_>) -> GrayImage {
+    let w = (frame.width / F).max(1);
+    let h = (frame.height / F).max(1);
+    let mut pixels = vec![0u8; w * h];
+    let mut acc = vec![0u32; w];
+    let area = (F * F) as u32;
+    for (oy, out_row) in pixels.chunks_exact_mut(w).enumerate() {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for dy in 0..F {
+            let row = frame.row(oy * F + dy);
+            for (a, seg) in acc.iter_mut().zip(row.chunks_exact(F)) {
+                let mut s = 0u32;
+                for &p in seg {
+                    s += u32::from(p);
+                }
+                *a += s;
+            }
+        }
+        for (o, a) in out_row.iter_mut().zip(&acc) {
+            *o = (a / area).min(255) as u8;
+        }
+    }
+    GrayImage {
+        width: w,
+        height: h,
+        pixels,
+    }
+}
+
+/// [`downscale`] for any block size.
+fn downscale_any(frame: &LumaFrame<'_>, factor: usize) -> GrayImage {
     let w = (frame.width / factor).max(1);
     let h = (frame.height / factor).max(1);
     let mut pixels = vec![0u8; w * h];
@@ -218,6 +260,156 @@ pub struct InkMask {
 /// at least `relative` darker than the mean of its `(2r+1)²` window and at least `min_contrast`
 /// grey levels below it. Robust to lighting gradients and, partly, to glare.
 pub fn binarize(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contrast: u8) -> InkMask {
+    Integral::new(frame).binarize(frame, radius, relative, min_contrast)
+}
+
+/// The summed-area table of a frame, for window means at any radius; build it once and binarise
+/// the same frame several times ([`Integral::binarize`]).
+///
+/// Sums are kept modulo 2³², which is exact for any window of fewer than 2³² / 255 pixels: the
+/// difference of four corners is taken with wrapping arithmetic.
+#[derive(Clone, Debug)]
+pub struct Integral {
+    width: usize,
+    height: usize,
+    /// `(width + 1) × (height + 1)`, row-major; row 0 and column 0 are zero.
+    sums: Vec<u32>,
+}
+
+/// Windows at most this large (pixels) have sums below 2³² (255 per pixel); larger ones (radii in
+/// the thousands) take the 64-bit path.
+const MAX_WINDOW: u64 = (u32::MAX / 256) as u64;
+
+impl Integral {
+    /// Builds the table of `frame`.
+    pub fn new(frame: &LumaFrame<'_>) -> Integral {
+        let (w, h) = (frame.width, frame.height);
+        let iw = w + 1;
+        let mut sums = vec![0u32; iw * (h + 1)];
+        for y in 0..h {
+            let (above, below) = sums.split_at_mut((y + 1) * iw);
+            let above = above.get(y * iw..).unwrap_or(&[]);
+            let mut run = 0u32;
+            for ((cell, up), &p) in below
+                .iter_mut()
+                .skip(1)
+                .zip(above.iter().skip(1))
+                .zip(frame.row(y))
+            {
+                run = run.wrapping_add(u32::from(p));
+                *cell = up.wrapping_add(run);
+            }
+        }
+        Integral {
+            width: w,
+            height: h,
+            sums,
+        }
+    }
+
+    /// [`binarize`] of the frame this table was built from (`frame` supplies the pixels; a frame of
+    /// another size gives an empty mask).
+    pub fn binarize(
+        &self,
+        frame: &LumaFrame<'_>,
+        radius: usize,
+        relative: f32,
+        min_contrast: u8,
+    ) -> InkMask {
+        let (w, h) = (self.width, self.height);
+        if frame.width != w || frame.height != h {
+            return InkMask {
+                width: 0,
+                height: 0,
+                ink: Vec::new(),
+            };
+        }
+        let r = radius.min(w.max(h));
+        let window_px = (2 * r + 1).min(w) as u64 * (2 * r + 1).min(h) as u64;
+        if window_px > MAX_WINDOW {
+            return binarize_wide(frame, radius, relative, min_contrast);
+        }
+        let iw = w + 1;
+        // A pixel p is ink when (p as f32) < mean · (1 − relative) and p + min_contrast ≤ mean,
+        // with mean = ⌊sum / count⌋ ≤ 255. Both tests only get easier as the mean grows, so they
+        // hold exactly when mean ≥ need[p], the least mean (0..=255) passing both (256: none), and
+        // ⌊sum / count⌋ ≥ m ⇔ sum ≥ m · count: no division per pixel.
+        let keep = 1.0 - relative;
+        let mut need = [256u64; 256];
+        for (p, slot) in need.iter_mut().enumerate() {
+            let ok = |m: usize| (p as f32) < m as f32 * keep && p + usize::from(min_contrast) <= m;
+            if let Some(m) = (0..=255usize).find(|&m| ok(m)) {
+                *slot = m as u64;
+            }
+        }
+        let mut ink = vec![false; w * h];
+        for (y, out_row) in ink.chunks_exact_mut(w).enumerate() {
+            let y0 = y.saturating_sub(r);
+            let y1 = (y + r + 1).min(h);
+            let top = self.sums.get(y0 * iw..(y0 + 1) * iw).unwrap_or(&[]);
+            let bottom = self.sums.get(y1 * iw..(y1 + 1) * iw).unwrap_or(&[]);
+            let rows = (y1 - y0) as u64;
+            let row = frame.row(y);
+            let at = |s: &[u32], x: usize| s.get(x).copied().unwrap_or(0);
+            let window = |x0: usize, x1: usize| {
+                at(bottom, x1)
+                    .wrapping_add(at(top, x0))
+                    .wrapping_sub(at(top, x1))
+                    .wrapping_sub(at(bottom, x0))
+            };
+            let edge = |x: usize, cell: &mut bool, p: u8| {
+                let x0 = x.saturating_sub(r);
+                let x1 = (x + r + 1).min(w);
+                let count = rows * (x1 - x0) as u64;
+                *cell = u64::from(window(x0, x1)) >= need[usize::from(p)] * count.max(1);
+            };
+            // Interior columns (the whole window inside the row) in one pass over aligned slices.
+            let span = 2 * r + 1;
+            let interior = if w >= span { w - span + 1 } else { 0 };
+            let count = rows * span as u64;
+            if interior > 0 {
+                for x in 0..r.min(w) {
+                    if let (Some(cell), Some(&p)) = (out_row.get_mut(x), row.get(x)) {
+                        edge(x, cell, p);
+                    }
+                }
+                let (Some(bl), Some(br), Some(tl), Some(tr), Some(px), Some(out)) = (
+                    bottom.get(..interior),
+                    bottom.get(span..span + interior),
+                    top.get(..interior),
+                    top.get(span..span + interior),
+                    row.get(r..r + interior),
+                    out_row.get_mut(r..r + interior),
+                ) else {
+                    continue;
+                };
+                for (((((cell, &p), &bl), &br), &tl), &tr) in
+                    out.iter_mut().zip(px).zip(bl).zip(br).zip(tl).zip(tr)
+                {
+                    let sum = br.wrapping_add(tl).wrapping_sub(tr).wrapping_sub(bl);
+                    *cell = u64::from(sum) >= need[usize::from(p)] * count;
+                }
+                for x in r + interior..w {
+                    if let (Some(cell), Some(&p)) = (out_row.get_mut(x), row.get(x)) {
+                        edge(x, cell, p);
+                    }
+                }
+            } else {
+                for (x, (cell, &p)) in out_row.iter_mut().zip(row).enumerate() {
+                    edge(x, cell, p);
+                }
+            }
+        }
+        InkMask {
+            width: w,
+            height: h,
+            ink,
+        }
+    }
+}
+
+/// [`binarize`] with 64-bit sums and a division per pixel: for windows too large for [`Integral`].
+fn binarize_wide(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contrast: u8) -> InkMask {
     let (w, h) = (frame.width, frame.height);
     let iw = w + 1;
     // u64: a full-resolution region of a 64-megapixel frame sums past u32.

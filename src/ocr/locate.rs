@@ -57,84 +57,91 @@ fn union(parent: &mut [u32], a: u32, b: u32) {
 }
 
 /// Labels the connected components of `mask`; components larger than `max_side` on either axis are dropped.
+///
+/// Works on horizontal runs of ink rather than pixels: a run touches a run of the row above when
+/// their column ranges overlap or meet diagonally (8-connectivity). Blobs come out in the raster
+/// order of their first pixel.
 pub fn blobs(mask: &InkMask, max_side: u32) -> Vec<Blob> {
-    let (w, h) = (mask.width, mask.height);
-    let mut labels = vec![0u32; w * h];
-    let mut parent: Vec<u32> = vec![0];
-    for y in 0..h {
-        for x in 0..w {
-            let i = y * w + x;
-            if !mask.ink.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            let mut neigh = [0u32; 4];
-            if x > 0 {
-                neigh[0] = labels.get(i - 1).copied().unwrap_or(0);
-            }
-            if y > 0 {
-                let up = i - w;
-                neigh[1] = labels.get(up).copied().unwrap_or(0);
-                if x > 0 {
-                    neigh[2] = labels.get(up - 1).copied().unwrap_or(0);
+    let w = mask.width;
+    // Runs in raster order: (row, first column, last column inclusive, label).
+    let mut runs: Vec<(u32, u32, u32, u32)> = Vec::new();
+    let mut parent: Vec<u32> = Vec::new();
+    let mut prev = 0..0;
+    if w > 0 {
+        for (y, row) in mask.ink.chunks_exact(w).enumerate() {
+            let here = runs.len();
+            let mut x = 0;
+            // The runs of the row above that may still touch a run of this row (left to right).
+            let mut above = prev.start;
+            while x < w {
+                let Some(start) = row.get(x..).and_then(|r| r.iter().position(|&v| v)) else {
+                    break;
+                };
+                let x0 = x + start;
+                let len = row
+                    .get(x0..)
+                    .and_then(|r| r.iter().position(|&v| !v))
+                    .unwrap_or(w - x0);
+                let x1 = x0 + len - 1;
+                x = x1 + 1;
+                // Runs above ending left of x0 − 1 cannot touch this run or any later one.
+                while above < prev.end && runs.get(above).is_some_and(|r| (r.2 as usize) + 1 < x0) {
+                    above += 1;
                 }
-                if x + 1 < w {
-                    neigh[3] = labels.get(up + 1).copied().unwrap_or(0);
-                }
-            }
-            let first = neigh.iter().copied().find(|&l| l != 0);
-            let label = match first {
-                Some(l) => {
-                    for &n in &neigh {
-                        if n != 0 && n != l {
-                            union(&mut parent, l, n);
-                        }
+                let mut label = None;
+                let mut k = above;
+                while k < prev.end {
+                    let Some(&(_, a0, a1, al)) = runs.get(k) else {
+                        break;
+                    };
+                    if a0 as usize > x1 + 1 {
+                        break;
                     }
-                    l
+                    match label {
+                        None => label = Some(al),
+                        Some(l) => union(&mut parent, l, al),
+                    }
+                    if a1 as usize > x1 {
+                        break;
+                    }
+                    k += 1;
                 }
-                None => {
+                let label = label.unwrap_or_else(|| {
                     let l = parent.len() as u32;
                     parent.push(l);
                     l
-                }
-            };
-            if let Some(slot) = labels.get_mut(i) {
-                *slot = label;
+                });
+                runs.push((y as u32, x0 as u32, x1 as u32, label));
             }
+            prev = here..runs.len();
         }
     }
-    // Resolve to compact root ids.
     let mut root_index = vec![u32::MAX; parent.len()];
     let mut out: Vec<Blob> = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            let l = labels.get(y * w + x).copied().unwrap_or(0);
-            if l == 0 {
-                continue;
-            }
-            let r = find(&mut parent, l) as usize;
-            let idx = match root_index.get(r).copied() {
-                Some(u32::MAX) | None => {
-                    let idx = out.len() as u32;
-                    if let Some(slot) = root_index.get_mut(r) {
-                        *slot = idx;
-                    }
-                    out.push(Blob {
-                        x0: x as u32,
-                        y0: y as u32,
-                        x1: x as u32,
-                        y1: y as u32,
-                        area: 0,
-                    });
-                    idx
+    for &(y, x0, x1, label) in &runs {
+        let r = find(&mut parent, label) as usize;
+        let idx = match root_index.get(r).copied() {
+            Some(u32::MAX) | None => {
+                let idx = out.len() as u32;
+                if let Some(slot) = root_index.get_mut(r) {
+                    *slot = idx;
                 }
-                Some(idx) => idx,
-            };
-            if let Some(b) = out.get_mut(idx as usize) {
-                b.x0 = b.x0.min(x as u32);
-                b.x1 = b.x1.max(x as u32);
-                b.y1 = y as u32;
-                b.area += 1;
+                out.push(Blob {
+                    x0,
+                    y0: y,
+                    x1,
+                    y1: y,
+                    area: 0,
+                });
+                idx
             }
+            Some(idx) => idx,
+        };
+        if let Some(b) = out.get_mut(idx as usize) {
+            b.x0 = b.x0.min(x0);
+            b.x1 = b.x1.max(x1);
+            b.y1 = y;
+            b.area += x1 - x0 + 1;
         }
     }
     out.retain(|b| b.x1 - b.x0 < max_side && b.y1 - b.y0 < max_side);

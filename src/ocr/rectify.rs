@@ -577,14 +577,17 @@ pub fn sample_line(
     // Local paper (bright) and ink (dark) levels over a window of five cells.
     let mut lo = vec![0f32; chars];
     let mut hi = vec![0f32; chars];
+    let mut v = [0f32; CELL_LEN];
     for i in 0..chars {
         let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
             continue;
         };
-        let mut v: Vec<f32> = cell.to_vec();
-        v.sort_by(f32::total_cmp);
-        lo[i] = v.get(CELL_LEN / 50).copied().unwrap_or(0.0);
-        hi[i] = v.get(CELL_LEN * 9 / 10).copied().unwrap_or(255.0);
+        v.copy_from_slice(cell);
+        // The two order statistics a full sort would put at these ranks (same values, no sort).
+        let (below, &mut high, _) = v.select_nth_unstable_by(CELL_LEN * 9 / 10, f32::total_cmp);
+        let (_, &mut low, _) = below.select_nth_unstable_by(CELL_LEN / 50, f32::total_cmp);
+        lo[i] = low;
+        hi[i] = high;
     }
     for i in 0..chars {
         let (_, paper, span) = local_levels(&lo, &hi, i);

@@ -55,3 +55,78 @@ fn range_in_sees_ink_and_not_saturated_paper() {
     assert!(range_in(&f, (14.0, 10.0), (10.0, 0.0), (0.0, 10.0)) > 150.0);
     assert!(range_in(&f, (45.0, 10.0), (10.0, 0.0), (0.0, 10.0)) < 1.0);
 }
+
+/// Deterministic pseudo-random grey image with dark strokes, gradients and flat areas.
+fn test_image(w: usize, h: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed | 1;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let base = 120 + (x * 100 / w.max(1)) as i32 - (y * 60 / h.max(1)) as i32;
+            let r = next();
+            let v = if r % 7 == 0 {
+                base - 90
+            } else {
+                base + (r % 23) as i32 - 11
+            };
+            if (x / 5 + y / 9) % 11 == 0 {
+                255
+            } else {
+                v.clamp(0, 255)
+            }
+        })
+        .map(|v| v.clamp(0, 255) as u8)
+        .collect()
+}
+
+#[test]
+fn binarize_matches_the_wide_reference_exactly() {
+    for (w, h, seed) in [
+        (1, 1, 1),
+        (7, 3, 2),
+        (40, 23, 3),
+        (200, 97, 4),
+        (33, 120, 5),
+    ] {
+        let px = test_image(w, h, seed);
+        let f = LumaFrame::new(w, h, w, &px).unwrap();
+        let table = Integral::new(&f);
+        for radius in [0, 1, 6, 8, 17, 40, 300] {
+            for (rel, minc) in [
+                (0.08, 8),
+                (0.04, 4),
+                (0.12, 12),
+                (0.0, 0),
+                (1.0, 0),
+                (-0.5, 3),
+            ] {
+                let fast = table.binarize(&f, radius, rel, minc);
+                let slow = binarize_wide(&f, radius, rel, minc);
+                assert_eq!(fast.ink, slow.ink, "{w}x{h} r{radius} {rel} {minc}");
+                assert_eq!(binarize(&f, radius, rel, minc).ink, slow.ink);
+            }
+        }
+    }
+}
+
+#[test]
+fn downscale_by_constant_factors_matches_the_general_path() {
+    for (w, h) in [(1, 1), (5, 7), (64, 33), (130, 71)] {
+        let px = test_image(w, h, 9);
+        let f = LumaFrame::new(w, h, w, &px).unwrap();
+        for factor in 1..=5 {
+            let a = downscale(&f, factor);
+            let b = downscale_any(&f, factor);
+            assert_eq!(
+                (a.width, a.height, &a.pixels),
+                (b.width, b.height, &b.pixels)
+            );
+        }
+    }
+}

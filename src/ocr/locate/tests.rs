@@ -52,3 +52,118 @@ fn common_extent_leaves_lines_alone_when_no_pair_fits_a_format() {
     assert_eq!(out[0].end, lines[0].end);
     assert_eq!(out[1].end, lines[1].end);
 }
+
+/// The pixel-by-pixel labelling `blobs` replaced, kept as the reference it must match exactly.
+fn blobs_by_pixel(mask: &InkMask, max_side: u32) -> Vec<Blob> {
+    let (w, h) = (mask.width, mask.height);
+    let mut labels = vec![0u32; w * h];
+    let mut parent: Vec<u32> = vec![0];
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            if !mask.ink[i] {
+                continue;
+            }
+            let mut neigh = [0u32; 4];
+            if x > 0 {
+                neigh[0] = labels[i - 1];
+            }
+            if y > 0 {
+                neigh[1] = labels[i - w];
+                if x > 0 {
+                    neigh[2] = labels[i - w - 1];
+                }
+                if x + 1 < w {
+                    neigh[3] = labels[i - w + 1];
+                }
+            }
+            let label = match neigh.iter().copied().find(|&l| l != 0) {
+                Some(l) => {
+                    for &n in &neigh {
+                        if n != 0 && n != l {
+                            union(&mut parent, l, n);
+                        }
+                    }
+                    l
+                }
+                None => {
+                    let l = parent.len() as u32;
+                    parent.push(l);
+                    l
+                }
+            };
+            labels[i] = label;
+        }
+    }
+    let mut root_index = vec![u32::MAX; parent.len()];
+    let mut out: Vec<Blob> = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let l = labels[y * w + x];
+            if l == 0 {
+                continue;
+            }
+            let r = find(&mut parent, l) as usize;
+            if root_index[r] == u32::MAX {
+                root_index[r] = out.len() as u32;
+                out.push(Blob {
+                    x0: x as u32,
+                    y0: y as u32,
+                    x1: x as u32,
+                    y1: y as u32,
+                    area: 0,
+                });
+            }
+            let b = &mut out[root_index[r] as usize];
+            b.x0 = b.x0.min(x as u32);
+            b.x1 = b.x1.max(x as u32);
+            b.y1 = y as u32;
+            b.area += 1;
+        }
+    }
+    out.retain(|b| b.x1 - b.x0 < max_side && b.y1 - b.y0 < max_side);
+    out
+}
+
+#[test]
+fn run_labelling_matches_pixel_labelling() {
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    for (w, h, density) in [
+        (1, 1, 2),
+        (1, 9, 2),
+        (9, 1, 2),
+        (17, 13, 2),
+        (64, 48, 3),
+        (150, 90, 5),
+        (150, 90, 2),
+    ] {
+        let ink: Vec<bool> = (0..w * h)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                // Mix noise with diagonal strokes, so diagonal-only contacts occur.
+                s.is_multiple_of(density) || ((i % w) + i / w) % 13 == 0
+            })
+            .collect();
+        let mask = InkMask {
+            width: w,
+            height: h,
+            ink,
+        };
+        for max_side in [3, 10, 1000] {
+            let a = blobs(&mask, max_side);
+            let b = blobs_by_pixel(&mask, max_side);
+            let key = |v: &[Blob]| {
+                v.iter()
+                    .map(|b| (b.x0, b.y0, b.x1, b.y1, b.area))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                key(&a),
+                key(&b),
+                "{w}x{h} density {density} max_side {max_side}"
+            );
+        }
+    }
+}

@@ -358,7 +358,8 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
             union(&mut parent, i as u32, j as u32);
         }
     }
-    let mut groups: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
+    // Ordered by root so the lines (and ties in the sort below) come out the same on every run.
+    let mut groups: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
     for i in 0..n as u32 {
         let r = find(&mut parent, i);
         groups.entry(r).or_default().push(i as usize);

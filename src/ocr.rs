@@ -293,10 +293,18 @@ impl MrzReader {
                     continue;
                 }
                 trial.splice(row * chars..(row + 1) * chars, self.classify_all(&c));
-                let Some(r) = build(&trial) else { continue };
+                let Some(mut r) = build(&trial) else { continue };
                 // The shift must make the reading reportable or make more check digits hold (fewer
                 // failing ones; formats differ in their count): a shift that only makes unchecked text
-                // (a TD1 name line) look surer proves nothing and must not turn a reading valid.
+                // (a TD1 name line) look surer proves nothing and must not turn a reading valid. The
+                // lines' grids were fitted together, so a line moved one pitch against the others
+                // is valid only when check digits vouch for the move (fail closed).
+                if best
+                    .as_ref()
+                    .is_some_and(|b| failing_checks(&r) >= failing_checks(b))
+                {
+                    r.valid = false;
+                }
                 if best.as_ref().is_none_or(|b| shift_key(&r) > shift_key(b)) {
                     best = Some(r);
                     alts = trial;
@@ -344,13 +352,17 @@ fn far_from_reportable(r: &MrzReading) -> bool {
 /// includes a document code ICAO 9303 defines), then fewer failing check digits (a shift can change
 /// the format, e.g. visa to non-visa, and with it the number of check digits), then more that hold.
 fn shift_key(r: &MrzReading) -> (bool, bool, std::cmp::Reverse<usize>, usize) {
-    let failing = r.checks.1.saturating_sub(r.checks.0);
     (
         r.valid,
         reportable(r),
-        std::cmp::Reverse(failing),
+        std::cmp::Reverse(failing_checks(r)),
         r.checks.0,
     )
+}
+
+/// Check digits of a reading that do not hold.
+fn failing_checks(r: &MrzReading) -> usize {
+    r.checks.1.saturating_sub(r.checks.0)
 }
 
 fn rank(r: &MrzReading) -> (bool, usize, i64) {

@@ -722,27 +722,44 @@ fn class_at(classes: &[Vec<layout::CharClass>], l: usize, c: usize) -> layout::C
 /// `mrz` module's field-aware correction is merged).
 fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: bool) -> MrzReading {
     let classes = layout::classes(format);
-    let pick = |alts: &[Alternative], class: layout::CharClass| -> (char, f32) {
+    // The characters are chosen, and the check digits searched, over alternatives in which a digit
+    // field's letter look-alikes count for their digit (`O` read in a date is a `0`, not the next
+    // digit the classifier listed). The gates below judge the classifier's own probabilities.
+    let folded: Vec<Vec<Vec<Alternative>>> = rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(c, alts)| fold_look_alikes(alts, class_at(&classes, r, c)))
+                .collect()
+        })
+        .collect();
+    let pick = |alts: &[Alternative], class: layout::CharClass| -> char {
         alts.iter()
             .find(|a| class.allows(a.0))
             .or_else(|| alts.first())
-            .copied()
-            .unwrap_or(('<', 0.0))
+            .map_or('<', |a| a.0)
+    };
+    let raw_prob = |l: usize, c: usize, ch: char| -> f32 {
+        rows.get(l)
+            .and_then(|r| r.get(c))
+            .map_or(0.0, |alts| prob_of(alts, ch))
     };
     let mut text: Vec<Vec<char>> = Vec::new();
     let mut probs: Vec<Vec<f32>> = Vec::new();
     let mut class_violations = 0;
-    for (r, row) in rows.iter().enumerate() {
+    for (r, (row, frow)) in rows.iter().zip(&folded).enumerate() {
         let mut t = Vec::new();
         let mut p = Vec::new();
-        for (c, alts) in row.iter().enumerate() {
+        for (c, (alts, falts)) in row.iter().zip(frow).enumerate() {
             let class = class_at(&classes, r, c);
-            let (ch, pr) = pick(alts, class);
+            let ch = pick(falts, class);
             if alts.first().is_some_and(|a| a.0 != ch) {
                 class_violations += 1;
             }
             t.push(ch);
-            p.push(pr);
+            p.push(raw_prob(r, c, ch));
         }
         text.push(t);
         probs.push(p);
@@ -757,7 +774,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     // could make the reading reportable (see [`hopeless`]); the reading is then returned uncorrected.
     let search = !hopeless(&text, &probs, class_violations);
     if search
-        && let Ok(c) = crate::mrz::correct(&refs, &rows)
+        && let Ok(c) = crate::mrz::correct(&refs, &folded)
         && c.valid
         && !c.ambiguous
         && c.complete
@@ -765,20 +782,16 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         for (t, line) in text.iter_mut().zip(&c.lines) {
             *t = line.chars().collect();
         }
-        for ch in &c.changes {
-            let p = rows
-                .get(ch.line)
-                .and_then(|r| r.get(ch.column))
-                .and_then(|alts| alts.iter().find(|a| a.0 == ch.to))
-                .map_or(0.0, |a| a.1);
-            if let Some(slot) = probs.get_mut(ch.line).and_then(|r| r.get_mut(ch.column)) {
-                *slot = p;
-            }
-        }
         by_mrz = true;
     }
     if search && !by_mrz {
-        single_substitution(format, &rows, &classes, &mut text, &mut probs);
+        single_substitution(format, &folded, &classes, &mut text, &mut probs);
+    }
+    // The probabilities the gates judge: the classifier's own, for the characters now chosen.
+    for (l, (t, p)) in text.iter().zip(probs.iter_mut()).enumerate() {
+        for (c, (&ch, slot)) in t.iter().zip(p.iter_mut()).enumerate() {
+            *slot = raw_prob(l, c, ch);
+        }
     }
     // Issuing state and nationality: the known code nearest to the ranked alternatives.
     let codes_ok = lexicon_codes(format, &rows, &mut text, &mut probs);
@@ -819,6 +832,42 @@ fn hopeless(text: &[Vec<char>], probs: &[Vec<f32>], class_violations: usize) -> 
     !first_ok
         || class_violations * 10 > count
         || mean + 12.0 / count.max(1) as f32 <= MIN_FOUND_CONFIDENCE
+}
+
+/// The OCR-B letter look-alike of a digit (`O`, `D`, `Q` → `0`, `I`, `L` → `1`, `Z` → `2`,
+/// `S` → `5`, `G` → `6`, `B` → `8`) that a digit field holds instead of `c`, if any.
+fn look_alike(c: char, class: layout::CharClass) -> Option<char> {
+    if class != layout::CharClass::Digit {
+        return None;
+    }
+    Some(match c {
+        'O' | 'D' | 'Q' => '0',
+        'I' | 'L' => '1',
+        'Z' => '2',
+        'S' => '5',
+        'G' => '6',
+        'B' => '8',
+        _ => return None,
+    })
+}
+
+/// Moves the probability of letters a digit field cannot hold onto their digit look-alike (a `0`
+/// read as `O` in a date is a `0`; the field type settles it, as [`crate::mrz::correct`] does
+/// without candidates), best first again. Other alternatives stay as they are.
+fn fold_look_alikes(alts: &[Alternative], class: layout::CharClass) -> Vec<Alternative> {
+    if !alts.iter().any(|a| look_alike(a.0, class).is_some()) {
+        return alts.to_vec();
+    }
+    let mut out: Vec<Alternative> = Vec::with_capacity(alts.len());
+    for &(c, p) in alts {
+        let to = look_alike(c, class).unwrap_or(c);
+        match out.iter_mut().find(|a| a.0 == to) {
+            Some(slot) => slot.1 += p,
+            None => out.push((to, p)),
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
 }
 
 /// Probability the classifier gave `c` at a position (0 when not among the alternatives).
@@ -1126,6 +1175,19 @@ mod tests {
         let r = correct(MrzFormat::Td1, sure_rows(&TD1), false);
         assert_eq!(r.lines, TD1);
         assert!(r.valid);
+    }
+
+    #[test]
+    fn a_letter_read_in_a_digit_field_stands_for_its_look_alike() {
+        // The birth date's `0` read as `O` (0.9), the only digit listed a `5` (0.03): the date
+        // holds the `0`, not the `5` that a check-digit repair would then have to compensate.
+        let mut rows = sure_rows(&TD1);
+        rows[1][2] = vec![('O', 0.9), ('G', 0.05), ('5', 0.03)];
+        let r = correct(MrzFormat::Td1, rows, false);
+        assert_eq!(r.lines, TD1);
+        assert_eq!(r.checks, (4, 4));
+        // The classifier itself never ranked the `0`: sure enough to read, not to be valid.
+        assert!(!r.valid);
     }
 
     #[test]

@@ -960,7 +960,17 @@ fn lexicon_codes(
                 *slot = c;
             }
             if let Some(slot) = probs.get_mut(line).and_then(|p| p.get_mut(start + k)) {
-                *slot = prob_of(a, c);
+                // The lexicon vouches for the code: a digit read for its letter look-alike counts.
+                let digit = match c {
+                    'O' => Some('0'),
+                    'I' => Some('1'),
+                    'Z' => Some('2'),
+                    'S' => Some('5'),
+                    'G' => Some('6'),
+                    'B' => Some('8'),
+                    _ => None,
+                };
+                *slot = prob_of(a, c) + digit.map_or(0.0, |d| prob_of(a, d));
             }
         }
     }
@@ -1188,6 +1198,17 @@ mod tests {
         assert_eq!(r.checks, (4, 4));
         // The classifier itself never ranked the `0`: sure enough to read, not to be valid.
         assert!(!r.valid);
+    }
+
+    #[test]
+    fn a_digit_read_in_a_known_code_counts_for_its_letter() {
+        // "UTO" with its `O` read as `0` (0.97): the lexicon settles the code, and the `0`'s
+        // probability counts for the `O` (it alone would fail the 0.2 floor).
+        let mut rows = sure_rows(&TD1);
+        rows[0][4] = vec![('0', 0.97), ('O', 0.02)];
+        let r = correct(MrzFormat::Td1, rows, false);
+        assert_eq!(r.lines, TD1);
+        assert!(r.valid);
     }
 
     #[test]

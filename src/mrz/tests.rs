@@ -1107,11 +1107,11 @@ mod prop {
     }
 }
 
+/// Alternatives `(character, score)` at one `(line, column)`.
+type At = ((usize, usize), Vec<(char, f32)>);
+
 /// Candidates for `lines`: every character sure (0.95), except `alts` at `(line, column)`.
-fn sure_candidates(
-    lines: &[&str],
-    alts: &[((usize, usize), Vec<(char, f32)>)],
-) -> Vec<Vec<Vec<(char, f32)>>> {
+fn sure_candidates(lines: &[&str], alts: &[At]) -> Vec<Vec<Vec<(char, f32)>>> {
     let mut out: Vec<Vec<Vec<(char, f32)>>> = lines
         .iter()
         .map(|l| l.chars().map(|c| vec![(c, 0.95)]).collect())

@@ -339,10 +339,18 @@ impl MrzReader {
                     continue;
                 }
                 trial.splice(row * chars..(row + 1) * chars, self.classify_all(&c));
-                let Some(r) = build(&trial) else { continue };
+                let Some(mut r) = build(&trial) else { continue };
                 // The shift must make the reading reportable or make more check digits hold (fewer
                 // failing ones; formats differ in their count): a shift that only makes unchecked text
-                // (a TD1 name line) look surer proves nothing and must not turn a reading valid.
+                // (a TD1 name line) look surer proves nothing and must not turn a reading valid. The
+                // lines' grids were fitted together, so a line moved one pitch against the others
+                // is valid only when check digits vouch for the move (fail closed).
+                if best
+                    .as_ref()
+                    .is_some_and(|b| failing_checks(&r) >= failing_checks(b))
+                {
+                    r.valid = false;
+                }
                 if best.as_ref().is_none_or(|b| shift_key(&r) > shift_key(b)) {
                     best = Some(r);
                     alts = trial;
@@ -422,13 +430,17 @@ fn far_from_reportable(r: &MrzReading) -> bool {
 /// includes a document code ICAO 9303 defines), then fewer failing check digits (a shift can change
 /// the format, e.g. visa to non-visa, and with it the number of check digits), then more that hold.
 fn shift_key(r: &MrzReading) -> (bool, bool, std::cmp::Reverse<usize>, usize) {
-    let failing = r.checks.1.saturating_sub(r.checks.0);
     (
         r.valid,
         reportable(r),
-        std::cmp::Reverse(failing),
+        std::cmp::Reverse(failing_checks(r)),
         r.checks.0,
     )
+}
+
+/// Check digits of a reading that do not hold.
+fn failing_checks(r: &MrzReading) -> usize {
+    r.checks.1.saturating_sub(r.checks.0)
 }
 
 fn rank(r: &MrzReading) -> (bool, usize, i64) {
@@ -804,27 +816,44 @@ fn class_at(classes: &[Vec<layout::CharClass>], l: usize, c: usize) -> layout::C
 /// `mrz` module's field-aware correction is merged).
 fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: bool) -> MrzReading {
     let classes = layout::classes(format);
-    let pick = |alts: &[Alternative], class: layout::CharClass| -> (char, f32) {
+    // The characters are chosen, and the check digits searched, over alternatives in which a digit
+    // field's letter look-alikes count for their digit (`O` read in a date is a `0`, not the next
+    // digit the classifier listed). The gates below judge the classifier's own probabilities.
+    let folded: Vec<Vec<Vec<Alternative>>> = rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(c, alts)| fold_look_alikes(alts, class_at(&classes, r, c)))
+                .collect()
+        })
+        .collect();
+    let pick = |alts: &[Alternative], class: layout::CharClass| -> char {
         alts.iter()
             .find(|a| class.allows(a.0))
             .or_else(|| alts.first())
-            .copied()
-            .unwrap_or(('<', 0.0))
+            .map_or('<', |a| a.0)
+    };
+    let raw_prob = |l: usize, c: usize, ch: char| -> f32 {
+        rows.get(l)
+            .and_then(|r| r.get(c))
+            .map_or(0.0, |alts| prob_of(alts, ch))
     };
     let mut text: Vec<Vec<char>> = Vec::new();
     let mut probs: Vec<Vec<f32>> = Vec::new();
     let mut class_violations = 0;
-    for (r, row) in rows.iter().enumerate() {
+    for (r, (row, frow)) in rows.iter().zip(&folded).enumerate() {
         let mut t = Vec::new();
         let mut p = Vec::new();
-        for (c, alts) in row.iter().enumerate() {
+        for (c, (alts, falts)) in row.iter().zip(frow).enumerate() {
             let class = class_at(&classes, r, c);
-            let (ch, pr) = pick(alts, class);
+            let ch = pick(falts, class);
             if alts.first().is_some_and(|a| a.0 != ch) {
                 class_violations += 1;
             }
             t.push(ch);
-            p.push(pr);
+            p.push(raw_prob(r, c, ch));
         }
         text.push(t);
         probs.push(p);
@@ -839,7 +868,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     // could make the reading reportable (see [`hopeless`]); the reading is then returned uncorrected.
     let search = !hopeless(&text, &probs, class_violations);
     if search
-        && let Ok(c) = crate::mrz::correct(&refs, &rows)
+        && let Ok(c) = crate::mrz::correct(&refs, &folded)
         && c.valid
         && !c.ambiguous
         && c.complete
@@ -847,20 +876,16 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         for (t, line) in text.iter_mut().zip(&c.lines) {
             *t = line.chars().collect();
         }
-        for ch in &c.changes {
-            let p = rows
-                .get(ch.line)
-                .and_then(|r| r.get(ch.column))
-                .and_then(|alts| alts.iter().find(|a| a.0 == ch.to))
-                .map_or(0.0, |a| a.1);
-            if let Some(slot) = probs.get_mut(ch.line).and_then(|r| r.get_mut(ch.column)) {
-                *slot = p;
-            }
-        }
         by_mrz = true;
     }
     if search && !by_mrz {
-        single_substitution(format, &rows, &classes, &mut text, &mut probs);
+        single_substitution(format, &folded, &classes, &mut text, &mut probs);
+    }
+    // The probabilities the gates judge: the classifier's own, for the characters now chosen.
+    for (l, (t, p)) in text.iter().zip(probs.iter_mut()).enumerate() {
+        for (c, (&ch, slot)) in t.iter().zip(p.iter_mut()).enumerate() {
+            *slot = raw_prob(l, c, ch);
+        }
     }
     // Issuing state and nationality: the known code nearest to the ranked alternatives.
     let codes_ok = lexicon_codes(format, &rows, &mut text, &mut probs);
@@ -902,6 +927,42 @@ fn hopeless(text: &[Vec<char>], probs: &[Vec<f32>], class_violations: usize) -> 
     !first_ok
         || class_violations * 10 > count
         || mean + 12.0 / count.max(1) as f32 <= MIN_FOUND_CONFIDENCE
+}
+
+/// The OCR-B letter look-alike of a digit (`O`, `D`, `Q` → `0`, `I`, `L` → `1`, `Z` → `2`,
+/// `S` → `5`, `G` → `6`, `B` → `8`) that a digit field holds instead of `c`, if any.
+fn look_alike(c: char, class: layout::CharClass) -> Option<char> {
+    if class != layout::CharClass::Digit {
+        return None;
+    }
+    Some(match c {
+        'O' | 'D' | 'Q' => '0',
+        'I' | 'L' => '1',
+        'Z' => '2',
+        'S' => '5',
+        'G' => '6',
+        'B' => '8',
+        _ => return None,
+    })
+}
+
+/// Moves the probability of letters a digit field cannot hold onto their digit look-alike (a `0`
+/// read as `O` in a date is a `0`; the field type settles it, as [`crate::mrz::correct`] does
+/// without candidates), best first again. Other alternatives stay as they are.
+fn fold_look_alikes(alts: &[Alternative], class: layout::CharClass) -> Vec<Alternative> {
+    if !alts.iter().any(|a| look_alike(a.0, class).is_some()) {
+        return alts.to_vec();
+    }
+    let mut out: Vec<Alternative> = Vec::with_capacity(alts.len());
+    for &(c, p) in alts {
+        let to = look_alike(c, class).unwrap_or(c);
+        match out.iter_mut().find(|a| a.0 == to) {
+            Some(slot) => slot.1 += p,
+            None => out.push((to, p)),
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
 }
 
 /// Probability the classifier gave `c` at a position (0 when not among the alternatives).
@@ -994,7 +1055,17 @@ fn lexicon_codes(
                 *slot = c;
             }
             if let Some(slot) = probs.get_mut(line).and_then(|p| p.get_mut(start + k)) {
-                *slot = prob_of(a, c);
+                // The lexicon vouches for the code: a digit read for its letter look-alike counts.
+                let digit = match c {
+                    'O' => Some('0'),
+                    'I' => Some('1'),
+                    'Z' => Some('2'),
+                    'S' => Some('5'),
+                    'G' => Some('6'),
+                    'B' => Some('8'),
+                    _ => None,
+                };
+                *slot = prob_of(a, c) + digit.map_or(0.0, |d| prob_of(a, d));
             }
         }
     }
@@ -1207,6 +1278,30 @@ mod tests {
     #[test]
     fn a_sure_specimen_is_valid() {
         let r = correct(MrzFormat::Td1, sure_rows(&TD1), false);
+        assert_eq!(r.lines, TD1);
+        assert!(r.valid);
+    }
+
+    #[test]
+    fn a_letter_read_in_a_digit_field_stands_for_its_look_alike() {
+        // The birth date's `0` read as `O` (0.9), the only digit listed a `5` (0.03): the date
+        // holds the `0`, not the `5` that a check-digit repair would then have to compensate.
+        let mut rows = sure_rows(&TD1);
+        rows[1][2] = vec![('O', 0.9), ('G', 0.05), ('5', 0.03)];
+        let r = correct(MrzFormat::Td1, rows, false);
+        assert_eq!(r.lines, TD1);
+        assert_eq!(r.checks, (4, 4));
+        // The classifier itself never ranked the `0`: sure enough to read, not to be valid.
+        assert!(!r.valid);
+    }
+
+    #[test]
+    fn a_digit_read_in_a_known_code_counts_for_its_letter() {
+        // "UTO" with its `O` read as `0` (0.97): the lexicon settles the code, and the `0`'s
+        // probability counts for the `O` (it alone would fail the 0.2 floor).
+        let mut rows = sure_rows(&TD1);
+        rows[0][4] = vec![('0', 0.97), ('O', 0.02)];
+        let r = correct(MrzFormat::Td1, rows, false);
         assert_eq!(r.lines, TD1);
         assert!(r.valid);
     }

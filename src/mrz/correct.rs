@@ -5,13 +5,14 @@
 //! cannot hold digits, so look-alikes there are swapped outright. Document numbers and optional
 //! data are alphanumeric: which look-alike is right is decided by the check digits. A correction is
 //! accepted only when every check digit then holds and no other correction holds with a score
-//! within [`CorrectionOptions::ambiguity_margin`]. The search is bounded in positions, changes and
-//! trials, so no input can make it run long.
+//! within [`CorrectionOptions::ambiguity_margin`], and only when it changes at most
+//! [`CorrectionOptions::max_changes_per_field`] characters of any one checked field. The search is
+//! bounded in positions, changes and trials, so no input can make it run long.
 
 use super::date::days_in_month;
 use super::error::MrzError;
 use super::layout::Span;
-use super::parse::{all_checks_hold, evaluate, format_of, parse, span_bytes};
+use super::parse::{CheckField, all_checks_hold, evaluate, format_of, parse, span_bytes};
 use super::{Format, Mrz};
 
 /// Ranked alternatives per character: `candidates[line][column]` is a list of `(character, score)`,
@@ -30,6 +31,12 @@ pub struct CorrectionOptions {
     pub max_uncertain: usize,
     /// At most this many characters are changed by the check-digit search.
     pub max_changes: usize,
+    /// At most this many of those changes fall in one field that carries its own check digit
+    /// (document number, a date, a TD3 personal number, each with its check digit; what only the
+    /// composite covers counts as one more field). One check digit detects any single substitution
+    /// in its field but no pair of them reliably: two changes in one field can compensate each
+    /// other, so a field's own check digit cannot vouch for a two-character repair of it.
+    pub max_changes_per_field: usize,
     /// At most this many alternatives per position.
     pub max_options: usize,
     /// At most this many combinations are tried; past it the search stops and refuses (`complete` false).
@@ -44,6 +51,7 @@ impl Default for CorrectionOptions {
         CorrectionOptions {
             max_uncertain: 16,
             max_changes: 2,
+            max_changes_per_field: 1,
             max_options: 10,
             max_trials: 20_000,
             ambiguity_margin: 0.1,
@@ -289,6 +297,9 @@ impl Grid {
     }
 }
 
+/// Field index of positions no check digit covers (at most `NO_FIELD` fields are told apart).
+const NO_FIELD: u8 = 8;
+
 /// Whether a six-digit date is a possible calendar date (fields with fillers are not judged).
 fn date_ok(b: &[u8]) -> bool {
     if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
@@ -529,17 +540,27 @@ pub fn correct_with(
     // Which checks fail on the baseline, and what they cover.
     let mut protected = grid.protected.clone();
     let mut in_failing = vec![0u8; protected.len()];
+    // The check-digit field of each position (`NO_FIELD` where no check digit covers it): a field
+    // with its own check digit, or the composite for what only the composite covers.
+    let mut field_of = vec![NO_FIELD; protected.len()];
     {
         let refs: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
+        let mut field_index = 0u8;
         evaluate(format, &refs, |c, spans| {
             let check_pos = Span {
                 line: c.pos.0,
                 start: c.pos.1,
                 len: 1,
             };
+            let own = c.field != CheckField::Composite;
             for s in spans.iter().chain(std::iter::once(&check_pos)) {
                 for k in 0..usize::from(s.len) {
                     let i = grid.idx(usize::from(s.line), usize::from(s.start) + k);
+                    if let Some(f) = field_of.get_mut(i)
+                        && (own || *f == NO_FIELD)
+                    {
+                        *f = field_index;
+                    }
                     if let Some(p) = protected.get_mut(i) {
                         *p = true;
                     }
@@ -550,6 +571,7 @@ pub fn correct_with(
                     }
                 }
             }
+            field_index = field_index.saturating_add(1).min(NO_FIELD - 1);
         });
     }
     let baseline_ok = holds(format, &rows);
@@ -650,7 +672,20 @@ pub fn correct_with(
     } else {
         Vec::new()
     };
-    let accepted = complete && !ambiguous && !close.is_empty();
+    // The best correction may change at most `max_changes_per_field` characters of one checked
+    // field; one beyond that is refused, not replaced by the next best (competitors over the cap
+    // still count for the ambiguity above, so a close two-character rival still refuses).
+    let within_cap = close.first().is_none_or(|sol| {
+        let mut per_field = [0usize; NO_FIELD as usize];
+        sol.1.iter().all(|&(i, _)| {
+            let f = field_of.get(i).copied().unwrap_or(NO_FIELD);
+            per_field.get_mut(usize::from(f)).is_none_or(|n| {
+                *n += 1;
+                *n <= opts.max_changes_per_field
+            })
+        })
+    });
+    let accepted = complete && !ambiguous && !close.is_empty() && within_cap;
     let mut searched = vec![false; rows.len() * width];
     if accepted && let Some(sol) = close.first() {
         for &(i, c) in &sol.1 {

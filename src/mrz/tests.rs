@@ -1106,3 +1106,61 @@ mod prop {
         }
     }
 }
+
+/// Alternatives `(character, score)` at one `(line, column)`.
+type At = ((usize, usize), Vec<(char, f32)>);
+
+/// Candidates for `lines`: every character sure (0.95), except `alts` at `(line, column)`.
+fn sure_candidates(lines: &[&str], alts: &[At]) -> Vec<Vec<Vec<(char, f32)>>> {
+    let mut out: Vec<Vec<Vec<(char, f32)>>> = lines
+        .iter()
+        .map(|l| l.chars().map(|c| vec![(c, 0.95)]).collect())
+        .collect();
+    for ((l, c), a) in alts {
+        out[*l][*c] = a.clone();
+    }
+    out
+}
+
+#[test]
+fn correct_changes_at_most_one_character_per_checked_field() {
+    // ICAO TD3 specimen with two characters of the document number misread ("L898902C3" read
+    // "L89B9O2C3"), the true ones listed second. Fixing both would be two changes in one field,
+    // which its own check digit cannot vouch for: refused by default, accepted with a cap of 2.
+    let l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    let l2 = "L89B9O2C36UTO7408122F1204159ZE184226B<<<<<10";
+    let cands = sure_candidates(
+        &[l1, l2],
+        &[
+            ((1, 3), vec![('B', 0.6), ('8', 0.4)]),
+            ((1, 5), vec![('O', 0.6), ('0', 0.4)]),
+        ],
+    );
+    let c = correct(&[l1, l2], &cands).unwrap();
+    assert!(!c.valid, "{:?}", c.lines);
+    let opts = CorrectionOptions {
+        max_changes_per_field: 2,
+        ..CorrectionOptions::default()
+    };
+    let c = correct_with(&[l1, l2], &cands, &opts).unwrap();
+    assert!(c.valid && !c.ambiguous, "{:?}", c.lines);
+    assert_eq!(c.lines[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+}
+
+#[test]
+fn correct_still_repairs_one_character_in_each_of_two_fields() {
+    // One misread in the document number and one in the birth date: one change per field.
+    let l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    let l2 = "L898962C36UTO7408172F1204159ZE184226B<<<<<10";
+    let cands = sure_candidates(
+        &[l1, l2],
+        &[
+            ((1, 5), vec![('6', 0.6), ('0', 0.4)]),
+            ((1, 18), vec![('7', 0.6), ('2', 0.4)]),
+        ],
+    );
+    let c = correct(&[l1, l2], &cands).unwrap();
+    assert!(c.valid && !c.ambiguous, "{:?}", c.lines);
+    assert_eq!(c.lines[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+    assert_eq!(c.changes.len(), 2);
+}

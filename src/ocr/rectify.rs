@@ -589,14 +589,87 @@ pub fn sample_line(
         lo[i] = low;
         hi[i] = high;
     }
+    let typical = (quantile(lo.clone(), 0.5), quantile(hi.clone(), 0.5));
     for i in 0..chars {
-        let (_, paper, span) = local_levels(&lo, &hi, i);
         let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
             continue;
         };
+        if let Some(veiled) = veiled_cell(cell, &lo, &hi, i, typical) {
+            out.extend(veiled);
+            continue;
+        }
+        let (_, paper, span) = local_levels(&lo, &hi, i);
         out.extend(cell.iter().map(|&p| ((paper - p) / span).clamp(0.0, 1.0)));
     }
     debug_assert_eq!(out.len() - start, chars * CELL_LEN);
+}
+
+/// Grey levels by which a cell's dark or bright percentile must exceed the line's median (ink or
+/// paper lifted by glare) for [`veiled_cell`] to take over.
+const VEIL_LIFT: f32 = 40.0;
+/// Paper-level spread over the five-cell window, or paper-level change from the top to the bottom
+/// of the cell, above which the cell counts as veiled (a glare flank).
+const VEIL_GRADIENT: f32 = 24.0;
+
+/// The normalised cell for a cell under glare (a specular veil adds light to paper and ink alike,
+/// varies across a cell, and clips where it is strongest), or `None` for a cell without signs of
+/// glare, which keeps the window normalisation of [`local_levels`] (the classifier's training input).
+///
+/// A cell is veiled when its dark or bright level is lifted [`VEIL_LIFT`] above the line's
+/// `typical` (median) levels, or the paper level varies by more than [`VEIL_GRADIENT`] over the
+/// window or from the cell's top to its bottom. Then the paper level is the cell's own, with the
+/// vertical gradient measured on the cell's top and bottom margins (above and below the glyph), so
+/// a veil brighter below than above no longer washes out the glyph's lower strokes; the ink is
+/// measured as contrast, the largest paper-to-ink difference in the window (an additive veil does
+/// not change it, where an absolute ink level from a less veiled neighbour would make this glyph
+/// look faint). A glyph whose contrast the clipping really reduced stays faint (stretching it to the
+/// window's contrast was measured to turn near-clipped `U`/`R` into confident `W`: wrong "valid"
+/// names), so the classifier's low confidence still keeps such a reading from being valid.
+fn veiled_cell(
+    cell: &[f32],
+    lo: &[f32],
+    hi: &[f32],
+    i: usize,
+    typical: (f32, f32),
+) -> Option<Vec<f32>> {
+    let own_lo = lo.get(i).copied()?;
+    let own_hi = hi.get(i).copied()?;
+    let margin = |rows: std::ops::Range<usize>| -> f32 {
+        quantile(
+            cell.get(rows.start * CELL_W..rows.end * CELL_W)
+                .unwrap_or(&[])
+                .to_vec(),
+            0.9,
+        )
+    };
+    let gy = margin(CELL_H - 3..CELL_H) - margin(0..3);
+    let (a, b) = (i.saturating_sub(2), (i + 3).min(lo.len().min(hi.len())));
+    let window = hi.get(a..b)?;
+    let spread = window.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        - window.iter().copied().fold(f32::INFINITY, f32::min);
+    let lifted = own_lo - typical.0 > VEIL_LIFT || own_hi - typical.1 > VEIL_LIFT;
+    if !(lifted || spread > VEIL_GRADIENT || gy.abs() > VEIL_GRADIENT) {
+        return None;
+    }
+    // Paper minus sample, the paper level following the vertical gradient (margin rows at ±(H−3)/2).
+    let mut d = Vec::with_capacity(CELL_LEN);
+    for (r, row) in cell.chunks_exact(CELL_W).enumerate() {
+        let fy = (r as f32 - (CELL_H as f32 - 1.0) / 2.0) / (CELL_H as f32 - 3.0);
+        let paper = own_hi + gy * fy;
+        d.extend(row.iter().map(|&p| paper - p));
+    }
+    let span = (a..b)
+        .filter_map(|j| Some(hi.get(j)? - lo.get(j)?))
+        .fold(0.0f32, f32::max)
+        .max(16.0);
+    Some(d.iter().map(|v| (v / span).clamp(0.0, 1.0)).collect())
+}
+
+/// The `q` quantile (0..=1, nearest rank below) of `v`; 0 when empty.
+fn quantile(mut v: Vec<f32>, q: f32) -> f32 {
+    v.sort_by(f32::total_cmp);
+    let at = ((v.len().saturating_sub(1)) as f32 * q) as usize;
+    v.get(at).copied().unwrap_or(0.0)
 }
 
 /// Local ink and paper levels around column `i` of per-column dark (`lo`) and bright (`hi`)

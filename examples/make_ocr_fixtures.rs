@@ -956,7 +956,7 @@ fn light(
 }
 
 /// Below this fraction of its glare-free ink-to-paper contrast, a cell counts as illegible.
-const ILLEGIBLE_RATIO: f32 = 0.2;
+const ILLEGIBLE_RATIO: f32 = 0.1;
 /// Below this ink-to-paper contrast (grey levels, 0..255 luma) under glare, a cell counts as illegible.
 const ILLEGIBLE_LEVELS: f32 = 12.0;
 

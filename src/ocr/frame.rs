@@ -245,6 +245,33 @@ pub fn range_in(frame: &LumaFrame<'_>, centre: (f32, f32), ex: (f32, f32), ey: (
     (hi - lo).max(0.0)
 }
 
+/// Darkest and brightest sample over the parallelogram of [`range_in`], and whether all of it lies
+/// inside the frame (samples outside are clamped to the border, so they say nothing).
+pub fn levels_in(
+    frame: &LumaFrame<'_>,
+    centre: (f32, f32),
+    ex: (f32, f32),
+    ey: (f32, f32),
+) -> (f32, f32, bool) {
+    let (mut lo, mut hi, mut inside) = (f32::INFINITY, f32::NEG_INFINITY, true);
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    for j in 0..7 {
+        let fy = j as f32 / 6.0 - 0.5;
+        for i in 0..5 {
+            let fx = i as f32 / 4.0 - 0.5;
+            let (x, y) = (
+                centre.0 + ex.0 * fx + ey.0 * fy,
+                centre.1 + ex.1 * fx + ey.1 * fy,
+            );
+            inside &= x.is_finite() && y.is_finite() && x >= 0.0 && y >= 0.0 && x < w && y < h;
+            let v = frame.sample(x, y);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    (lo, hi, inside)
+}
+
 /// A binary mask: `true` where ink (darker than its surroundings).
 #[derive(Clone, Debug)]
 pub struct InkMask {

@@ -16,13 +16,18 @@ struct Outcome {
     tracked_at: usize,
 }
 
-fn run_document(reader: &ocr::MrzReader, dir: &str, doc: &serde_json::Value) -> Outcome {
-    let expected: Vec<String> = doc["lines"]
+/// A document's true MRZ lines from `truth.json`.
+fn expected_lines(doc: &serde_json::Value) -> Vec<String> {
+    doc["lines"]
         .as_array()
         .expect("lines")
         .iter()
         .map(|l| l.as_str().expect("line").to_string())
-        .collect();
+        .collect()
+}
+
+fn run_document(reader: &ocr::MrzReader, dir: &str, doc: &serde_json::Value) -> Outcome {
+    let expected = expected_lines(doc);
     let mut tracker = ocr::MrzTracker::new(2);
     let mut out = Outcome {
         single_exact: 0,
@@ -86,12 +91,7 @@ fn tracker_reads_through_a_moving_glare() {
     let (mut frames, mut single_exact, mut tracked) = (0, 0, 0);
     let docs = truth["documents"].as_array().expect("documents");
     for doc in docs {
-        let expected: Vec<String> = doc["lines"]
-            .as_array()
-            .expect("lines")
-            .iter()
-            .map(|l| l.as_str().expect("line").to_string())
-            .collect();
+        let expected = expected_lines(doc);
         let o = run_document(&reader, &dir, doc);
         eprintln!(
             "document {}: {}/{} frames exact alone; tracker: {:?} after {} frames",

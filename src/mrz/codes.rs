@@ -37,6 +37,11 @@ const ISO3166_ALPHA3: &[&str] = &[
 ];
 
 /// ICAO 9303 Part 3 §5 codes that are not ISO 3166-1 alpha-3 (sorted), with their meaning.
+///
+/// The whole list of Part 3 §5 (8th edition), plus `RKS` as Kosovo prints it. Codes withdrawn from
+/// ISO 3166 (`ANT`, `NTZ`) are left out: no document carrying them is still in force, and every code
+/// here widens the lexicon the OCR matches code fields against. `IAO` (ICAO signing a master list)
+/// is on no travel document.
 const ICAO_SPECIAL: &[(&str, &str)] = &[
     ("D", "Germany"),
     ("EUE", "European Union"),

@@ -45,3 +45,30 @@ fn known_codes_lists_every_table_once() {
     assert!(all.contains(&"UTO") && all.contains(&"XXA") && all.contains(&"NOR"));
     assert!(!all.contains(&"TO") && !all.contains(&"ZZZ"));
 }
+
+/// Every special code of ICAO 9303 Part 3 §5 (8th edition): the British nationality classes, `D`,
+/// the EU, the United Nations codes, the other issuing organisations and the codes for persons
+/// without a defined nationality, plus `RKS` as printed on Kosovo's documents. Checked against
+/// independent transcriptions of the Part 3 tables; `ANT`/`NTZ` (withdrawn from ISO 3166) and `IAO`
+/// (ICAO as a master-list signer, on no travel document) are deliberately absent.
+#[test]
+fn special_codes_are_exactly_the_part_3_list() {
+    let expected = [
+        "D", "EUE", "GBD", "GBN", "GBO", "GBP", "GBS", "RKS", "UNA", "UNK", "UNO", "XBA", "XCC",
+        "XCE", "XCO", "XDC", "XEC", "XES", "XIM", "XMP", "XOM", "XPO", "XXA", "XXB", "XXC", "XXX",
+    ];
+    let ours: Vec<&str> = ICAO_SPECIAL.iter().map(|(c, _)| *c).collect();
+    assert_eq!(ours, expected);
+    for c in ["ANT", "NTZ", "IAO"] {
+        assert!(!is_known_code(c), "{c}");
+    }
+    assert_eq!(
+        special_code_meaning("XPO"),
+        Some("International Criminal Police Organization (INTERPOL)")
+    );
+    assert_eq!(
+        special_code_meaning("GBN<"),
+        Some("British National (Overseas)")
+    );
+    assert_eq!(special_code_meaning("NOR"), None);
+}

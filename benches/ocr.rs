@@ -23,6 +23,11 @@ fn bench(c: &mut Criterion) {
             "no_mrz_text_page_720p",
             "fixtures/ocr/negative_text_page_001.jpg",
         ),
+        // The slowest text page of the set before lines of the wrong length were skipped.
+        (
+            "no_mrz_dense_text_page_720p",
+            "fixtures/ocr/negative_text_page_016.jpg",
+        ),
     ] {
         let (w, h, px) = luma(path);
         c.bench_function(name, |b| {

@@ -588,19 +588,42 @@ fn refine(frame: &LumaFrame<'_>, lines: &[locate::TextLine]) -> Option<Vec<locat
         })
 }
 
+/// Extents (in pitches, from the first glyph's left edge to the last one's right edge, plus 0.3)
+/// worth reading as three lines of 30 characters.
+///
+/// Glare or the frame edge can hide the ends of every line, so the lower bound is generous (a
+/// reading shorter than a longer format's lines is then never valid, see
+/// [`MrzGrid::may_continue`]); a stray blob chained onto an end lengthens a line by a pitch or
+/// two. Every reading that could be reported on the committed set and a fresh one (seed 29) had
+/// an extent of 29.6–31.5 pitches; three-line groups of ordinary text (a page of names) 33.9–48.
+const EXTENT_3X30: std::ops::RangeInclusive<f32> = 24.0..=33.0;
+
+/// [`EXTENT_3X30`] for two lines (36 or 44 characters, decided by [`char_count_options`]).
+/// Reportable readings on the same sets: 32.9–41.6 pitches read as 36 (a perspective-tilted line's
+/// median pitch overstates the extent by up to 5 pitches), 42.6–45.7 read as 44.
+const EXTENT_2X: std::ops::RangeInclusive<f32> = 30.0..=47.0;
+
 /// Characters per line worth trying for these lines: 30 for three lines; 36 and/or 44 for two,
-/// from the length-to-height ratio (OCR-B pitch ≈ cap height).
+/// from the length-to-pitch ratio (the extent); none when the lines are far too short or too
+/// long for any MRZ format ([`EXTENT_3X30`], [`EXTENT_2X`]). Such lines (ordinary text) are never
+/// rectified or classified, which keeps frames without an MRZ fast.
 pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
-    if lines.len() == 3 {
-        return vec![30];
-    }
     // Extent ≈ (N − 0.3) pitches: the outer side bearings are not ink.
     let est = lines
         .iter()
         .map(|l| l.length() / l.pitch.max(1.0))
         .fold(0.0, f32::max)
         + 0.3;
-    if est < 38.0 {
+    if lines.len() == 3 {
+        return if EXTENT_3X30.contains(&est) {
+            vec![30]
+        } else {
+            Vec::new()
+        };
+    }
+    if !EXTENT_2X.contains(&est) {
+        Vec::new()
+    } else if est < 38.0 {
         vec![36]
     } else if est > 42.0 {
         vec![44]
@@ -1449,6 +1472,42 @@ mod tests {
         let mut rows = sure_rows(&TD1);
         rows[1][7] = vec![('F', 0.5), ('M', 0.5)];
         assert!(!correct(MrzFormat::Td1, rows, false).valid);
+    }
+
+    /// `n` horizontal lines `pitches` pitches long (pitch 10 px), 20 px apart.
+    fn lines_of(n: usize, pitches: f32) -> Vec<locate::TextLine> {
+        (0..n)
+            .map(|i| locate::TextLine {
+                start: (50.0, 100.0 + 20.0 * i as f32),
+                end: (50.0 + 10.0 * pitches, 100.0 + 20.0 * i as f32),
+                height: 11.0,
+                blobs: pitches as usize,
+                pitch: 10.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn character_counts_follow_the_extent_and_text_lines_get_none() {
+        // Full lines (N − 0.3 pitches of ink).
+        assert_eq!(char_count_options(&lines_of(3, 29.7)), vec![30]);
+        assert_eq!(char_count_options(&lines_of(2, 35.7)), vec![36]);
+        assert_eq!(char_count_options(&lines_of(2, 43.7)), vec![44]);
+        // In between, both, the nearer first.
+        assert_eq!(char_count_options(&lines_of(2, 38.9)), vec![36, 44]);
+        assert_eq!(char_count_options(&lines_of(2, 40.9)), vec![44, 36]);
+        // Glare-shortened lines are still tried.
+        assert_eq!(char_count_options(&lines_of(3, 25.0)), vec![30]);
+        assert_eq!(char_count_options(&lines_of(2, 31.0)), vec![36]);
+        // Far too short or too long for any format (lines of ordinary text): nothing to read.
+        assert!(char_count_options(&lines_of(3, 36.0)).is_empty());
+        assert!(char_count_options(&lines_of(3, 20.0)).is_empty());
+        assert!(char_count_options(&lines_of(2, 25.0)).is_empty());
+        assert!(char_count_options(&lines_of(2, 50.0)).is_empty());
+        // The longest line decides.
+        let mut mixed = lines_of(2, 30.0);
+        mixed[1].end.0 = 50.0 + 10.0 * 43.7;
+        assert_eq!(char_count_options(&mixed), vec![44]);
     }
 
     #[test]

@@ -294,49 +294,121 @@ pub fn binarize(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contras
 /// the same frame several times ([`Integral::binarize`]).
 ///
 /// Sums are kept modulo 2³², which is exact for any window of fewer than 2³² / 255 pixels: the
-/// difference of four corners is taken with wrapping arithmetic.
+/// difference of four corners is taken with wrapping arithmetic. Larger windows (radii in the
+/// thousands) are binarised from a 64-bit table built on demand.
 #[derive(Clone, Debug)]
 pub struct Integral {
-    width: usize,
-    height: usize,
-    /// `(width + 1) × (height + 1)`, row-major; row 0 and column 0 are zero.
-    sums: Vec<u32>,
+    table: SumTable<u32>,
 }
 
-/// Windows at most this large (pixels) have sums below 2³² (255 per pixel); larger ones (radii in
-/// the thousands) take the 64-bit path.
+/// Windows at most this large (pixels) have sums below 2³² (255 per pixel); larger ones take the
+/// 64-bit table.
 const MAX_WINDOW: u64 = (u32::MAX / 256) as u64;
 
 impl Integral {
     /// Builds the table of `frame`.
     pub fn new(frame: &LumaFrame<'_>) -> Integral {
-        let (w, h) = (frame.width, frame.height);
-        let iw = w + 1;
-        let mut sums = vec![0u32; iw * (h + 1)];
-        for y in 0..h {
-            let (above, below) = sums.split_at_mut((y + 1) * iw);
-            let above = above.get(y * iw..).unwrap_or(&[]);
-            let mut run = 0u32;
-            for ((cell, up), &p) in below
-                .iter_mut()
-                .skip(1)
-                .zip(above.iter().skip(1))
-                .zip(frame.row(y))
-            {
-                run = run.wrapping_add(u32::from(p));
-                *cell = up.wrapping_add(run);
-            }
-        }
         Integral {
-            width: w,
-            height: h,
-            sums,
+            table: SumTable::new(frame),
         }
     }
 
     /// [`binarize`] of the frame this table was built from (`frame` supplies the pixels; a frame of
     /// another size gives an empty mask).
     pub fn binarize(
+        &self,
+        frame: &LumaFrame<'_>,
+        radius: usize,
+        relative: f32,
+        min_contrast: u8,
+    ) -> InkMask {
+        let (w, h) = (self.table.width, self.table.height);
+        let r = radius.min(w.max(h));
+        let window_px = (2 * r + 1).min(w) as u64 * (2 * r + 1).min(h) as u64;
+        if window_px > MAX_WINDOW {
+            return SumTable::<u64>::new(frame).binarize(frame, r, relative, min_contrast);
+        }
+        self.table.binarize(frame, r, relative, min_contrast)
+    }
+}
+
+/// An unsigned sum type for [`SumTable`]: pixel sums with wrapping arithmetic, widened to `u64`
+/// for the comparison.
+trait PixelSum: Copy + Default {
+    fn plus(self, other: Self) -> Self;
+    fn minus(self, other: Self) -> Self;
+    fn pixel(p: u8) -> Self;
+    fn wide(self) -> u64;
+}
+
+impl PixelSum for u32 {
+    fn plus(self, other: u32) -> u32 {
+        self.wrapping_add(other)
+    }
+    fn minus(self, other: u32) -> u32 {
+        self.wrapping_sub(other)
+    }
+    fn pixel(p: u8) -> u32 {
+        u32::from(p)
+    }
+    fn wide(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+impl PixelSum for u64 {
+    fn plus(self, other: u64) -> u64 {
+        self.wrapping_add(other)
+    }
+    fn minus(self, other: u64) -> u64 {
+        self.wrapping_sub(other)
+    }
+    fn pixel(p: u8) -> u64 {
+        u64::from(p)
+    }
+    fn wide(self) -> u64 {
+        self
+    }
+}
+
+/// A summed-area table with sums of type `S` (exact for windows whose sum fits in `S`).
+#[derive(Clone, Debug)]
+struct SumTable<S> {
+    width: usize,
+    height: usize,
+    /// `(width + 1) × (height + 1)`, row-major; row 0 and column 0 are zero.
+    sums: Vec<S>,
+}
+
+impl<S: PixelSum> SumTable<S> {
+    fn new(frame: &LumaFrame<'_>) -> SumTable<S> {
+        let (w, h) = (frame.width, frame.height);
+        let iw = w + 1;
+        let mut sums = vec![S::default(); iw * (h + 1)];
+        for y in 0..h {
+            let (above, below) = sums.split_at_mut((y + 1) * iw);
+            let above = above.get(y * iw..).unwrap_or(&[]);
+            let mut run = S::default();
+            for ((cell, up), &p) in below
+                .iter_mut()
+                .skip(1)
+                .zip(above.iter().skip(1))
+                .zip(frame.row(y))
+            {
+                run = run.plus(S::pixel(p));
+                *cell = up.plus(run);
+            }
+        }
+        SumTable {
+            width: w,
+            height: h,
+            sums,
+        }
+    }
+
+    /// [`binarize`] with window radius `radius` (at most the frame's larger side); the caller
+    /// makes sure every window's sum fits in `S`.
+    fn binarize(
         &self,
         frame: &LumaFrame<'_>,
         radius: usize,
@@ -352,10 +424,6 @@ impl Integral {
             };
         }
         let r = radius.min(w.max(h));
-        let window_px = (2 * r + 1).min(w) as u64 * (2 * r + 1).min(h) as u64;
-        if window_px > MAX_WINDOW {
-            return binarize_wide(frame, radius, relative, min_contrast);
-        }
         let iw = w + 1;
         // A pixel p is ink when (p as f32) < mean · (1 − relative) and p + min_contrast ≤ mean,
         // with mean = ⌊sum / count⌋ ≤ 255. Both tests only get easier as the mean grows, so they
@@ -377,18 +445,18 @@ impl Integral {
             let bottom = self.sums.get(y1 * iw..(y1 + 1) * iw).unwrap_or(&[]);
             let rows = (y1 - y0) as u64;
             let row = frame.row(y);
-            let at = |s: &[u32], x: usize| s.get(x).copied().unwrap_or(0);
+            let at = |s: &[S], x: usize| s.get(x).copied().unwrap_or_default();
             let window = |x0: usize, x1: usize| {
                 at(bottom, x1)
-                    .wrapping_add(at(top, x0))
-                    .wrapping_sub(at(top, x1))
-                    .wrapping_sub(at(bottom, x0))
+                    .plus(at(top, x0))
+                    .minus(at(top, x1))
+                    .minus(at(bottom, x0))
             };
             let edge = |x: usize, cell: &mut bool, p: u8| {
                 let x0 = x.saturating_sub(r);
                 let x1 = (x + r + 1).min(w);
                 let count = rows * (x1 - x0) as u64;
-                *cell = u64::from(window(x0, x1)) >= need[usize::from(p)] * count.max(1);
+                *cell = window(x0, x1).wide() >= need[usize::from(p)] * count.max(1);
             };
             // Interior columns (the whole window inside the row) in one pass over aligned slices.
             let span = 2 * r + 1;
@@ -413,8 +481,8 @@ impl Integral {
                 for (((((cell, &p), &bl), &br), &tl), &tr) in
                     out.iter_mut().zip(px).zip(bl).zip(br).zip(tl).zip(tr)
                 {
-                    let sum = br.wrapping_add(tl).wrapping_sub(tr).wrapping_sub(bl);
-                    *cell = u64::from(sum) >= need[usize::from(p)] * count;
+                    let sum = br.plus(tl).minus(tr).minus(bl);
+                    *cell = sum.wide() >= need[usize::from(p)] * count;
                 }
                 for x in r + interior..w {
                     if let (Some(cell), Some(&p)) = (out_row.get_mut(x), row.get(x)) {
@@ -432,53 +500,6 @@ impl Integral {
             height: h,
             ink,
         }
-    }
-}
-
-/// [`binarize`] with 64-bit sums and a division per pixel: for windows too large for [`Integral`].
-fn binarize_wide(frame: &LumaFrame<'_>, radius: usize, relative: f32, min_contrast: u8) -> InkMask {
-    let (w, h) = (frame.width, frame.height);
-    let iw = w + 1;
-    // u64: a full-resolution region of a 64-megapixel frame sums past u32.
-    let mut integral = vec![0u64; iw * (h + 1)];
-    for y in 0..h {
-        let (above, below) = integral.split_at_mut((y + 1) * iw);
-        let above = above.get(y * iw..).unwrap_or(&[]);
-        let mut run = 0u64;
-        for ((cell, up), &p) in below
-            .iter_mut()
-            .skip(1)
-            .zip(above.iter().skip(1))
-            .zip(frame.row(y))
-        {
-            run += u64::from(p);
-            *cell = up + run;
-        }
-    }
-    let mut ink = vec![false; w * h];
-    let keep = 1.0 - relative;
-    let min_c = u64::from(min_contrast);
-    for (y, out_row) in ink.chunks_exact_mut(w).enumerate() {
-        let y0 = y.saturating_sub(radius);
-        let y1 = (y + radius + 1).min(h);
-        let top = integral.get(y0 * iw..(y0 + 1) * iw).unwrap_or(&[]);
-        let bottom = integral.get(y1 * iw..(y1 + 1) * iw).unwrap_or(&[]);
-        let rows = (y1 - y0) as u64;
-        for ((x, cell), &p) in out_row.iter_mut().enumerate().zip(frame.row(y)) {
-            let x0 = x.saturating_sub(radius);
-            let x1 = (x + radius + 1).min(w);
-            let at = |r: &[u64], xx: usize| r.get(xx).copied().unwrap_or(0);
-            let sum = (at(bottom, x1) + at(top, x0)).wrapping_sub(at(top, x1) + at(bottom, x0));
-            let count = rows * (x1 - x0) as u64;
-            let p = u64::from(p);
-            let mean = sum / count.max(1);
-            *cell = (p as f32) < mean as f32 * keep && p + min_c <= mean;
-        }
-    }
-    InkMask {
-        width: w,
-        height: h,
-        ink,
     }
 }
 

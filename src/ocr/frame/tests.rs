@@ -85,8 +85,36 @@ fn test_image(w: usize, h: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
+/// The definition of [`binarize`], computed the slow way: each window summed pixel by pixel (from
+/// per-column running sums), its mean by division, the two tests in floating point.
+fn reference_binarize(
+    f: &LumaFrame<'_>,
+    radius: usize,
+    relative: f32,
+    min_contrast: u8,
+) -> Vec<bool> {
+    let (w, h) = (f.width(), f.height());
+    let keep = 1.0 - relative;
+    let mut out = vec![false; w * h];
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
+        // Column sums over the window's rows.
+        let cols: Vec<u64> = (0..w)
+            .map(|x| (y0..y1).map(|yy| u64::from(f.get(x, yy))).sum())
+            .collect();
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+            let sum: u64 = cols[x0..x1].iter().sum();
+            let mean = sum / ((y1 - y0) * (x1 - x0)) as u64;
+            let p = u64::from(f.get(x, y));
+            out[y * w + x] = (p as f32) < mean as f32 * keep && p + u64::from(min_contrast) <= mean;
+        }
+    }
+    out
+}
+
 #[test]
-fn binarize_matches_the_wide_reference_exactly() {
+fn binarize_matches_the_definition_exactly_with_either_sum_width() {
     for (w, h, seed) in [
         (1, 1, 1),
         (7, 3, 2),
@@ -97,6 +125,7 @@ fn binarize_matches_the_wide_reference_exactly() {
         let px = test_image(w, h, seed);
         let f = LumaFrame::new(w, h, w, &px).unwrap();
         let table = Integral::new(&f);
+        let wide = SumTable::<u64>::new(&f);
         for radius in [0, 1, 6, 8, 17, 40, 300] {
             for (rel, minc) in [
                 (0.08, 8),
@@ -106,12 +135,36 @@ fn binarize_matches_the_wide_reference_exactly() {
                 (1.0, 0),
                 (-0.5, 3),
             ] {
+                let want = reference_binarize(&f, radius, rel, minc);
                 let fast = table.binarize(&f, radius, rel, minc);
-                let slow = binarize_wide(&f, radius, rel, minc);
-                assert_eq!(fast.ink, slow.ink, "{w}x{h} r{radius} {rel} {minc}");
-                assert_eq!(binarize(&f, radius, rel, minc).ink, slow.ink);
+                assert_eq!(fast.ink, want, "{w}x{h} r{radius} {rel} {minc}");
+                assert_eq!(binarize(&f, radius, rel, minc).ink, want);
+                assert_eq!(wide.binarize(&f, radius, rel, minc).ink, want, "64-bit");
             }
         }
+    }
+}
+
+#[test]
+fn huge_radii_take_the_wide_table_without_overflow() {
+    // A window over 2^32 / 256 pixels needs the 64-bit sums; a radius near usize::MAX must not
+    // overflow the window arithmetic either.
+    let (w, h) = (4200, 4100);
+    let px: Vec<u8> = (0..w * h)
+        .map(|i| if i % 7 == 0 { 10 } else { 240 })
+        .collect();
+    let f = LumaFrame::new(w, h, w, &px).unwrap();
+    let table = Integral::new(&f);
+    for radius in [2100, usize::MAX] {
+        let mask = table.binarize(&f, radius, 0.08, 8);
+        assert_eq!(mask.ink.len(), w * h);
+        // The window is the whole frame: mean ≈ 207, so the dark pixels are ink and the rest not.
+        assert!(
+            mask.ink
+                .iter()
+                .enumerate()
+                .all(|(i, &ink)| ink == (i % 7 == 0))
+        );
     }
 }
 

@@ -583,9 +583,7 @@ pub fn sample_line(
             continue;
         };
         v.copy_from_slice(cell);
-        // The two order statistics a full sort would put at these ranks (same values, no sort).
-        let (below, &mut high, _) = v.select_nth_unstable_by(CELL_LEN * 9 / 10, f32::total_cmp);
-        let (_, &mut low, _) = below.select_nth_unstable_by(CELL_LEN / 50, f32::total_cmp);
+        let (low, high) = two_ranks(&mut v, CELL_LEN / 50, CELL_LEN * 9 / 10);
         lo[i] = low;
         hi[i] = high;
     }
@@ -663,6 +661,24 @@ fn veiled_cell(
         .fold(0.0f32, f32::max)
         .max(16.0);
     Some(d.iter().map(|v| (v / span).clamp(0.0, 1.0)).collect())
+}
+
+/// The values a full sort of `v` would put at ranks `low` and `high` (`low ≤ high < v.len()`,
+/// both clamped into range), found by selection instead of sorting; (0, 0) when `v` is empty.
+/// `v` is reordered.
+fn two_ranks(v: &mut [f32], low: usize, high: usize) -> (f32, f32) {
+    let Some(last) = v.len().checked_sub(1) else {
+        return (0.0, 0.0);
+    };
+    let high = high.min(last);
+    let low = low.min(high);
+    let (below, &mut h, _) = v.select_nth_unstable_by(high, f32::total_cmp);
+    let l = if low == high {
+        h
+    } else {
+        *below.select_nth_unstable_by(low, f32::total_cmp).1
+    };
+    (l, h)
 }
 
 /// The `q` quantile (0..=1, nearest rank below) of `v`; 0 when empty.
@@ -768,11 +784,9 @@ pub fn sample_mrz_crop(
                 column.extend_from_slice(seg);
             }
         }
-        column.sort_by(f32::total_cmp);
         let len = column.len();
         if len > 0 {
-            lo[b] = column.get(len / 100).copied().unwrap_or(0.0);
-            hi[b] = column.get(len * 19 / 20).copied().unwrap_or(255.0);
+            (lo[b], hi[b]) = two_ranks(&mut column, len / 100, len * 19 / 20);
         }
     }
     let mut pixels = vec![255u8; width * height];

@@ -187,3 +187,40 @@ fn realign_line_corrects_a_small_residual_only() {
     assert!((a.offset - 0.2).abs() < 0.1, "{a:?}");
     assert!(a.stretch.abs() < 0.01 && a.bow.abs() < 0.1, "{a:?}");
 }
+
+#[test]
+fn two_ranks_agree_with_a_full_sort() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for len in [1usize, 2, 3, 17, 280, 1000] {
+        for _ in 0..20 {
+            // Few distinct values, so ties are common.
+            let v: Vec<f32> = (0..len)
+                .map(|_| (next() % 23) as f32 * 11.5 - 40.0)
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f32::total_cmp);
+            for (lo, hi) in [
+                (0, 0),
+                (len / 50, len * 9 / 10),
+                (len / 100, len * 19 / 20),
+                (0, len - 1),
+            ] {
+                let mut w = v.clone();
+                assert_eq!(
+                    two_ranks(&mut w, lo, hi),
+                    (sorted[lo], sorted[hi]),
+                    "len {len} ranks {lo} {hi}"
+                );
+            }
+        }
+    }
+    assert_eq!(two_ranks(&mut [], 0, 3), (0.0, 0.0));
+    // Ranks past the end are clamped to the last value.
+    assert_eq!(two_ranks(&mut [3.0, 1.0, 2.0], 5, 9), (3.0, 3.0));
+}

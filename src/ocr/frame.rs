@@ -341,35 +341,28 @@ trait PixelSum: Copy + Default {
     fn wide(self) -> u64;
 }
 
-impl PixelSum for u32 {
-    fn plus(self, other: u32) -> u32 {
-        self.wrapping_add(other)
-    }
-    fn minus(self, other: u32) -> u32 {
-        self.wrapping_sub(other)
-    }
-    fn pixel(p: u8) -> u32 {
-        u32::from(p)
-    }
-    fn wide(self) -> u64 {
-        u64::from(self)
-    }
+/// [`PixelSum`] for a primitive unsigned integer at least 32 bits wide.
+macro_rules! pixel_sum {
+    ($t:ty) => {
+        impl PixelSum for $t {
+            fn plus(self, other: $t) -> $t {
+                self.wrapping_add(other)
+            }
+            fn minus(self, other: $t) -> $t {
+                self.wrapping_sub(other)
+            }
+            fn pixel(p: u8) -> $t {
+                <$t>::from(p)
+            }
+            fn wide(self) -> u64 {
+                u64::from(self)
+            }
+        }
+    };
 }
 
-impl PixelSum for u64 {
-    fn plus(self, other: u64) -> u64 {
-        self.wrapping_add(other)
-    }
-    fn minus(self, other: u64) -> u64 {
-        self.wrapping_sub(other)
-    }
-    fn pixel(p: u8) -> u64 {
-        u64::from(p)
-    }
-    fn wide(self) -> u64 {
-        self
-    }
-}
+pixel_sum!(u32);
+pixel_sum!(u64);
 
 /// A summed-area table with sums of type `S` (exact for windows whose sum fits in `S`).
 #[derive(Clone, Debug)]

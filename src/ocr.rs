@@ -990,6 +990,13 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     let confidence = probs.iter().flatten().sum::<f32>() / count as f32;
     let min_confidence = probs.iter().flatten().copied().fold(1.0f32, f32::min);
     let uncovered_ok = uncovered_sure(format, &rows, &classes, &text);
+    // A character its field does not allow (a `<` in a date: the check digit counts it as a 0) is
+    // a misread the check digits cannot see: never valid (fail closed).
+    let classes_ok = text.iter().enumerate().all(|(l, t)| {
+        t.iter()
+            .enumerate()
+            .all(|(c, &ch)| class_at(&classes, l, c).allows(ch))
+    });
     MrzReading {
         format,
         lines: text.iter().map(|t| t.iter().collect()).collect(),
@@ -997,7 +1004,8 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
             && confidence >= MIN_VALID_CONFIDENCE
             && min_confidence >= MIN_CHAR_CONFIDENCE
             && codes_ok
-            && uncovered_ok,
+            && uncovered_ok
+            && classes_ok,
         checks,
         candidates: rows,
         confidence,
@@ -1355,6 +1363,30 @@ mod tests {
                 reading.map(|r| (r.format, r.lines, r.confidence))
             );
         }
+    }
+
+    #[test]
+    fn a_filler_read_in_a_date_is_not_valid() {
+        // `make_ocr_fixtures --glare-sequence DIR --frames 5 --docs 5 --seed 6`, doc04_f02: an MRV-B
+        // whose birth-date digit `0` under the glare read as `<`, which its check digit counts as 0.
+        let bytes = include_bytes!("../fixtures/ocr-glare-end/mrvb_glare_date_seed6_f02.jpg");
+        let truth = [
+            "VDISLORN<<BER<<<<<<<<<<<<<<<<<<<<<<<",
+            "7273891151NLD6407070M350307483678342",
+        ];
+        let reading = read_mrz(&decode_image(bytes).unwrap()).unwrap();
+        assert!(
+            reading
+                .as_ref()
+                .is_none_or(|r| !r.valid || r.lines == truth),
+            "{:?}",
+            reading.map(|r| r.lines)
+        );
+        // The same on the TD1 specimen: an expiry `0` read surely as `<`.
+        let mut rows = sure_rows(&TD1);
+        rows[1][10] = vec![('<', 0.98), ('0', 0.01)];
+        let r = correct(MrzFormat::Td1, rows, false);
+        assert!(!r.valid || r.lines == TD1, "{:?}", r.lines);
     }
 
     #[test]

@@ -16,8 +16,10 @@ use std::collections::HashMap;
 /// format) does not disturb the others, and a format is reported only while it holds a strict
 /// majority of the frames (so such a frame is not reported either, even when it reads valid).
 /// Call [`MrzTracker::reset`] when the user switches documents. The consensus (the format with the most frames) is reported
-/// once its check digits all hold and it has been seen in at least `min_frames` frames (or one frame
-/// read it valid with high confidence).
+/// once its check digits all hold and it has been seen in at least `min_frames` frames, however sure
+/// a single frame is: a glare over the line ends of a 2×44 MRZ can make one frame read, surely and
+/// validly, as a 2×36 one (an MRV-A's first 36 columns are a valid MRV-B), so with `min_frames` ≥ 2
+/// no single frame is ever reported alone.
 #[derive(Clone, Debug)]
 pub struct MrzTracker {
     ballots: Vec<Ballot>,
@@ -121,8 +123,7 @@ impl MrzTracker {
             return None;
         }
         let consensus = self.ballots.get(at)?.consensus();
-        let strong_single = reading.valid && reading.confidence > 0.97;
-        (consensus.valid && (frames >= self.min_frames || strong_single)).then_some(consensus)
+        (consensus.valid && frames >= self.min_frames).then_some(consensus)
     }
 
     /// The current per-position vote as a reading (valid or not), if any frame was added: that of the
@@ -251,6 +252,36 @@ mod tests {
         let got = t.push(&frame(&[(1, 12)])).expect("two TD3 frames");
         assert_eq!(got.lines, TD3);
         assert_eq!(t.frames(), 3);
+    }
+
+    #[test]
+    fn one_sure_valid_frame_is_not_reported_alone() {
+        // The first 36 columns of an MRV-A visa whose line ends a glare hid: a valid, sure MRV-B
+        // (no visa check digit covers columns 28..). One frame must not be enough, however sure.
+        let mrvb = [
+            "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+            "L8988901C4XXX4009078F9612109<<<<<<<<",
+        ];
+        let rows: Vec<Vec<Vec<Alternative>>> = mrvb
+            .iter()
+            .map(|l| l.chars().map(|c| vec![(c, 0.999)]).collect())
+            .collect();
+        let sure = super::super::correct(MrzFormat::MrvB, rows, false);
+        assert!(sure.valid && sure.confidence > 0.97);
+        let mut t = MrzTracker::new(2);
+        assert!(t.push(&sure).is_none(), "one frame of a 2×36 format");
+        assert_eq!(
+            t.push(&sure).map(|r| r.lines),
+            Some(mrvb.map(String::from).to_vec())
+        );
+        // The same holds for the other formats: `min_frames` frames, whatever their confidence.
+        let mut t = MrzTracker::new(2);
+        let td3 = frame(&[]);
+        assert!(td3.valid && td3.confidence > 0.97);
+        assert!(t.push(&td3).is_none(), "one frame of a TD3");
+        assert!(t.push(&td3).is_some());
+        // `min_frames` 1 accepts one valid frame.
+        assert!(MrzTracker::new(1).push(&td3).is_some());
     }
 
     #[test]

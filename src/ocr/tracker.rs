@@ -213,6 +213,15 @@ mod tests {
         r
     }
 
+    /// A reading of `lines` as `format` with every character at probability 0.999.
+    fn sure_reading(format: MrzFormat, lines: &[&str]) -> MrzReading {
+        let rows: Vec<Vec<Vec<Alternative>>> = lines
+            .iter()
+            .map(|l| l.chars().map(|c| vec![(c, 0.999)]).collect())
+            .collect();
+        super::super::correct(format, rows, false)
+    }
+
     #[test]
     fn washed_out_cells_do_not_vote_and_frames_fill_each_other_in() {
         // Two frames, each missing different letters of the (uncovered) name: neither is valid, and
@@ -262,11 +271,7 @@ mod tests {
             "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
             "L8988901C4XXX4009078F9612109<<<<<<<<",
         ];
-        let rows: Vec<Vec<Vec<Alternative>>> = mrvb
-            .iter()
-            .map(|l| l.chars().map(|c| vec![(c, 0.999)]).collect())
-            .collect();
-        let sure = super::super::correct(MrzFormat::MrvB, rows, false);
+        let sure = sure_reading(MrzFormat::MrvB, &mrvb);
         assert!(sure.valid && sure.confidence > 0.97);
         let mut t = MrzTracker::new(2);
         assert!(t.push(&sure).is_none(), "one frame of a 2×36 format");
@@ -294,11 +299,7 @@ mod tests {
             "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
             "D231458907UTO7408122F1204159<<<<<<<6",
         ];
-        let rows: Vec<Vec<Vec<Alternative>>> = td2
-            .iter()
-            .map(|l| l.chars().map(|c| vec![(c, 0.999)]).collect())
-            .collect();
-        let short = super::super::correct(MrzFormat::Td2, rows, false);
+        let short = sure_reading(MrzFormat::Td2, &td2);
         assert!(short.valid && short.confidence > 0.97);
         assert!(
             t.push(&short).is_none(),

@@ -1,6 +1,9 @@
 //! Renders synthetic MRZ photographs (all five ICAO 9303 formats, OCR-B font) with truth, for tests and training.
 //!
-//! Usage: `cargo run --release --example make_ocr_fixtures -- OUT_DIR [--seed N] [--scale K] [--train]`
+//! Usage: `cargo run --release --example make_ocr_fixtures -- OUT_DIR [--seed N] [--scale K] [--train] [--negatives-only]`
+//!
+//! `--negatives-only` writes only the frames without an MRZ (45 × K: empty, text page, document
+//! without MRZ), to measure the false-accept rate on more negatives than the committed set holds.
 //!
 //! Or a glare sequence for the multi-frame tracker (one document photographed N times, the glare moved):
 //! `cargo run --release --example make_ocr_fixtures -- --glare-sequence OUT_DIR [--frames N] [--docs M] [--seed S]`
@@ -1401,6 +1404,7 @@ fn main() {
     let mut seed = 1u64;
     let mut scale = 1usize;
     let mut train = false;
+    let mut negatives_only = false;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -1413,11 +1417,14 @@ fn main() {
                 scale = args.get(i).and_then(|s| s.parse().ok()).expect("--scale K");
             }
             "--train" => train = true,
+            "--negatives-only" => negatives_only = true,
             other => out = Some(PathBuf::from(other)),
         }
         i += 1;
     }
-    let out = out.expect("usage: make_ocr_fixtures OUT_DIR [--seed N] [--scale K] [--train]");
+    let out = out.expect(
+        "usage: make_ocr_fixtures OUT_DIR [--seed N] [--scale K] [--train] [--negatives-only]",
+    );
     std::fs::create_dir_all(&out).expect("create output dir");
     let fonts = Fonts {
         ocrb: load_font(OCRB_PATH),
@@ -1440,7 +1447,8 @@ fn main() {
     );
     let mut first = true;
     let mut n = 0usize;
-    for format in FORMATS {
+    let formats: &[Format] = if negatives_only { &[] } else { &FORMATS };
+    for &format in formats {
         for (category, count) in plan {
             for k in 0..count * scale {
                 let subtype = if category == "hard" {
@@ -1493,10 +1501,12 @@ fn main() {
         save_jpeg(&out.join(&name), &frame, 50);
         let _ = write!(
             truth,
-            ",\n    {{\"file\": {}, \"category\": \"negative\", \"subtype\": \"{}\", \"format\": null, \"lines\": null}}",
+            "{}    {{\"file\": {}, \"category\": \"negative\", \"subtype\": \"{}\", \"format\": null, \"lines\": null}}",
+            if first { "" } else { ",\n" },
             json_str(&name),
             negative_kinds[kind]
         );
+        first = false;
         n += 1;
     }
     truth.push_str("\n  ]\n}\n");

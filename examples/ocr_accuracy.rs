@@ -22,6 +22,12 @@
 //! reading thread's CPU time.
 //! Peak memory is the process's `VmHWM` (peak resident set, `/proc/self/status`) at the end: it is
 //! process-wide, so with `both` it is the larger of the two backends (images are decoded one at a time).
+//!
+//! `OCR_MODELS=a.bin,embedded` reads with other weights, several averaged per cell (see
+//! `examples/common/models.rs`).
+
+#[path = "common/models.rs"]
+mod models;
 
 use bankid_activation::ocr;
 use std::collections::BTreeMap;
@@ -90,7 +96,7 @@ impl Engine {
 }
 
 fn engines(backend: &str) -> Vec<Engine> {
-    let native = || Engine::Native(ocr::MrzReader::new().expect("embedded model"));
+    let native = || Engine::Native(models::reader_from_env());
     #[cfg(feature = "tesseract")]
     let tess = || {
         Engine::Tesseract(Box::new(

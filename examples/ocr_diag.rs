@@ -2,6 +2,12 @@
 //!
 //! `cargo run --release --example ocr_diag -- fixtures/ocr [FILTER]` (FILTER: substring of the
 //! file name or the subtype, e.g. `lowres`).
+//!
+//! `OCR_MODELS=a.bin,embedded` reads with other weights, several averaged per cell (see
+//! `examples/common/models.rs`).
+
+#[path = "common/models.rs"]
+mod models;
 
 use bankid_activation::ocr::{self, layout};
 
@@ -13,7 +19,7 @@ fn main() {
         &std::fs::read_to_string(format!("{dir}/truth.json")).expect("truth.json"),
     )
     .expect("json");
-    let reader = ocr::MrzReader::new().expect("model");
+    let reader = models::reader_from_env();
     for item in truth["images"].as_array().expect("images") {
         let file = item["file"].as_str().unwrap_or_default();
         let subtype = item["subtype"].as_str().unwrap_or_default();

@@ -119,7 +119,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<image::DynamicImage, OcrError> {
     reader.decode().map_err(|e| OcrError::Decode(e.to_string()))
 }
 
-/// Reads the MRZ of a decoded image with the embedded classifier. `Ok(None)`: no MRZ found.
+/// Reads the MRZ of a decoded image with the embedded classifiers. `Ok(None)`: no MRZ found.
 pub fn read_mrz(image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrError> {
     embedded_reader()?.read_image(image)
 }
@@ -147,7 +147,7 @@ fn embedded_reader() -> Result<&'static MrzReader, OcrError> {
 /// A reusable recogniser (parses the embedded weights once).
 #[derive(Clone, Debug)]
 pub struct MrzReader {
-    model: classify::PackedMlp,
+    model: classify::Ensemble,
 }
 
 /// Mean character probability below which a reading is not reported at all.
@@ -193,18 +193,28 @@ const REFITS: usize = 2;
 const SEARCH_SIDE: usize = 640;
 
 impl MrzReader {
-    /// A reader with the embedded OCR-B classifier.
+    /// A reader with the embedded OCR-B classifiers (the cascade of [`classify::Ensemble::embedded`]).
     pub fn new() -> Result<MrzReader, OcrError> {
         Ok(MrzReader {
-            model: classify::PackedMlp::new(Mlp::embedded()?),
+            model: classify::Ensemble::embedded()?,
         })
     }
 
     /// A reader with another classifier (e.g. one being trained).
     pub fn with_model(model: Mlp) -> MrzReader {
         MrzReader {
-            model: classify::PackedMlp::new(model),
+            model: classify::Ensemble::from_one(model),
         }
+    }
+
+    /// A reader with several classifiers as a cascade (see [`classify::Ensemble`]): a cell whose
+    /// top probability under the first model is below `escalate_below` gets the average of all the
+    /// models' class scores before the softmax. Fails when `models` is empty.
+    pub fn with_models(models: Vec<Mlp>, escalate_below: f32) -> Result<MrzReader, OcrError> {
+        Ok(MrzReader {
+            model: classify::Ensemble::new(models, escalate_below)
+                .ok_or(OcrError::Model("no classifier"))?,
+        })
     }
 
     /// Reads a decoded image (converted to luma first).

@@ -53,3 +53,95 @@ fn packed_model_is_bit_identical_to_the_plain_one() {
     packed.hidden_layer(&x, &mut b);
     assert_eq!(bits(&a), bits(&b));
 }
+
+/// Pseudo-random cells in 0..1 (a fixed LCG).
+fn cells(n: usize, len: usize) -> Vec<Vec<f32>> {
+    let mut s = 777u32;
+    (0..n)
+        .map(|_| {
+            (0..len)
+                .map(|_| {
+                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (s >> 8) as f32 / (1u32 << 24) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn an_ensemble_of_one_or_of_copies_reads_like_its_model() {
+    let m = Mlp::embedded().unwrap();
+    let one = Ensemble::new(vec![m.clone()], 2.0).unwrap();
+    let copies = Ensemble::new(vec![m.clone(), m.clone()], 2.0).unwrap();
+    assert!(Ensemble::new(Vec::new(), 2.0).is_none());
+    for x in cells(30, m.inputs) {
+        let want = m.classify(&x, 37);
+        assert_eq!(one.classify(&x, 37), want);
+        // (l + l) / 2 == l exactly, so two copies give the same probabilities to the bit.
+        assert_eq!(copies.classify(&x, 37), want);
+    }
+}
+
+#[test]
+fn an_ensemble_averages_log_probabilities() {
+    // A second model: the embedded one with its output layer perturbed (a different classifier).
+    let a = Mlp::embedded().unwrap();
+    let mut b = a.clone();
+    for (i, w) in b.w2.iter_mut().enumerate() {
+        *w *= 1.0 + 0.5 * ((i as f32) * 0.61).sin();
+    }
+    let both = Ensemble::new(vec![a.clone(), b.clone()], 2.0).unwrap();
+    let mut moved = 0;
+    for x in cells(30, a.inputs) {
+        // Averaging the logits equals averaging log-probabilities: softmax drops the constants.
+        let (pa, pb) = (a.probabilities(&x), b.probabilities(&x));
+        let mut mean: Vec<f32> = pa
+            .iter()
+            .zip(&pb)
+            .map(|(p, q)| (p.max(1e-30).ln() + q.max(1e-30).ln()) / 2.0)
+            .collect();
+        softmax(&mut mean);
+        let got = both.classify(&x, 37);
+        for (c, p) in &got {
+            let k = ALPHABET.iter().position(|&l| char::from(l) == *c).unwrap();
+            assert!((p - mean[k]).abs() < 1e-4, "{c}: {p} vs {}", mean[k]);
+        }
+        let best = |p: &[f32]| (0..p.len()).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap();
+        if best(&pa) != best(&pb) || (pa[best(&pa)] - got[0].1).abs() > 1e-3 {
+            moved += 1;
+        }
+    }
+    assert!(
+        moved > 0,
+        "the second model never changed a reading: the test proves nothing"
+    );
+}
+
+#[test]
+fn the_cascade_asks_the_other_members_only_on_unsure_cells() {
+    let a = Mlp::embedded().unwrap();
+    let b = Mlp::embedded_second().unwrap();
+    assert_eq!((a.hidden, b.hidden), (128, 256));
+    let cascade = Ensemble::new(vec![a.clone(), b.clone()], ESCALATE_BELOW).unwrap();
+    let always = Ensemble::new(vec![a.clone(), b.clone()], 2.0).unwrap();
+    assert_eq!(Ensemble::embedded().unwrap().members().len(), 2);
+    // On random cells the shipped model is sure of a few (5 of 200 with this generator) and unsure
+    // of the rest, so both branches run.
+    let (mut sure, mut unsure) = (0, 0);
+    for x in cells(200, a.inputs) {
+        let first = a.classify(&x, 37);
+        let got = cascade.classify(&x, 37);
+        if first[0].1 >= ESCALATE_BELOW {
+            sure += 1;
+            assert_eq!(got, first);
+        } else {
+            unsure += 1;
+            assert_eq!(got, always.classify(&x, 37));
+        }
+    }
+    assert!(
+        sure > 0 && unsure > 0,
+        "{sure} sure, {unsure} unsure: a branch is untested"
+    );
+}

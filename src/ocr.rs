@@ -1010,10 +1010,22 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     if search && !by_mrz {
         single_substitution(format, &folded, &classes, &mut text, &mut probs);
     }
-    // The probabilities the gates judge: the classifier's own, for the characters now chosen.
+    // The probabilities the gates judge: the classifier's own, for the characters now chosen; in a
+    // digit field, which check digits cover, a digit's letter look-alikes count for it (a `0` read
+    // as `O` in a date: the field type settles the shape, the check digit the value).
+    let coverage = layout::coverage(format);
     for (l, (t, p)) in text.iter().zip(probs.iter_mut()).enumerate() {
         for (c, (&ch, slot)) in t.iter().zip(p.iter_mut()).enumerate() {
-            *slot = raw_prob(l, c, ch);
+            let covered = coverage
+                .get(l)
+                .and_then(|r| r.get(c))
+                .is_some_and(|&n| n > 0);
+            *slot = match folded.get(l).and_then(|r| r.get(c)) {
+                Some(alts) if covered && class_at(&classes, l, c) == layout::CharClass::Digit => {
+                    prob_of(alts, ch)
+                }
+                _ => raw_prob(l, c, ch),
+            };
         }
     }
     // Issuing state and nationality: the known code nearest to the ranked alternatives.
@@ -1517,7 +1529,20 @@ mod tests {
         let r = correct(MrzFormat::Td1, rows, false);
         assert_eq!(r.lines, TD1);
         assert_eq!(r.checks, (4, 4));
-        // The classifier itself never ranked the `0`: sure enough to read, not to be valid.
+        // The field type settles the shape and the check digit the value: valid.
+        assert!(r.valid);
+        assert!(r.min_confidence >= 0.9, "{}", r.min_confidence);
+    }
+
+    #[test]
+    fn a_look_alike_counts_only_in_a_digit_field() {
+        // The surname's `O` read as `0` (0.97): the name field takes the `O`, but no check digit
+        // covers names, so the letter keeps the classifier's own 0.02 and the reading is not valid.
+        let mut rows = sure_rows(&TD1);
+        rows[2][6] = vec![('0', 0.97), ('O', 0.02)];
+        let r = correct(MrzFormat::Td1, rows, false);
+        assert_eq!(r.lines, TD1);
+        assert_eq!(r.checks, (4, 4));
         assert!(!r.valid);
     }
 

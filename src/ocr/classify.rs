@@ -268,10 +268,15 @@ impl PackedMlp {
 }
 
 /// One or more classifiers read together, as a cascade: a cell the first member is sure of (top
-/// probability ≥ `escalate_below`) takes its probabilities; any other cell the average, over all the
-/// members, of the class scores before the softmax (the mean of their log-probabilities), turned
-/// into probabilities. With one member this is exactly [`PackedMlp::classify`]; with
-/// `escalate_below` above 1 every cell is averaged.
+/// probability ≥ `escalate_below`) takes its probabilities; any other cell the mean of all the
+/// members' probabilities (a mixture). With one member this is exactly [`PackedMlp::classify`];
+/// with `escalate_below` above 1 every cell is averaged.
+///
+/// The mixture, not the mean of log-probabilities: where two models lean the same way the latter
+/// is surer than either (a name's `R` read as `Q` at 0.65 by one and 0.83 by the other came out at
+/// 0.84, over the 0.8 bar for characters no check digit covers, and was reported valid); the mixture
+/// stays between them (0.74). Measured on the committed set and six fresh seeds: log-mean 2 wrong
+/// valid readings, mixture none (`src/ocr/README.md`).
 #[derive(Clone, Debug)]
 pub struct Ensemble {
     members: Vec<PackedMlp>,
@@ -316,21 +321,19 @@ impl Ensemble {
             [one] => one.classify(cell, keep),
             [first, rest @ ..] => {
                 let mut sum = first.logits(cell);
-                if self.escalate_below <= 1.0 {
-                    let mut p = sum.clone();
-                    softmax(&mut p);
-                    if p.iter().copied().fold(0.0, f32::max) >= self.escalate_below {
-                        return rank(p, keep);
-                    }
+                softmax(&mut sum);
+                if sum.iter().copied().fold(0.0, f32::max) >= self.escalate_below {
+                    return rank(sum, keep);
                 }
                 for m in rest {
-                    for (s, l) in sum.iter_mut().zip(m.logits(cell)) {
-                        *s += l;
+                    let mut p = m.logits(cell);
+                    softmax(&mut p);
+                    for (s, q) in sum.iter_mut().zip(p) {
+                        *s += q;
                     }
                 }
                 let n = self.members.len() as f32;
                 sum.iter_mut().for_each(|s| *s /= n);
-                softmax(&mut sum);
                 rank(sum, keep)
             }
         }

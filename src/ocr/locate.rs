@@ -419,7 +419,14 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         let joined = merged.iter_mut().find(|m| {
             let gap = l.0 - m.1;
             let h = m.4.max(l.4);
-            gap > -h && gap < 8.0 * h && (l.2 - m.3).abs() < 0.4 * h && m.4.min(l.4) / h > 0.7
+            // Each piece carries its own slope (the dominant direction the pieces were chained
+            // along may be off by a few degrees): compare them where the gap's middle is.
+            let slope = |p: &(f32, f32, f32, f32, f32, usize, f32)| {
+                ((p.3 - p.2) / (p.1 - p.0).max(1.0)).clamp(-0.2, 0.2)
+            };
+            let mid = (m.1 + l.0) / 2.0;
+            let dv = (m.3 + slope(m) * (mid - m.1)) - (l.2 + slope(&l) * (mid - l.0));
+            gap > -h && gap < 8.0 * h && dv.abs() < 0.4 * h && m.4.min(l.4) / h > 0.7
         });
         match joined {
             Some(m) => {

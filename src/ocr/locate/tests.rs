@@ -167,3 +167,45 @@ fn run_labelling_matches_pixel_labelling() {
         }
     }
 }
+
+/// A glyph-sized blob of `h` × 0.7 `h` pixels centred at `(cx, cy)`.
+fn glyph(cx: f32, cy: f32, h: f32) -> Blob {
+    let (hw, hh) = (0.35 * h, 0.5 * h);
+    Blob {
+        x0: (cx - hw) as u32,
+        y0: (cy - hh) as u32,
+        x1: (cx + hw) as u32,
+        y1: (cy + hh) as u32,
+        area: (h * h * 0.4) as u32,
+    }
+}
+
+#[test]
+fn pieces_of_a_tilted_line_across_a_gap_are_joined() {
+    // Rows of horizontal text make the dominant direction 0°; the MRZ-like line below runs at a
+    // slope of −0.1 and a glare gap of 7 glyph heights splits it into two 15-glyph pieces. Across
+    // the gap the pieces' ends differ by 0.7 heights across the dominant direction, but each piece
+    // extrapolated along its own slope meets the other.
+    let (h, pitch) = (10.0f32, 11.0f32);
+    let mut blobs = Vec::new();
+    for row in 0..4 {
+        for i in 0..40 {
+            blobs.push(glyph(40.0 + i as f32 * pitch, 30.0 + row as f32 * 25.0, h));
+        }
+    }
+    let slope = -0.1f32;
+    let gap = 7.0 * h;
+    for i in 0..30 {
+        let x = 40.0 + i as f32 * pitch + if i >= 15 { gap } else { 0.0 };
+        blobs.push(glyph(x, 300.0 + slope * (x - 40.0), h));
+    }
+    let lines = find_lines(&blobs, 8);
+    let tilted: Vec<&TextLine> = lines.iter().filter(|l| l.start.1 > 200.0).collect();
+    assert_eq!(tilted.len(), 1, "{tilted:?}");
+    assert_eq!(tilted[0].blobs, 30);
+    let span = tilted[0].end.0 - tilted[0].start.0;
+    assert!(
+        (span - (29.0 * pitch + gap + 0.7 * h)).abs() < 3.0,
+        "{span}"
+    );
+}

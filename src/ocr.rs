@@ -104,6 +104,11 @@ pub struct MrzReading {
     /// out, so the character there is a guess. A reading with any is never valid; the
     /// [`MrzTracker`] leaves them out of its vote.
     pub washed_out: Vec<(usize, usize)>,
+    /// True when the lines may run on past the reading's end (glare or the frame edge there, see
+    /// [`MrzGrid::may_continue`]): the reading may be the first columns of a longer format's MRZ (an
+    /// MRV-A's first 36 columns read as an MRV-B). Such a reading is never valid, and the
+    /// [`MrzTracker`] never lets frames like it alone decide the format.
+    pub may_continue: bool,
 }
 
 /// Decodes an image file (JPEG or PNG) with size and allocation limits against image bombs.
@@ -238,27 +243,45 @@ impl MrzReader {
         // them again gives the same reading, which cannot rank above the one kept. At most 3
         // candidates × 2 character counts × 2 passes.
         let mut seen: Vec<(Vec<u32>, usize)> = Vec::new();
+        let attempt = |lines: &[locate::TextLine],
+                       chars: usize,
+                       best: &mut Option<MrzReading>,
+                       seen: &mut Vec<(Vec<u32>, usize)>| {
+            let key = line_bits(lines);
+            if seen.iter().any(|(k, c)| *c == chars && *k == key) {
+                return;
+            }
+            seen.push((key, chars));
+            let Some(reading) = self.read_layout(frame, lines, chars).filter(reportable) else {
+                return;
+            };
+            if best.as_ref().is_none_or(|b| rank(&reading) > rank(b)) {
+                *best = Some(reading);
+            }
+        };
+        // Line sets read, for the hidden-end retry below.
+        let mut found: Vec<Vec<locate::TextLine>> = Vec::new();
         // A second, more sensitive binarisation only when the first found nothing valid (glare, faint print).
         'passes: for pass in [Binarization::NORMAL, Binarization::SENSITIVE] {
             let candidates = candidates_in(frame, &small_frame, &sums, factor, pass);
             for lines in candidates.into_iter().take(3) {
-                let key = line_bits(&lines);
                 for chars in char_count_options(&lines) {
-                    if seen.iter().any(|(k, c)| *c == chars && *k == key) {
-                        continue;
-                    }
-                    seen.push((key.clone(), chars));
-                    let Some(reading) = self.read_layout(frame, &lines, chars).filter(reportable)
-                    else {
-                        continue;
-                    };
-                    let better = best.as_ref().is_none_or(|b| rank(&reading) > rank(b));
-                    if better {
-                        best = Some(reading);
-                    }
+                    attempt(&lines, chars, &mut best, &mut seen);
                 }
                 if best.as_ref().is_some_and(|b| b.valid) {
                     break 'passes;
+                }
+                found.push(lines);
+            }
+        }
+        // Nothing reportable: glare or the frame edge may hide the first or last characters of
+        // every line. Read the full format's grid with the measured pitch, run on into what hides
+        // them (those cells read blank, so such a reading is never valid on its own; the tracker
+        // takes the cells other frames saw).
+        if best.is_none() {
+            for lines in &found {
+                for (extended, chars) in hidden_end_layouts(frame, lines) {
+                    attempt(&extended, chars, &mut best, &mut seen);
                 }
             }
         }
@@ -349,6 +372,7 @@ impl MrzReader {
         let build = |alts: &[Vec<Alternative>], cut: bool| -> Option<MrzReading> {
             build(alts).map(|mut r| {
                 r.valid &= washed.is_empty() && !cut;
+                r.may_continue = cut;
                 r.washed_out.clone_from(&washed);
                 r
             })
@@ -661,6 +685,83 @@ pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
     } else {
         vec![44, 36]
     }
+}
+
+/// Most characters a glare or the frame edge may hide at one end of every line for
+/// [`hidden_end_layouts`] to read the full format's grid all the same.
+const MAX_HIDDEN_CHARS: f32 = 10.0;
+
+/// Line sets `lines` would be if glare or the frame edge hid their first (or last) characters: for
+/// every format whose lines are at least 1.5 and at most [`MAX_HIDDEN_CHARS`] pitches longer than
+/// the longest line found, the lines run on at their start (or end) to that format's extent, with
+/// the lines' median pitch, provided some hidden cell is clipped to white ([`CLIPPED`]) or lies
+/// outside the frame (so a text line ending on plain paper is not run on).
+pub fn hidden_end_layouts(
+    frame: &LumaFrame<'_>,
+    lines: &[locate::TextLine],
+) -> Vec<(Vec<locate::TextLine>, usize)> {
+    let formats: &[usize] = match lines.len() {
+        3 => &[30],
+        2 => &[36, 44],
+        _ => &[],
+    };
+    let mut pitches: Vec<f32> = lines.iter().map(|l| l.pitch).collect();
+    pitches.sort_by(f32::total_cmp);
+    let Some(&pitch) = pitches.get(pitches.len() / 2).filter(|&&p| p >= 1.0) else {
+        return Vec::new();
+    };
+    let extent = lines.iter().map(|l| l.length() / pitch).fold(0.0, f32::max) + 0.3;
+    let mut out = Vec::new();
+    for &chars in formats {
+        let hidden = chars as f32 - extent;
+        if !(1.5..=MAX_HIDDEN_CHARS).contains(&hidden) {
+            continue;
+        }
+        let full = (chars as f32 - 0.3) * pitch;
+        for at_start in [true, false] {
+            let run_on: Vec<locate::TextLine> = lines
+                .iter()
+                .map(|l| {
+                    let len = l.length().max(1e-3);
+                    let d = ((l.end.0 - l.start.0) / len, (l.end.1 - l.start.1) / len);
+                    let mut out = *l;
+                    if at_start {
+                        out.start = (l.end.0 - d.0 * full, l.end.1 - d.1 * full);
+                    } else {
+                        out.end = (l.start.0 + d.0 * full, l.start.1 + d.1 * full);
+                    }
+                    out
+                })
+                .collect();
+            // The cells between the found end and the run-on one, on every line.
+            let hides = lines.iter().zip(&run_on).any(|(l, r)| {
+                let (from, to) = if at_start {
+                    (l.start, r.start)
+                } else {
+                    (l.end, r.end)
+                };
+                let span = (to.0 - from.0).hypot(to.1 - from.1);
+                let cells = (span / pitch).round() as usize;
+                let step = (
+                    (to.0 - from.0) / span.max(1e-3),
+                    (to.1 - from.1) / span.max(1e-3),
+                );
+                // Across the line: perpendicular to its direction, one cap height.
+                let across = (-step.1 * l.height, step.0 * l.height);
+                (0..cells).any(|i| {
+                    let t = (i as f32 + 0.5) * pitch;
+                    let c = (from.0 + step.0 * t, from.1 + step.1 * t);
+                    let along = (step.0 * 0.7 * pitch, step.1 * 0.7 * pitch);
+                    let (_, hi, inside) = frame::levels_in(frame, c, along, across);
+                    !inside || hi >= CLIPPED
+                })
+            });
+            if hides {
+                out.push((run_on, chars));
+            }
+        }
+    }
+    out
 }
 
 /// Rectifies and samples all cells (upright orientation of the line frame), `lines × chars` cells.
@@ -1058,6 +1159,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         upside_down,
         class_violations,
         washed_out: Vec::new(),
+        may_continue: false,
     }
 }
 
@@ -1398,6 +1500,7 @@ mod tests {
                 include_bytes!("../fixtures/ocr-glare-end/mrva_glare_end_seed5_8f_f07.jpg"),
             ),
         ];
+        let mut read_short = 0;
         for (name, bytes) in frames {
             let reading = read_mrz(&decode_image(bytes).unwrap()).unwrap();
             assert!(
@@ -1407,7 +1510,14 @@ mod tests {
                 "{name}: {:?}",
                 reading.map(|r| (r.format, r.lines, r.confidence))
             );
+            // Read as the shorter visa, the reading says its lines may run on (the tracker then
+            // never lets such frames alone decide the format).
+            if let Some(r) = reading.filter(|r| r.format == MrzFormat::MrvB) {
+                assert!(r.may_continue, "{name}: {:?}", r.lines);
+                read_short += 1;
+            }
         }
+        assert!(read_short > 0, "the frames still read as the shorter visa");
     }
 
     #[test]
@@ -1477,6 +1587,62 @@ mod tests {
         );
         let reading = read_luma(w, h, w, &px).unwrap();
         assert!(reading.is_none_or(|r| !r.valid));
+    }
+
+    /// Two lines of 30 pitches (10 px) from `x0`, at y 300 and 320, in a 1280×720 frame of grey paper.
+    fn short_lines(x0: f32) -> Vec<locate::TextLine> {
+        [300.0f32, 320.0]
+            .iter()
+            .map(|&y| locate::TextLine {
+                start: (x0, y),
+                end: (x0 + 297.0, y),
+                height: 10.0,
+                blobs: 30,
+                pitch: 10.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lines_run_on_only_into_glare_or_past_the_frame_edge() {
+        let (w, h) = (1280usize, 720usize);
+        let lines = short_lines(400.0);
+        // Plain paper past both ends: a short line of text, not a hidden MRZ.
+        let paper = vec![200u8; w * h];
+        let frame = LumaFrame::new(w, h, w, &paper).unwrap();
+        assert!(hidden_end_layouts(&frame, &lines).is_empty());
+        // Glare clipped to white just before the lines' start: run on there, to 36 characters
+        // (the 44-character format would hide 14, more than MAX_HIDDEN_CHARS).
+        let mut glare = paper.clone();
+        for y in 280..340 {
+            for x in 330..398 {
+                glare[y * w + x] = 255;
+            }
+        }
+        let frame = LumaFrame::new(w, h, w, &glare).unwrap();
+        let got = hidden_end_layouts(&frame, &lines);
+        assert_eq!(got.len(), 1);
+        let (run_on, chars) = &got[0];
+        assert_eq!(*chars, 36);
+        for (r, l) in run_on.iter().zip(&lines) {
+            assert_eq!(r.end, l.end);
+            assert!(
+                (r.start.0 - (l.end.0 - 357.0)).abs() < 1e-3,
+                "{:?}",
+                r.start
+            );
+            assert!((r.start.1 - l.start.1).abs() < 1e-3);
+        }
+        // Lines starting at the frame's left edge run on past it.
+        let lines = short_lines(20.0);
+        let frame = LumaFrame::new(w, h, w, &paper).unwrap();
+        let got = hidden_end_layouts(&frame, &lines);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].0[0].start.0 < 0.0);
+        // One line is no MRZ: it never runs on.
+        assert!(
+            hidden_end_layouts(&LumaFrame::new(w, h, w, &glare).unwrap(), &lines[..1]).is_empty()
+        );
     }
 
     #[test]

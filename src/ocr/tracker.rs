@@ -2,24 +2,35 @@
 
 use super::layout::MrzFormat;
 use super::{Alternative, MrzReading};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// Accumulates [`MrzReading`]s of consecutive video frames and votes per character.
 ///
-/// Each frame adds the log-probabilities of its alternatives; a character absent from a frame's
-/// alternatives gets a floor. A position's consensus probabilities are the per-character geometric
-/// means over the frames, normalised over the MRZ alphabet, so one frame in five that misread a
-/// cell does not sink the character the others agree on (while an even split stays unsure). A cell the frame reports washed out ([`MrzReading::washed_out`]: no ink,
-/// glare) casts no vote, so as the phone moves and the glare with it, every cell is judged by the
-/// frames that saw its ink; a cell no frame saw has no alternatives and keeps the consensus invalid.
-/// Votes are kept per format: a frame whose glare hid the end of the lines (read as a shorter
-/// format) does not disturb the others, and a format is reported only while it holds a strict
-/// majority of the frames (so such a frame is not reported either, even when it reads valid).
-/// Call [`MrzTracker::reset`] when the user switches documents. The consensus (the format with the most frames) is reported
-/// once its check digits all hold and it has been seen in at least `min_frames` frames, however sure
-/// a single frame is: a glare over the line ends of a 2×44 MRZ can make one frame read, surely and
-/// validly, as a 2×36 one (an MRV-A's first 36 columns are a valid MRV-B), so with `min_frames` ≥ 2
-/// no single frame is ever reported alone.
+/// - **Vote.** Each frame adds the log-probabilities of its alternatives; a character absent from
+///   a frame's alternatives gets a floor. A position's consensus probabilities are the
+///   per-character geometric means over the frames, normalised over the MRZ alphabet, so one frame
+///   in five that misread a cell does not sink the character the others agree on. The vote keeps
+///   the latest [`MAX_KEPT`] frames per format.
+/// - **Washed-out cells.** A cell the frame reports washed out ([`MrzReading::washed_out`]: no
+///   ink, glare) casts no vote, so as the phone moves and the glare with it, every cell is judged
+///   by the frames that saw its ink; a cell no frame saw keeps the consensus invalid.
+/// - **Misplaced lines.** A frame's line that matches most other frames' lines better one or two
+///   pitches over casts no vote (its grid was misplaced, e.g. across a glare gap); two frames
+///   whose lines disagree so both cast none on that line.
+/// - **Formats.** Votes are kept per format: a frame whose glare hid the end of the lines (read as
+///   a shorter format) does not disturb the others. A format is reported only while it holds a
+///   strict majority of the frames, not counting other formats' frames that may run on past their
+///   end ([`MrzReading::may_continue`]: they may be this format's prefix), and only once at least
+///   one of its frames read the lines to their end.
+/// - **Report.** The consensus is reported once its check digits all hold, every character is the
+///   frames' clear choice (consensus probability at least [`MIN_CONSENSUS`]: two frames that split
+///   on a cell leave both characters near 0.5, and the check-digit correction could pick a mix of
+///   them that happens to hold), and it has been seen in at least `min_frames` frames, however sure
+///   a single frame is: a glare over the line ends of a 2×44 MRZ can make one frame read, surely
+///   and validly, as a 2×36 one (an MRV-A's first 36 columns are a valid MRV-B), so with
+///   `min_frames` ≥ 2 no single frame is ever reported alone.
+///
+/// Call [`MrzTracker::reset`] when the user switches documents.
 #[derive(Clone, Debug)]
 pub struct MrzTracker {
     ballots: Vec<Ballot>,
@@ -33,10 +44,19 @@ pub struct MrzTracker {
 #[derive(Clone, Debug)]
 struct Ballot {
     format: MrzFormat,
-    /// Per position: accumulated log-probability per character, and how many frames voted there.
-    slots: Vec<Vec<(HashMap<char, f32>, usize)>>,
+    /// The last [`MAX_KEPT`] frames read as this format: their alternatives and washed-out cells.
+    kept: VecDeque<Vote>,
     frames: usize,
+    /// Frames whose reading may run on past its end ([`MrzReading::may_continue`]).
+    cut: usize,
 }
+
+/// One frame's vote: its alternatives (`[line][col]`) and the cells it saw washed out.
+type Vote = (Vec<Vec<Vec<Alternative>>>, Vec<(usize, usize)>);
+
+/// Frames per format the vote keeps (the latest): bounds the memory and the work per frame of a
+/// long video, and lets the vote follow the camera.
+pub const MAX_KEPT: usize = 24;
 
 impl Default for MrzTracker {
     fn default() -> Self {
@@ -80,46 +100,38 @@ impl MrzTracker {
             None => {
                 self.ballots.push(Ballot {
                     format: reading.format,
-                    slots: reading
-                        .candidates
-                        .iter()
-                        .map(|row| vec![(HashMap::new(), 0); row.len()])
-                        .collect(),
+                    kept: VecDeque::new(),
                     frames: 0,
+                    cut: 0,
                 });
                 self.ballots.len() - 1
             }
         };
         let ballot = self.ballots.get_mut(at)?;
-        for (l, (vrow, crow)) in ballot.slots.iter_mut().zip(&reading.candidates).enumerate() {
-            for (c, ((slot, voters), alts)) in vrow.iter_mut().zip(crow).enumerate() {
-                if reading.washed_out.contains(&(l, c)) {
-                    continue;
-                }
-                let listed: HashMap<char, f32> = alts
-                    .iter()
-                    .map(|&(ch, p)| (ch, p.max(1e-6).ln().max(FLOOR)))
-                    .collect();
-                let keys: Vec<char> = slot.keys().copied().chain(listed.keys().copied()).collect();
-                for k in keys {
-                    let add = listed.get(&k).copied().unwrap_or(FLOOR);
-                    let prior = if slot.contains_key(&k) {
-                        0.0
-                    } else {
-                        FLOOR * *voters as f32
-                    };
-                    *slot.entry(k).or_insert(prior) += add;
-                }
-                *voters += 1;
-            }
+        if ballot.kept.len() >= MAX_KEPT {
+            ballot.kept.pop_front();
         }
+        ballot
+            .kept
+            .push_back((reading.candidates.clone(), reading.washed_out.clone()));
         ballot.frames += 1;
-        let frames = ballot.frames;
+        ballot.cut += usize::from(reading.may_continue);
+        let (frames, whole) = (ballot.frames, ballot.frames - ballot.cut);
         self.frames += 1;
         self.last = Some(reading.format);
         // Frames read as another format (a truncated line reads as a shorter, sometimes valid, format)
-        // are evidence against this one: it must hold a strict majority of the frames.
-        if frames * 2 <= self.frames {
+        // are evidence against this one: it must hold a strict majority of the frames, not counting
+        // the other formats' frames that may run on past their end (they may be this format's
+        // prefix). Frames that may run on are no evidence for their own format either: at least
+        // one frame must have read this format's lines to their end.
+        let against: usize = self
+            .ballots
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != at)
+            .map(|(_, b)| b.frames - b.cut)
+            .sum();
+        if frames <= against || whole == 0 {
             return None;
         }
         let consensus = self.ballots.get(at)?.consensus();
@@ -136,10 +148,115 @@ impl MrzTracker {
     }
 }
 
+/// A line's best characters, `None` where the frame saw the cell washed out.
+fn top_chars(row: &[Vec<Alternative>], l: usize, washed: &[(usize, usize)]) -> Vec<Option<char>> {
+    row.iter()
+        .enumerate()
+        .map(|(c, alts)| {
+            (!washed.contains(&(l, c)))
+                .then(|| alts.first().map(|a| a.0))
+                .flatten()
+        })
+        .collect()
+}
+
+/// Whether line `a` matches line `b` clearly better shifted by one or two pitches than in place:
+/// [`MISALIGNED_MARGIN`] more agreeing columns, counting only columns where both have a character
+/// and leaving out filler, which agrees under any shift.
+fn shifted_against(a: &[Option<char>], b: &[Option<char>]) -> bool {
+    let agree = |shift: isize| -> usize {
+        a.iter()
+            .enumerate()
+            .filter(|&(c, &x)| {
+                let y = (c as isize + shift)
+                    .try_into()
+                    .ok()
+                    .and_then(|at: usize| b.get(at).copied().flatten());
+                matches!((x, y), (Some(x), Some(y)) if x == y && x != '<')
+            })
+            .count()
+    };
+    let here = agree(0);
+    [-2isize, -1, 1, 2]
+        .iter()
+        .any(|&s| agree(s) >= here + MISALIGNED_MARGIN)
+}
+
+/// Consensus probability every character of a reported reading must reach (two frames that read
+/// a cell differently, each surely, leave both characters near 0.5).
+pub const MIN_CONSENSUS: f32 = 0.5;
+
+/// Agreeing columns by which a shifted line must beat the unshifted one to count as misaligned.
+pub const MISALIGNED_MARGIN: usize = 4;
+
 impl Ballot {
+    /// Per position: accumulated log-probability per character, and how many frames voted there.
+    ///
+    /// A frame's line that is shifted against most of the other frames' (it matches them better one
+    /// or two pitches over: a glare gap or a grid shift trial misplaced it) casts no vote, since its
+    /// votes would land in the wrong columns; so does every line of two frames that disagree so
+    /// (neither can be told right). Cells a frame saw washed out cast no vote either.
+    fn slots(&self) -> Vec<Vec<(HashMap<char, f32>, usize)>> {
+        let shape: Vec<usize> = self
+            .kept
+            .back()
+            .map(|(rows, _)| rows.iter().map(Vec::len).collect())
+            .unwrap_or_default();
+        let mut slots: Vec<Vec<(HashMap<char, f32>, usize)>> = shape
+            .iter()
+            .map(|&n| vec![(HashMap::new(), 0); n])
+            .collect();
+        for (l, vrow) in slots.iter_mut().enumerate() {
+            let lines: Vec<Vec<Option<char>>> = self
+                .kept
+                .iter()
+                .map(|(rows, washed)| {
+                    top_chars(rows.get(l).map_or(&[][..], Vec::as_slice), l, washed)
+                })
+                .collect();
+            for (f, (rows, washed)) in self.kept.iter().enumerate() {
+                let (Some(mine), Some(crow)) = (lines.get(f), rows.get(l)) else {
+                    continue;
+                };
+                let others = lines.len() - 1;
+                let against = lines
+                    .iter()
+                    .enumerate()
+                    .filter(|&(g, other)| g != f && shifted_against(mine, other))
+                    .count();
+                // Against a strict majority of the others (with two frames: against the other).
+                if against * 2 > others {
+                    continue;
+                }
+                for (c, ((slot, voters), alts)) in vrow.iter_mut().zip(crow).enumerate() {
+                    if washed.contains(&(l, c)) {
+                        continue;
+                    }
+                    let listed: HashMap<char, f32> = alts
+                        .iter()
+                        .map(|&(ch, p)| (ch, p.max(1e-6).ln().max(FLOOR)))
+                        .collect();
+                    let keys: Vec<char> =
+                        slot.keys().copied().chain(listed.keys().copied()).collect();
+                    for k in keys {
+                        let add = listed.get(&k).copied().unwrap_or(FLOOR);
+                        let prior = if slot.contains_key(&k) {
+                            0.0
+                        } else {
+                            FLOOR * *voters as f32
+                        };
+                        *slot.entry(k).or_insert(prior) += add;
+                    }
+                    *voters += 1;
+                }
+            }
+        }
+        slots
+    }
+
     fn consensus(&self) -> MrzReading {
-        let candidates: Vec<Vec<Vec<Alternative>>> = self
-            .slots
+        let slots = self.slots();
+        let candidates: Vec<Vec<Vec<Alternative>>> = slots
             .iter()
             .map(|row| {
                 row.iter()
@@ -163,8 +280,7 @@ impl Ballot {
             .collect();
         let mut reading = super::correct(self.format, candidates, false);
         // Cells no frame saw ink in stay washed out.
-        reading.washed_out = self
-            .slots
+        reading.washed_out = slots
             .iter()
             .enumerate()
             .flat_map(|(l, row)| {
@@ -175,6 +291,20 @@ impl Ballot {
             })
             .collect();
         reading.valid &= reading.washed_out.is_empty();
+        // Frames that split on a character leave it near an even chance, and the check-digit
+        // correction may then pick a mix of their readings that happens to hold: the consensus
+        // is valid only when every character is the frames' clear choice.
+        reading.valid &= reading
+            .lines
+            .iter()
+            .zip(&reading.candidates)
+            .all(|(line, row)| {
+                line.chars().zip(row).all(|(ch, alts)| {
+                    alts.iter()
+                        .find(|a| a.0 == ch)
+                        .is_some_and(|a| a.1 >= MIN_CONSENSUS)
+                })
+            });
         reading
     }
 }
@@ -305,5 +435,91 @@ mod tests {
             t.push(&short).is_none(),
             "one TD3 frame against one TD2 frame"
         );
+    }
+
+    const MRVA: [&str; 2] = [
+        "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
+    ];
+
+    /// `TD3` with line `l` read one pitch late (a filler first), surely.
+    fn shifted(l: usize) -> MrzReading {
+        let mut lines: Vec<String> = TD3.iter().map(|s| s.to_string()).collect();
+        let moved: String = std::iter::once('<')
+            .chain(lines[l].chars().take(43))
+            .collect();
+        lines[l] = moved;
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        sure_reading(MrzFormat::Td3, &refs)
+    }
+
+    #[test]
+    fn a_line_shifted_against_the_other_frames_casts_no_vote() {
+        // Two frames see different halves of the second line's start; a third read that line one
+        // pitch late, surely. Where only one good frame saw the ink, the shifted frame would split
+        // the vote (or win it): it must be left out of that line.
+        let a = frame(&[(1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]);
+        let c = frame(&[(1, 5), (1, 6), (1, 7), (1, 8), (1, 9)]);
+        let mut t = MrzTracker::new(2);
+        assert!(t.push(&a).is_none());
+        assert!(t.push(&shifted(1)).is_none(), "a frame against the other");
+        let got = t
+            .push(&c)
+            .expect("the two good frames outvote the shifted one");
+        assert_eq!(got.lines, TD3);
+        // Two frames only, one shifted: neither can be told right, so that line has no vote.
+        let mut t = MrzTracker::new(2);
+        assert!(t.push(&frame(&[])).is_none());
+        assert!(t.push(&shifted(1)).is_none());
+        let c = t.consensus().expect("a consensus");
+        assert!(!c.valid);
+        assert_eq!(c.washed_out.len(), 44, "{:?}", c.washed_out);
+        assert!(c.washed_out.iter().all(|&(l, _)| l == 1));
+    }
+
+    #[test]
+    fn frames_that_split_on_a_character_are_not_reported() {
+        // Two sure frames read the document number's fourth digit differently; the check digit
+        // would pick the right one, but nothing says which frame is right (fail closed).
+        let other = [TD3[0], "L898802C36UTO7408122F1204159ZE184226B<<<<<10"];
+        let mut t = MrzTracker::new(2);
+        assert!(t.push(&frame(&[])).is_none());
+        assert!(t.push(&sure_reading(MrzFormat::Td3, &other)).is_none());
+        let c = t.consensus().expect("a consensus");
+        assert!(!c.valid);
+        // A third frame breaks the tie.
+        assert_eq!(
+            t.push(&frame(&[])).map(|r| r.lines),
+            Some(TD3.map(String::from).to_vec())
+        );
+    }
+
+    #[test]
+    fn frames_that_may_run_on_do_not_decide_the_format() {
+        // Glare over the line ends of an MRV-A makes frames read as MRV-B: refused one by one as
+        // possibly cut. Two of them alone are never reported, and they do not outvote the MRV-A.
+        let mut cut = sure_reading(MrzFormat::MrvB, &[&MRVA[0][..36], &MRVA[1][..36]]);
+        cut.valid = false;
+        cut.may_continue = true;
+        let mut t = MrzTracker::new(2);
+        assert!(t.push(&cut).is_none());
+        assert!(t.push(&cut).is_none(), "only frames that may run on");
+        let full = sure_reading(MrzFormat::MrvA, &MRVA);
+        assert!(full.valid);
+        assert!(t.push(&full).is_none(), "one MRV-A frame");
+        assert_eq!(
+            t.push(&full).map(|r| r.lines),
+            Some(MRVA.map(String::from).to_vec())
+        );
+        // A frame of the shorter format that read its lines to the end still counts against.
+        let mut whole = cut.clone();
+        whole.may_continue = false;
+        let mut t = MrzTracker::new(1);
+        assert!(t.push(&whole).is_some(), "a whole MRV-B frame is an MRV-B");
+        assert!(
+            t.push(&full).is_none(),
+            "one MRV-A frame against one MRV-B frame"
+        );
+        assert!(t.push(&full).is_some());
     }
 }

@@ -694,8 +694,9 @@ const MAX_HIDDEN_CHARS: f32 = 10.0;
 /// Line sets `lines` would be if glare or the frame edge hid their first (or last) characters: for
 /// every format whose lines are at least 1.5 and at most [`MAX_HIDDEN_CHARS`] pitches longer than
 /// the longest line found, the lines run on at their start (or end) to that format's extent, with
-/// the lines' median pitch, provided some hidden cell is clipped to white ([`CLIPPED`]) or lies
-/// outside the frame (so a text line ending on plain paper is not run on).
+/// the lines' median pitch, provided one of the two cells just past the found end, on some line,
+/// is clipped to white ([`CLIPPED`]) or lies outside the frame (so a text line ending on plain
+/// paper is not run on).
 pub fn hidden_end_layouts(
     frame: &LumaFrame<'_>,
     lines: &[locate::TextLine],
@@ -748,7 +749,7 @@ pub fn hidden_end_layouts(
                 );
                 // Across the line: perpendicular to its direction, one cap height.
                 let across = (-step.1 * l.height, step.0 * l.height);
-                (0..cells).any(|i| {
+                (0..cells.min(2)).any(|i| {
                     let t = (i as f32 + 0.5) * pitch;
                     let c = (from.0 + step.0 * t, from.1 + step.1 * t);
                     let along = (step.0 * 0.7 * pitch, step.1 * 0.7 * pitch);

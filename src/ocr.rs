@@ -104,6 +104,11 @@ pub struct MrzReading {
     /// out, so the character there is a guess. A reading with any is never valid; the
     /// [`MrzTracker`] leaves them out of its vote.
     pub washed_out: Vec<(usize, usize)>,
+    /// Positions `(line, col)` whose cell holds ink but under [`FAINT`] of its line's typical
+    /// contrast (see [`MrzGrid::blank_and_faint`]): glare veiled it, and the character there is
+    /// often misread. Validity is left to the check digits and gates; the [`MrzTracker`] counts
+    /// such a cell only where no frame saw it clearly.
+    pub faint: Vec<(usize, usize)>,
     /// True when the lines may run on past the reading's end (glare or the frame edge there, see
     /// [`MrzGrid::may_continue`]): the reading may be the first columns of a longer format's MRZ (an
     /// MRV-A's first 36 columns read as an MRV-B). Such a reading is never valid, and the
@@ -171,6 +176,10 @@ const MIN_CHAR_CONFIDENCE: f32 = 0.2;
 /// measured on the glare fixtures, cells whose ink the glare saturated to white have a range of 0–2
 /// in the JPEG, while 99 % of cells with ink left have 8 or more.
 pub const BLANK_RANGE: f32 = 4.0;
+
+/// Fraction of its line's median cell contrast (grey-level range) below which a cell with ink
+/// counts as faint (see [`MrzReading::faint`]).
+pub const FAINT: f32 = 0.3;
 
 /// Fraction of a line's median cell contrast below which a cell at its end counts as faded by glare
 /// (see [`MrzGrid::may_continue`]). Set on the glare sequences (seeds 2, 3); it changes no reading
@@ -348,17 +357,16 @@ impl MrzReader {
         };
         // A washed-out cell is a guess the check digits may happen to accept: never valid (fail closed).
         // Positions in reading order (turned with the reading when it is upside down).
-        let washed: Vec<(usize, usize)> = grid
-            .blank_positions(frame)
-            .into_iter()
-            .map(|(l, c)| {
-                if upside_down {
-                    (k.saturating_sub(1 + l), chars.saturating_sub(1 + c))
-                } else {
-                    (l, c)
-                }
-            })
-            .collect();
+        let turn = |(l, c): (usize, usize)| {
+            if upside_down {
+                (k.saturating_sub(1 + l), chars.saturating_sub(1 + c))
+            } else {
+                (l, c)
+            }
+        };
+        let (washed, faint) = grid.blank_and_faint(frame);
+        let washed: Vec<(usize, usize)> = washed.into_iter().map(turn).collect();
+        let faint: Vec<(usize, usize)> = faint.into_iter().map(turn).collect();
         // Glare or the frame edge past the reading's end may hide the rest of a longer format's
         // lines: a reading of the shorter format is then a guess as well (fail closed).
         let longer = [30usize, 36, 44].iter().any(|&c| {
@@ -374,6 +382,7 @@ impl MrzReader {
                 r.valid &= washed.is_empty() && !cut;
                 r.may_continue = cut;
                 r.washed_out.clone_from(&washed);
+                r.faint.clone_from(&faint);
                 r
             })
         };
@@ -649,12 +658,12 @@ fn refine(frame: &LumaFrame<'_>, lines: &[locate::TextLine]) -> Option<Vec<locat
 /// [`MrzGrid::may_continue`]); a stray blob chained onto an end lengthens a line by a pitch or
 /// two. Every reading that could be reported on the committed set and a fresh one (seed 29) had
 /// an extent of 29.6–31.5 pitches; three-line groups of ordinary text (a page of names) 33.9–48.
-const EXTENT_3X30: std::ops::RangeInclusive<f32> = 24.0..=33.0;
+pub const EXTENT_3X30: std::ops::RangeInclusive<f32> = 24.0..=33.0;
 
 /// [`EXTENT_3X30`] for two lines (36 or 44 characters, decided by [`char_count_options`]).
 /// Reportable readings on the same sets: 32.9–41.6 pitches read as 36 (a perspective-tilted line's
 /// median pitch overstates the extent by up to 5 pitches), 42.6–45.7 read as 44.
-const EXTENT_2X: std::ops::RangeInclusive<f32> = 30.0..=47.0;
+pub const EXTENT_2X: std::ops::RangeInclusive<f32> = 30.0..=47.0;
 
 /// Characters per line worth trying for these lines: 30 for three lines; 36 and/or 44 for two,
 /// from the length-to-pitch ratio (the extent); none when the lines are far too short or too
@@ -689,7 +698,7 @@ pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
 
 /// Most characters a glare or the frame edge may hide at one end of every line for
 /// [`hidden_end_layouts`] to read the full format's grid all the same.
-const MAX_HIDDEN_CHARS: f32 = 10.0;
+pub const MAX_HIDDEN_CHARS: f32 = 10.0;
 
 /// Line sets `lines` would be if glare or the frame edge hid their first (or last) characters: for
 /// every format whose lines are at least 1.5 and at most [`MAX_HIDDEN_CHARS`] pitches longer than
@@ -734,7 +743,7 @@ pub fn hidden_end_layouts(
                     out
                 })
                 .collect();
-            // The cells between the found end and the run-on one, on every line.
+            // The first two cells past the found end (towards the run-on one), on any line.
             let hides = lines.iter().zip(&run_on).any(|(l, r)| {
                 let (from, to) = if at_start {
                     (l.start, r.start)
@@ -788,6 +797,9 @@ pub fn sample_cells_jittered(
     }
     Some((grid.homography, cells))
 }
+
+/// Cell positions `(line, col)`.
+type Positions = Vec<(usize, usize)>;
 
 /// The rectified character grid of one MRZ: homography plus per-line pitch alignment.
 #[derive(Clone, Debug)]
@@ -855,24 +867,39 @@ impl MrzGrid {
 
     /// The blank cells of [`MrzGrid::blank_cells`] as `(line, col)` in the grid's (frame) order.
     pub fn blank_positions(&self, frame: &LumaFrame<'_>) -> Vec<(usize, usize)> {
+        self.blank_and_faint(frame).0
+    }
+
+    /// The blank cells ([`MrzGrid::blank_positions`]) and the faint ones: not blank, but with a
+    /// grey-level range under [`FAINT`] of the median range of their line's cells. Both as
+    /// `(line, col)` in the grid's (frame) order.
+    pub fn blank_and_faint(&self, frame: &LumaFrame<'_>) -> (Positions, Positions) {
         let h = &self.homography;
-        let mut blank = Vec::new();
+        let (mut blank, mut faint) = (Vec::new(), Vec::new());
         for (line, align) in self.aligns.iter().enumerate() {
             let y = line as f32;
             let pitch = 1.0 + align.stretch;
-            for i in 0..self.chars {
-                let cx = align.offset + (i as f32 + 0.5) * pitch;
-                let c = h.apply(cx, y);
-                let (l, r) = (h.apply(cx - 0.35, y), h.apply(cx + 0.35, y));
-                let (u, d) = (h.apply(cx, y - 0.3), h.apply(cx, y + 0.3));
-                let range =
-                    frame::range_in(frame, c, (r.0 - l.0, r.1 - l.1), (d.0 - u.0, d.1 - u.1));
+            let ranges: Vec<f32> = (0..self.chars)
+                .map(|i| {
+                    let cx = align.offset + (i as f32 + 0.5) * pitch;
+                    let c = h.apply(cx, y);
+                    let (l, r) = (h.apply(cx - 0.35, y), h.apply(cx + 0.35, y));
+                    let (u, d) = (h.apply(cx, y - 0.3), h.apply(cx, y + 0.3));
+                    frame::range_in(frame, c, (r.0 - l.0, r.1 - l.1), (d.0 - u.0, d.1 - u.1))
+                })
+                .collect();
+            let mut sorted = ranges.clone();
+            sorted.sort_by(f32::total_cmp);
+            let typical = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+            for (i, &range) in ranges.iter().enumerate() {
                 if range < BLANK_RANGE {
                     blank.push((line, i));
+                } else if range < FAINT * typical {
+                    faint.push((line, i));
                 }
             }
         }
-        blank
+        (blank, faint)
     }
 
     /// Whether a line may go on past the grid's last cell (`at_start`: before its first cell, the
@@ -1160,6 +1187,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         upside_down,
         class_violations,
         washed_out: Vec::new(),
+        faint: Vec::new(),
         may_continue: false,
     }
 }
@@ -1588,6 +1616,33 @@ mod tests {
         );
         let reading = read_luma(w, h, w, &px).unwrap();
         assert!(reading.is_none_or(|r| !r.valid));
+    }
+
+    #[test]
+    fn veiled_characters_are_faint_not_blank() {
+        // A glare veil over five characters of the second line: their ink keeps a tenth of its
+        // contrast against the paper (pixel → 235 + (pixel − 235) / 10), not blank, but faint.
+        let img = decode_image(CLEAN_TD3).unwrap().to_luma8();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let frame = LumaFrame::new(w, h, w, img.as_raw()).unwrap();
+        let lines = mrz_line_candidates(&frame).unwrap().remove(0);
+        let grid = MrzGrid::new(&frame, &lines, 44).unwrap();
+        assert_eq!(grid.blank_and_faint(&frame), (Vec::new(), Vec::new()));
+        let mut px = img.as_raw().clone();
+        let (a, b) = (
+            grid.homography.apply(9.9, 1.0),
+            grid.homography.apply(15.1, 1.0),
+        );
+        for y in (a.1 as usize).saturating_sub(16)..(b.1 as usize + 16).min(h) {
+            for x in a.0 as usize..(b.0 as usize).min(w) {
+                let v = f32::from(px[y * w + x]);
+                px[y * w + x] = (235.0 + (v - 235.0) / 10.0).round() as u8;
+            }
+        }
+        let veiled = LumaFrame::new(w, h, w, &px).unwrap();
+        let (blank, faint) = grid.blank_and_faint(&veiled);
+        assert!(blank.is_empty(), "{blank:?}");
+        assert_eq!(faint, (10..15).map(|c| (1, c)).collect::<Vec<_>>());
     }
 
     /// Two lines of 30 pitches (10 px) from `x0`, at y 300 and 320, in a 1280×720 frame of grey paper.

@@ -51,8 +51,31 @@ struct Ballot {
     cut: usize,
 }
 
-/// One frame's vote: its alternatives (`[line][col]`) and the cells it saw washed out.
-type Vote = (Vec<Vec<Vec<Alternative>>>, Vec<(usize, usize)>);
+/// One frame's vote: its alternatives (`[line][col]`), the cells it saw washed out and the faint ones.
+type Vote = (
+    Vec<Vec<Vec<Alternative>>>,
+    Vec<(usize, usize)>,
+    Vec<(usize, usize)>,
+);
+
+/// Adds one frame's alternatives for a cell to the cell's accumulated log-probabilities.
+fn vote(slot: &mut HashMap<char, f32>, voters: &mut usize, alts: &[Alternative]) {
+    let listed: HashMap<char, f32> = alts
+        .iter()
+        .map(|&(ch, p)| (ch, p.max(1e-6).ln().max(FLOOR)))
+        .collect();
+    let keys: Vec<char> = slot.keys().copied().chain(listed.keys().copied()).collect();
+    for k in keys {
+        let add = listed.get(&k).copied().unwrap_or(FLOOR);
+        let prior = if slot.contains_key(&k) {
+            0.0
+        } else {
+            FLOOR * *voters as f32
+        };
+        *slot.entry(k).or_insert(prior) += add;
+    }
+    *voters += 1;
+}
 
 /// Frames per format the vote keeps (the latest): bounds the memory and the work per frame of a
 /// long video, and lets the vote follow the camera.
@@ -111,9 +134,11 @@ impl MrzTracker {
         if ballot.kept.len() >= MAX_KEPT {
             ballot.kept.pop_front();
         }
-        ballot
-            .kept
-            .push_back((reading.candidates.clone(), reading.washed_out.clone()));
+        ballot.kept.push_back((
+            reading.candidates.clone(),
+            reading.washed_out.clone(),
+            reading.faint.clone(),
+        ));
         ballot.frames += 1;
         ballot.cut += usize::from(reading.may_continue);
         let (frames, whole) = (ballot.frames, ballot.frames - ballot.cut);
@@ -200,7 +225,7 @@ impl Ballot {
         let shape: Vec<usize> = self
             .kept
             .back()
-            .map(|(rows, _)| rows.iter().map(Vec::len).collect())
+            .map(|(rows, _, _)| rows.iter().map(Vec::len).collect())
             .unwrap_or_default();
         let mut slots: Vec<Vec<(HashMap<char, f32>, usize)>> = shape
             .iter()
@@ -210,44 +235,40 @@ impl Ballot {
             let lines: Vec<Vec<Option<char>>> = self
                 .kept
                 .iter()
-                .map(|(rows, washed)| {
+                .map(|(rows, washed, _)| {
                     top_chars(rows.get(l).map_or(&[][..], Vec::as_slice), l, washed)
                 })
                 .collect();
-            for (f, (rows, washed)) in self.kept.iter().enumerate() {
-                let (Some(mine), Some(crow)) = (lines.get(f), rows.get(l)) else {
-                    continue;
-                };
-                let others = lines.len() - 1;
-                let against = lines
-                    .iter()
-                    .enumerate()
-                    .filter(|&(g, other)| g != f && shifted_against(mine, other))
-                    .count();
-                // Against a strict majority of the others (with two frames: against the other).
-                if against * 2 > others {
-                    continue;
-                }
-                for (c, ((slot, voters), alts)) in vrow.iter_mut().zip(crow).enumerate() {
-                    if washed.contains(&(l, c)) {
-                        continue;
-                    }
-                    let listed: HashMap<char, f32> = alts
+            // The frames whose line is in place: not shifted against a strict majority of the
+            // others (with two frames: against the other; a line is never shifted against itself).
+            // Faint cells count only where no frame saw the cell clearly.
+            let voting: Vec<&Vote> = self
+                .kept
+                .iter()
+                .zip(&lines)
+                .filter(|(_, mine)| {
+                    let against = lines
                         .iter()
-                        .map(|&(ch, p)| (ch, p.max(1e-6).ln().max(FLOOR)))
-                        .collect();
-                    let keys: Vec<char> =
-                        slot.keys().copied().chain(listed.keys().copied()).collect();
-                    for k in keys {
-                        let add = listed.get(&k).copied().unwrap_or(FLOOR);
-                        let prior = if slot.contains_key(&k) {
-                            0.0
-                        } else {
-                            FLOOR * *voters as f32
-                        };
-                        *slot.entry(k).or_insert(prior) += add;
+                        .filter(|other| shifted_against(mine, other))
+                        .count();
+                    against * 2 < lines.len()
+                })
+                .map(|(v, _)| v)
+                .collect();
+            for faint_pass in [false, true] {
+                let clear: Vec<bool> = vrow.iter().map(|(_, voters)| *voters > 0).collect();
+                for (rows, washed, faint) in &voting {
+                    let Some(crow) = rows.get(l) else { continue };
+                    for (c, ((slot, voters), alts)) in vrow.iter_mut().zip(crow).enumerate() {
+                        let is_faint = faint.contains(&(l, c));
+                        if washed.contains(&(l, c))
+                            || is_faint != faint_pass
+                            || (faint_pass && clear.get(c).copied().unwrap_or(true))
+                        {
+                            continue;
+                        }
+                        vote(slot, voters, alts);
                     }
-                    *voters += 1;
                 }
             }
         }
@@ -521,5 +542,30 @@ mod tests {
             "one MRV-A frame against one MRV-B frame"
         );
         assert!(t.push(&full).is_some());
+    }
+
+    #[test]
+    fn faint_cells_count_only_where_no_frame_saw_the_cell_clearly() {
+        // One frame saw the surname's (0, 5) faint and misread it, surely, as a filler; another saw
+        // it clearly. Counted alike, the two would split the vote and the consensus stay unsure.
+        let mut a = frame(&[]);
+        a.candidates[0][5] = vec![('<', 0.99)];
+        a.faint = vec![(0, 5)];
+        let mut t = MrzTracker::new(2);
+        assert!(t.push(&a).is_none(), "one frame");
+        let got = t
+            .push(&frame(&[]))
+            .expect("the clear frame decides the cell");
+        assert_eq!(got.lines, TD3);
+        // Where no frame saw a cell clearly, the faint readings are all there is: they vote.
+        let mut only = frame(&[]);
+        only.faint = vec![(0, 5)];
+        let mut t = MrzTracker::new(2);
+        assert!(t.push(&only).is_none());
+        let got = t
+            .push(&only)
+            .expect("two frames, the faint cell read alike");
+        assert_eq!(got.lines, TD3);
+        assert!(got.washed_out.is_empty());
     }
 }

@@ -1689,8 +1689,16 @@ mod tests {
             );
             assert!((r.start.1 - l.start.1).abs() < 1e-3);
         }
-        // Lines starting at the frame's left edge run on past it.
-        let lines = short_lines(20.0);
+        // Lines starting at the frame's left edge run on past it; lines two blank cells from it
+        // do not.
+        assert!(
+            hidden_end_layouts(
+                &LumaFrame::new(w, h, w, &paper).unwrap(),
+                &short_lines(25.0)
+            )
+            .is_empty()
+        );
+        let lines = short_lines(5.0);
         let frame = LumaFrame::new(w, h, w, &paper).unwrap();
         let got = hidden_end_layouts(&frame, &lines);
         assert_eq!(got.len(), 1);

@@ -330,6 +330,50 @@ impl MrzReader {
         }
         let upside_down = down > up;
         let total = cells.len() / CELL_LEN;
+        let k = lines.len();
+        // The reading's first character, the document code letter, decides whether it can be
+        // reported at all (`reportable`), and neither correction nor a shift of another line's grid
+        // changes it. It is the first cell of the top line in reading order (the bottom line's last
+        // cell, turned, when the MRZ is upside down). When neither that cell nor the cell a shift
+        // of its line by one pitch either way puts there reads as a document code letter, no
+        // reading of these lines can be reported: stop before classifying the rest (most text
+        // lines of a frame without an MRZ end here).
+        let first_line = if upside_down { k.saturating_sub(1) } else { 0 };
+        let opens_mrz = |line_cells: &[f32]| -> bool {
+            let cell = if upside_down {
+                line_cells.rchunks_exact(CELL_LEN).next().map(|c| {
+                    let mut turned = c.to_vec();
+                    turned.reverse();
+                    turned
+                })
+            } else {
+                line_cells.chunks_exact(CELL_LEN).next().map(<[f32]>::to_vec)
+            };
+            cell.is_some_and(|c| document_letter(&self.model.classify(&c, 5)))
+        };
+        let unshifted_opens = if upside_down {
+            let last = total.saturating_sub(1);
+            match flipped_read.get(last / 3).filter(|_| last.is_multiple_of(3)) {
+                Some(known) => document_letter(known),
+                None => opens_mrz(&cells),
+            }
+        } else {
+            upright_read.first().is_some_and(|a| document_letter(a))
+        };
+        // The top line's grid shifted by one pitch either way, sampled once for the shift trials
+        // below, and whether it opens with a document code letter.
+        let first_shifted: Vec<(f32, Vec<f32>, bool)> = [-1.0f32, 1.0]
+            .into_iter()
+            .map(|shift| {
+                let mut c = Vec::with_capacity(chars * CELL_LEN);
+                grid.sample(frame, first_line, shift, (0.0, 0.0), &mut c);
+                let opens = opens_mrz(&c);
+                (shift, c, opens)
+            })
+            .collect();
+        if !unshifted_opens && !first_shifted.iter().any(|s| s.2) {
+            return None;
+        }
         let mut alts = if upside_down {
             // Cell m of the turned MRZ is cell total − 1 − m turned by 180°.
             let turned = rectify::rotate_cells_180(&cells);
@@ -348,7 +392,6 @@ impl MrzReader {
             };
             self.classify_all_known(&cells, known)
         };
-        let k = lines.len();
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
             let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
             let first = rows.first()?.first()?.first()?.0;
@@ -399,8 +442,18 @@ impl MrzReader {
         for line in 0..k {
             let row = if upside_down { k - 1 - line } else { line };
             for shift in [-1.0f32, 1.0] {
-                let mut c = Vec::with_capacity(chars * CELL_LEN);
-                grid.sample(frame, line, shift, (0.0, 0.0), &mut c);
+                let c = if line == first_line {
+                    // A top line shifted so that it no longer opens with a document code letter
+                    // cannot make the reading reportable.
+                    match first_shifted.iter().find(|s| s.0 == shift) {
+                        Some((_, c, true)) => c.clone(),
+                        _ => continue,
+                    }
+                } else {
+                    let mut c = Vec::with_capacity(chars * CELL_LEN);
+                    grid.sample(frame, line, shift, (0.0, 0.0), &mut c);
+                    c
+                };
                 let c = if upside_down {
                     rectify::rotate_cells_180(&c)
                 } else {
@@ -473,6 +526,16 @@ fn line_bits(lines: &[locate::TextLine]) -> Vec<u32> {
             ]
         })
         .collect()
+}
+
+/// Whether the character correction puts in the first position (the document code's first letter,
+/// a letter-or-filler field: the classifier's first such alternative) is one ICAO 9303 defines
+/// (`P`, `I`, `A`, `C`, `V`), as [`reportable`] and [`hopeless`] require.
+fn document_letter(alts: &[Alternative]) -> bool {
+    alts.iter()
+        .find(|a| layout::CharClass::Alpha.allows(a.0))
+        .or_else(|| alts.first())
+        .is_some_and(|a| matches!(a.0, 'P' | 'I' | 'A' | 'C' | 'V'))
 }
 
 /// Whether a reading looks enough like an MRZ to be reported at all: at least half of its check

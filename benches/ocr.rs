@@ -6,10 +6,9 @@ use std::hint::black_box;
 
 fn luma(path: &str) -> (usize, usize, Vec<u8>) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let img = ocr::decode_image(&bytes)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .to_luma8();
-    (img.width() as usize, img.height() as usize, img.into_raw())
+    let img = ocr::decode_image(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let luma = ocr::frame::luma_plane(&img).into_owned();
+    (img.width() as usize, img.height() as usize, luma)
 }
 
 fn bench(c: &mut Criterion) {

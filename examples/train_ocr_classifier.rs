@@ -291,9 +291,9 @@ fn main() {
         let upside_down = item["rotation_deg"].as_f64().unwrap_or(0.0).abs() > 90.0;
         let bytes = std::fs::read(dir.join(item["file"].as_str().expect("file"))).expect("read");
         let img = ocr::decode_image(&bytes).expect("decode");
-        let luma = img.to_luma8();
-        let (w, h) = (luma.width() as usize, luma.height() as usize);
-        let frame = ocr::LumaFrame::new(w, h, w, luma.as_raw()).expect("frame");
+        let luma = ocr::frame::luma_plane(&img);
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let frame = ocr::LumaFrame::new(w, h, w, &luma).expect("frame");
         let fits = |c: &Vec<ocr::locate::TextLine>| {
             c.len() == lines.len() && ocr::char_count_options(c).contains(&chars)
         };

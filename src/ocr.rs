@@ -231,12 +231,12 @@ impl MrzReader {
         })
     }
 
-    /// Reads a decoded image (converted to luma first).
+    /// Reads a decoded image (its luma plane, [`frame::luma_plane`]).
     pub fn read_image(&self, image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrError> {
         let (w, h) = (image.width() as usize, image.height() as usize);
         frame::check_dimensions(w, h)?;
-        let luma = image.to_luma8();
-        let frame = LumaFrame::new(w, h, w, luma.as_raw())?;
+        let luma = frame::luma_plane(image);
+        let frame = LumaFrame::new(w, h, w, &luma)?;
         self.read_frame(&frame)
     }
 
@@ -347,13 +347,19 @@ impl MrzReader {
                     turned
                 })
             } else {
-                line_cells.chunks_exact(CELL_LEN).next().map(<[f32]>::to_vec)
+                line_cells
+                    .chunks_exact(CELL_LEN)
+                    .next()
+                    .map(<[f32]>::to_vec)
             };
             cell.is_some_and(|c| document_letter(&self.model.classify(&c, 5)))
         };
         let unshifted_opens = if upside_down {
             let last = total.saturating_sub(1);
-            match flipped_read.get(last / 3).filter(|_| last.is_multiple_of(3)) {
+            match flipped_read
+                .get(last / 3)
+                .filter(|_| last.is_multiple_of(3))
+            {
                 Some(known) => document_letter(known),
                 None => opens_mrz(&cells),
             }

@@ -182,15 +182,15 @@ impl TesseractReader {
         &self.datapath
     }
 
-    /// Reads a decoded image (converted to luma first).
+    /// Reads a decoded image (its luma plane, [`frame::luma_plane`]).
     pub fn read_image(
         &mut self,
         image: &image::DynamicImage,
     ) -> Result<Option<MrzReading>, TesseractError> {
         let (w, h) = (image.width() as usize, image.height() as usize);
         frame::check_dimensions(w, h)?;
-        let luma = image.to_luma8();
-        let frame = LumaFrame::new(w, h, w, luma.as_raw())?;
+        let luma = frame::luma_plane(image);
+        let frame = LumaFrame::new(w, h, w, &luma)?;
         self.read_frame(&frame)
     }
 

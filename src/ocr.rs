@@ -366,18 +366,23 @@ impl MrzReader {
         } else {
             upright_read.first().is_some_and(|a| document_letter(a))
         };
-        // The top line's grid shifted by one pitch either way, sampled once for the shift trials
-        // below, and whether it opens with a document code letter.
-        let first_shifted: Vec<(f32, Vec<f32>, bool)> = [-1.0f32, 1.0]
-            .into_iter()
-            .map(|shift| {
-                let mut c = Vec::with_capacity(chars * CELL_LEN);
-                grid.sample(frame, first_line, shift, (0.0, 0.0), &mut c);
-                let opens = opens_mrz(&c);
-                (shift, c, opens)
-            })
-            .collect();
-        if !unshifted_opens && !first_shifted.iter().any(|s| s.2) {
+        // When it does not, the top line's grid shifted by one pitch either way (sampled once, for
+        // the shift trials below too), and whether each opens with a document code letter.
+        let first_shifted: Option<Vec<(f32, Vec<f32>, bool)>> = (!unshifted_opens).then(|| {
+            [-1.0f32, 1.0]
+                .into_iter()
+                .map(|shift| {
+                    let mut c = Vec::with_capacity(chars * CELL_LEN);
+                    grid.sample(frame, first_line, shift, (0.0, 0.0), &mut c);
+                    let opens = opens_mrz(&c);
+                    (shift, c, opens)
+                })
+                .collect()
+        });
+        if first_shifted
+            .as_ref()
+            .is_some_and(|s| !s.iter().any(|(_, _, opens)| *opens))
+        {
             return None;
         }
         let mut alts = if upside_down {
@@ -448,13 +453,17 @@ impl MrzReader {
         for line in 0..k {
             let row = if upside_down { k - 1 - line } else { line };
             for shift in [-1.0f32, 1.0] {
-                let c = if line == first_line {
-                    // A top line shifted so that it no longer opens with a document code letter
-                    // cannot make the reading reportable.
-                    match first_shifted.iter().find(|s| s.0 == shift) {
-                        Some((_, c, true)) => c.clone(),
-                        _ => continue,
+                let cached = first_shifted
+                    .as_ref()
+                    .filter(|_| line == first_line)
+                    .and_then(|s| s.iter().find(|s| s.0 == shift));
+                let c = if let Some((_, c, opens)) = cached {
+                    // The reading does not open with a document code letter: only a top line
+                    // shifted so that it does can make it reportable.
+                    if !opens {
+                        continue;
                     }
+                    c.clone()
                 } else {
                     let mut c = Vec::with_capacity(chars * CELL_LEN);
                     grid.sample(frame, line, shift, (0.0, 0.0), &mut c);

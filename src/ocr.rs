@@ -1628,6 +1628,57 @@ mod tests {
     }
 
     #[test]
+    fn the_document_letter_is_the_first_letter_or_filler_alternative() {
+        // The class of the first position is letters and filler: a digit listed first gives way
+        // to the first letter after it, as correction picks it.
+        assert!(document_letter(&[('1', 0.6), ('I', 0.3)]));
+        assert!(document_letter(&[('P', 0.99)]));
+        assert!(document_letter(&[('0', 0.5), ('8', 0.2), ('V', 0.1)]));
+        // A filler or a letter no document code starts with, even ahead of a code letter.
+        assert!(!document_letter(&[('<', 0.9), ('P', 0.1)]));
+        assert!(!document_letter(&[('K', 0.6), ('A', 0.3)]));
+        // No letter or filler at all: the first alternative stands.
+        assert!(!document_letter(&[('0', 0.9), ('8', 0.1)]));
+        assert!(!document_letter(&[]));
+    }
+
+    #[test]
+    fn a_line_set_opening_with_no_document_letter_is_not_read() {
+        // The clean TD3 (`P<NLDORNDE…`) with its lines moved along themselves by whole pitches:
+        // by one, a shift trial still brings the `P` into the first cell, so the lines are read
+        // in full; by five, the first cell and its neighbours hold `R`, `N`, `D` and the read is
+        // left before the full classification.
+        let img = decode_image(CLEAN_TD3).unwrap().to_luma8();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let frame = LumaFrame::new(w, h, w, img.as_raw()).unwrap();
+        let reader = MrzReader::new().unwrap();
+        let lines = mrz_line_candidates(&frame).unwrap().remove(0);
+        let moved = |pitches: f32| -> Vec<locate::TextLine> {
+            lines
+                .iter()
+                .map(|l| {
+                    let len = l.length();
+                    let d = (
+                        (l.end.0 - l.start.0) / len * pitches * l.pitch,
+                        (l.end.1 - l.start.1) / len * pitches * l.pitch,
+                    );
+                    let mut out = *l;
+                    out.start = (l.start.0 + d.0, l.start.1 + d.1);
+                    out.end = (l.end.0 + d.0, l.end.1 + d.1);
+                    out
+                })
+                .collect()
+        };
+        assert!(
+            reader
+                .read_layout(&frame, &moved(0.0), 44)
+                .is_some_and(|r| r.valid)
+        );
+        assert!(reader.read_layout(&frame, &moved(1.0), 44).is_some());
+        assert!(reader.read_layout(&frame, &moved(5.0), 44).is_none());
+    }
+
+    #[test]
     fn a_filler_read_in_a_date_is_not_valid() {
         // `make_ocr_fixtures --glare-sequence DIR --frames 5 --docs 5 --seed 6`, doc04_f02: an MRV-B
         // whose birth-date digit `0` under the glare read as `<`, which its check digit counts as 0.

@@ -233,11 +233,7 @@ impl MrzReader {
 
     /// Reads a decoded image (its luma plane, [`frame::luma_plane`]).
     pub fn read_image(&self, image: &image::DynamicImage) -> Result<Option<MrzReading>, OcrError> {
-        let (w, h) = (image.width() as usize, image.height() as usize);
-        frame::check_dimensions(w, h)?;
-        let luma = frame::luma_plane(image);
-        let frame = LumaFrame::new(w, h, w, &luma)?;
-        self.read_frame(&frame)
+        frame::read_decoded(image, |frame| self.read_frame(frame))
     }
 
     /// Reads a luma frame: locate, refine, rectify, segment, classify, check.
@@ -340,19 +336,18 @@ impl MrzReader {
         // lines of a frame without an MRZ end here).
         let first_line = if upside_down { k.saturating_sub(1) } else { 0 };
         let opens_mrz = |line_cells: &[f32]| -> bool {
-            let cell = if upside_down {
+            let alts = if upside_down {
                 line_cells.rchunks_exact(CELL_LEN).next().map(|c| {
-                    let mut turned = c.to_vec();
-                    turned.reverse();
-                    turned
+                    let turned: Vec<f32> = c.iter().rev().copied().collect();
+                    self.model.classify(&turned, 5)
                 })
             } else {
                 line_cells
                     .chunks_exact(CELL_LEN)
                     .next()
-                    .map(<[f32]>::to_vec)
+                    .map(|c| self.model.classify(c, 5))
             };
-            cell.is_some_and(|c| document_letter(&self.model.classify(&c, 5)))
+            alts.is_some_and(|a| document_letter(&a))
         };
         let unshifted_opens = if upside_down {
             let last = total.saturating_sub(1);

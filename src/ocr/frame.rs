@@ -52,6 +52,18 @@ pub fn luma_plane(image: &image::DynamicImage) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
+/// Runs `read` on the luma frame of a decoded image ([`luma_plane`]), after [`check_dimensions`]:
+/// the one way both readers' `read_image` turn an image into a frame.
+pub fn read_decoded<T, E: From<OcrError>>(
+    image: &image::DynamicImage,
+    read: impl FnOnce(&LumaFrame<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    check_dimensions(w, h)?;
+    let luma = luma_plane(image);
+    read(&LumaFrame::new(w, h, w, &luma)?)
+}
+
 /// A borrowed 8-bit luma frame, as a camera pipeline hands it over (Y plane of NV21/YUV420, or grey).
 ///
 /// Row `y` starts at `data[y * stride]`; only the first `width` bytes of each row are read.

@@ -187,11 +187,7 @@ impl TesseractReader {
         &mut self,
         image: &image::DynamicImage,
     ) -> Result<Option<MrzReading>, TesseractError> {
-        let (w, h) = (image.width() as usize, image.height() as usize);
-        frame::check_dimensions(w, h)?;
-        let luma = frame::luma_plane(image);
-        let frame = LumaFrame::new(w, h, w, &luma)?;
-        self.read_frame(&frame)
+        frame::read_decoded(image, |frame| self.read_frame(frame))
     }
 
     /// Reads a luma frame: the native locate and rectify stages, Tesseract on the rectified crop,

@@ -156,12 +156,16 @@ impl<'a> LumaFrame<'a> {
         let y0 = y as usize;
         let fx = x - x0 as f32;
         let fy = y - y0 as f32;
-        let x1 = (x0 + 1).min(self.width - 1);
-        let y1 = (y0 + 1).min(self.height - 1);
-        let a = f32::from(self.get(x0, y0));
-        let b = f32::from(self.get(x1, y0));
-        let c = f32::from(self.get(x0, y1));
-        let d = f32::from(self.get(x1, y1));
+        // The four neighbours as offsets from the first (the next column and row, or the same one
+        // at the last column or row): one index computation per sample.
+        let at = y0 * self.stride + x0;
+        let right = usize::from(x0 + 1 < self.width);
+        let down = if y0 + 1 < self.height { self.stride } else { 0 };
+        let px = |i: usize| f32::from(self.data.get(i).copied().unwrap_or(0));
+        let a = px(at);
+        let b = px(at + right);
+        let c = px(at + down);
+        let d = px(at + down + right);
         (a + (b - a) * fx) * (1.0 - fy) + (c + (d - c) * fx) * fy
     }
 

@@ -535,6 +535,16 @@ pub fn sample_line(
     let y = line as f32;
     let start = out.len();
     let mut raw = vec![0f32; chars * CELL_LEN];
+    // The sample offsets inside a cell (fractions of the pitch across, of the cap height down), the
+    // same for every cell: per column and row, for the one centred sample and the four sub-samples.
+    const SUB4: [(f32, f32); 4] = [(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)];
+    let fx_of = |col: usize, sx: f32| (col as f32 + 0.5 + sx) / CELL_W as f32 - 0.5;
+    let fy_of =
+        |row: usize, sy: f32| ((row as f32 + 0.5 + sy) / CELL_H as f32 - 0.5) * 1.5 + jitter.1;
+    let fx1: [f32; CELL_W] = std::array::from_fn(|col| fx_of(col, 0.0));
+    let fy1: [f32; CELL_H] = std::array::from_fn(|row| fy_of(row, 0.0));
+    let fx4: [[f32; 4]; CELL_W] = std::array::from_fn(|col| SUB4.map(|(sx, _)| fx_of(col, sx)));
+    let fy4: [[f32; 4]; CELL_H] = std::array::from_fn(|row| SUB4.map(|(_, sy)| fy_of(row, sy)));
     for i in 0..chars {
         let mid = i as f32 + 0.5;
         let pitch = align.pitch_at(mid, chars);
@@ -554,22 +564,28 @@ pub fn sample_line(
             vy.1 / vl * pitch_px * CAP_OVER_PITCH,
         );
         let step = pitch_px / CELL_W as f32;
-        let sub: &[(f32, f32)] = if step > 1.4 {
-            &[(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)]
-        } else {
-            &[(0.0, 0.0)]
+        let at = |fx: f32, fy: f32| {
+            frame.sample(c.0 + ex.0 * fx + ey.0 * fy, c.1 + ex.1 * fx + ey.1 * fy)
         };
-        let cy = jitter.1;
-        for row in 0..CELL_H {
-            for col in 0..CELL_W {
-                let mut acc = 0.0;
-                for &(sx, sy) in sub {
-                    let fx = (col as f32 + 0.5 + sx) / CELL_W as f32 - 0.5;
-                    let fy = ((row as f32 + 0.5 + sy) / CELL_H as f32 - 0.5) * 1.5 + cy;
-                    acc += frame.sample(c.0 + ex.0 * fx + ey.0 * fy, c.1 + ex.1 * fx + ey.1 * fy);
+        let Some(out_cell) = raw.get_mut(i * CELL_LEN..(i + 1) * CELL_LEN) else {
+            continue;
+        };
+        // Characters larger than the cell are averaged over four sub-samples per cell sample
+        // (summed in the order of `SUB4`), smaller ones sampled once.
+        if step > 1.4 {
+            for (out_row, fys) in out_cell.chunks_exact_mut(CELL_W).zip(&fy4) {
+                for (slot, fxs) in out_row.iter_mut().zip(&fx4) {
+                    let mut acc = 0.0;
+                    for (&fx, &fy) in fxs.iter().zip(fys) {
+                        acc += at(fx, fy);
+                    }
+                    *slot = acc / 4.0;
                 }
-                if let Some(slot) = raw.get_mut(i * CELL_LEN + row * CELL_W + col) {
-                    *slot = acc / sub.len() as f32;
+            }
+        } else {
+            for (out_row, &fy) in out_cell.chunks_exact_mut(CELL_W).zip(&fy1) {
+                for (slot, &fx) in out_row.iter_mut().zip(&fx1) {
+                    *slot = 0.0 + at(fx, fy);
                 }
             }
         }
@@ -681,11 +697,14 @@ fn two_ranks(v: &mut [f32], low: usize, high: usize) -> (f32, f32) {
     (l, h)
 }
 
-/// The `q` quantile (0..=1, nearest rank below) of `v`; 0 when empty.
+/// The `q` quantile (0..=1, nearest rank below) of `v`; 0 when empty. By selection: the value a
+/// full sort would put at that rank.
 fn quantile(mut v: Vec<f32>, q: f32) -> f32 {
-    v.sort_by(f32::total_cmp);
     let at = ((v.len().saturating_sub(1)) as f32 * q) as usize;
-    v.get(at).copied().unwrap_or(0.0)
+    if at >= v.len() {
+        return 0.0;
+    }
+    *v.select_nth_unstable_by(at, f32::total_cmp).1
 }
 
 /// Local ink and paper levels around column `i` of per-column dark (`lo`) and bright (`hi`)

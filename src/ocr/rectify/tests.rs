@@ -220,6 +220,23 @@ fn two_ranks_agree_with_a_full_sort() {
             }
         }
     }
+    // Every pair of ranks within 40 of the ends, against the sort.
+    for len in [1usize, 5, 33, 64, 280] {
+        let v: Vec<f32> = (0..len).map(|_| (next() % 29) as f32 * 3.25).collect();
+        let mut sorted = v.clone();
+        sorted.sort_by(f32::total_cmp);
+        for lo in 0..len.min(40) {
+            for from_top in 0..len.min(40) {
+                let hi = (len - 1 - from_top).max(lo);
+                let mut w = v.clone();
+                assert_eq!(
+                    two_ranks(&mut w, lo, hi),
+                    (sorted[lo], sorted[hi]),
+                    "len {len} ranks {lo} {hi}"
+                );
+            }
+        }
+    }
     assert_eq!(two_ranks(&mut [], 0, 3), (0.0, 0.0));
     // Ranks past the end are clamped to the last value.
     assert_eq!(two_ranks(&mut [3.0, 1.0, 2.0], 5, 9), (3.0, 3.0));

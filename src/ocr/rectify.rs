@@ -413,30 +413,51 @@ pub fn realign_line(
 }
 
 /// The shift, pitch and bow whose interior boundaries carry the least ink, on a coarse lattice.
+///
+/// Coarse: shift ±0.5 pitch in 1/8 steps, pitch ±5 % with the far end moving 1/4 pitch per step, and
+/// a bow of up to ±0.4 pitch (perspective the end points got wrong). The lattice is searched in a
+/// fixed order and the first least sum wins. A lattice point's sum stops as soon as it reaches the
+/// best one so far: every term is non-negative ink, so the rest cannot bring it below (float
+/// additions of non-negative terms never decrease a sum). The boundaries are
+/// [`LineAlignment::boundary`]'s, its two products tabled per pitch and per bow, with the same float
+/// operations in the same order, so the search returns exactly what an exhaustive one does.
 fn coarse_alignment(profile: &GapProfile, chars: usize) -> LineAlignment {
     let n = chars as f32;
-    let comb = |a: &LineAlignment| -> f32 {
-        (1..chars)
-            .map(|i| profile.at(a.boundary(i as f32, chars)))
-            .sum()
-    };
-    // Coarse: shift ±0.5 pitch in 1/8 steps, pitch ±5 % with the far end moving 1/4 pitch per step,
-    // and a bow of up to ±0.4 pitch (perspective the end points got wrong).
+    let nb = n.max(1.0);
     let mut best = (f32::INFINITY, LineAlignment::default());
     let ds = 0.25 / n.max(1.0);
     let s_steps = (0.05 / ds).ceil() as i32;
+    let interior: Vec<f32> = (1..chars).map(|i| i as f32).collect();
+    let mut along = vec![0f32; interior.len()];
+    let mut bowed = vec![0f32; interior.len()];
     for bi in -2i32..=2 {
+        let bow = bi as f32 * 0.2;
+        for (q, &i) in bowed.iter_mut().zip(&interior) {
+            *q = bow * 4.0 * i * (i - nb) / (nb * nb);
+        }
         for si in -s_steps..=s_steps {
             let stretch = si as f32 * ds;
+            for (p, &i) in along.iter_mut().zip(&interior) {
+                *p = i * (1.0 + stretch);
+            }
             for oi in -4i32..=4 {
-                let a = LineAlignment {
-                    offset: oi as f32 / 8.0 - stretch * n / 2.0,
-                    stretch,
-                    bow: bi as f32 * 0.2,
-                };
-                let v = comb(&a);
+                let offset = oi as f32 / 8.0 - stretch * n / 2.0;
+                let mut v = 0.0f32;
+                for (&p, &q) in along.iter().zip(&bowed) {
+                    v += profile.at(offset + p + q);
+                    if v >= best.0 {
+                        break;
+                    }
+                }
                 if v < best.0 {
-                    best = (v, a);
+                    best = (
+                        v,
+                        LineAlignment {
+                            offset,
+                            stretch,
+                            bow,
+                        },
+                    );
                 }
             }
         }

@@ -305,42 +305,36 @@ impl MrzReader {
         for line in 0..lines.len() {
             grid.sample(frame, line, 0.0, (0.0, 0.0), &mut cells);
         }
-        // Orientation from every third cell read both ways (a cell read upside down is the reversed cell),
-        // then the whole MRZ in the winning orientation only.
-        // The sampled cells are kept (ranked as `classify_all` ranks them) and reused below.
-        let (mut up, mut down) = (0.0f32, 0.0f32);
-        let mut upright_read = Vec::new();
-        let mut flipped_read = Vec::new();
-        let mut flipped = vec![0f32; CELL_LEN];
-        for cell in cells.chunks_exact(CELL_LEN).step_by(3) {
-            flipped
-                .iter_mut()
-                .zip(cell.iter().rev())
-                .for_each(|(f, &v)| *f = v);
-            let a = self.model.classify(cell, 5);
-            let b = self.model.classify(&flipped, 5);
-            up += a.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
-            down += b.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
-            upright_read.push(a);
-            flipped_read.push(b);
-        }
-        let upside_down = down > up;
         let total = cells.len() / CELL_LEN;
         let k = lines.len();
         // The reading's first character, the document code letter, decides whether it can be
         // reported at all (`reportable`), and neither correction nor a shift of another line's grid
-        // changes it. It is the first cell of the top line in reading order (the bottom line's last
-        // cell, turned, when the MRZ is upside down). When neither that cell nor the cell a shift
-        // of its line by one pitch either way puts there reads as a document code letter, no
-        // reading of these lines can be reported: stop before classifying the rest (most text
-        // lines of a frame without an MRZ end here).
-        let first_line = if upside_down { k.saturating_sub(1) } else { 0 };
-        let opens_mrz = |line_cells: &[f32]| -> bool {
+        // changes it. It is the first cell of the top line in reading order: the first line's
+        // first cell upright, the last line's last cell turned when the MRZ is upside down. When
+        // that cell does not read as a document code letter, the cell that a shift of its line by
+        // one pitch either way puts there may. When none of these does, no reading of these lines
+        // can be reported, so the rest is not classified (most text lines of a frame without an
+        // MRZ end here). Both orientations' openers are read before the orientation vote below:
+        // when neither orientation can open, the vote cannot matter (the lines end here whichever
+        // way it goes), and the vote's own classifications of these cells are reused.
+        let turned_cell = |c: &[f32]| -> Vec<f32> { c.iter().rev().copied().collect() };
+        let upright_first = cells
+            .chunks_exact(CELL_LEN)
+            .next()
+            .map(|c| self.model.classify(c, 5))
+            .unwrap_or_default();
+        let turned_last = cells
+            .rchunks_exact(CELL_LEN)
+            .next()
+            .map(|c| self.model.classify(&turned_cell(c), 5))
+            .unwrap_or_default();
+        // Whether a line's cells open an MRZ in the given orientation.
+        let opens_mrz = |line_cells: &[f32], upside_down: bool| -> bool {
             let alts = if upside_down {
-                line_cells.rchunks_exact(CELL_LEN).next().map(|c| {
-                    let turned: Vec<f32> = c.iter().rev().copied().collect();
-                    self.model.classify(&turned, 5)
-                })
+                line_cells
+                    .rchunks_exact(CELL_LEN)
+                    .next()
+                    .map(|c| self.model.classify(&turned_cell(c), 5))
             } else {
                 line_cells
                     .chunks_exact(CELL_LEN)
@@ -349,30 +343,74 @@ impl MrzReader {
             };
             alts.is_some_and(|a| document_letter(&a))
         };
-        let unshifted_opens = if upside_down {
-            let last = total.saturating_sub(1);
-            match flipped_read
-                .get(last / 3)
-                .filter(|_| last.is_multiple_of(3))
-            {
-                Some(known) => document_letter(known),
-                None => opens_mrz(&cells),
-            }
-        } else {
-            upright_read.first().is_some_and(|a| document_letter(a))
-        };
-        // When it does not, the top line's grid shifted by one pitch either way (sampled once, for
-        // the shift trials below too), and whether each opens with a document code letter.
-        let first_shifted: Option<Vec<(f32, Vec<f32>, bool)>> = (!unshifted_opens).then(|| {
+        // The opening line sampled with its grid shifted by one pitch either way, and whether each
+        // opens with a document code letter (kept for the shift trials below too).
+        let shifted_openers = |line: usize, upside_down: bool| -> Vec<ShiftedOpener> {
             [-1.0f32, 1.0]
                 .into_iter()
                 .map(|shift| {
                     let mut c = Vec::with_capacity(chars * CELL_LEN);
-                    grid.sample(frame, first_line, shift, (0.0, 0.0), &mut c);
-                    let opens = opens_mrz(&c);
+                    grid.sample(frame, line, shift, (0.0, 0.0), &mut c);
+                    let opens = opens_mrz(&c, upside_down);
                     (shift, c, opens)
                 })
                 .collect()
+        };
+        let (up_opens, down_opens) = (
+            document_letter(&upright_first),
+            document_letter(&turned_last),
+        );
+        let mut early: Option<(Vec<ShiftedOpener>, Vec<ShiftedOpener>)> = None;
+        if !up_opens && !down_opens {
+            let up = shifted_openers(0, false);
+            let down = shifted_openers(k.saturating_sub(1), true);
+            if !up.iter().chain(&down).any(|(_, _, opens)| *opens) {
+                return None;
+            }
+            early = Some((up, down));
+        }
+        // Orientation from every third cell read both ways (a cell read upside down is the reversed cell),
+        // then the whole MRZ in the winning orientation only.
+        // The sampled cells are kept (ranked as `classify_all` ranks them) and reused below.
+        let (mut up, mut down) = (0.0f32, 0.0f32);
+        let mut upright_read = Vec::new();
+        let mut flipped_read = Vec::new();
+        let mut flipped = vec![0f32; CELL_LEN];
+        let last = total.saturating_sub(1);
+        for (m, cell) in cells.chunks_exact(CELL_LEN).enumerate().step_by(3) {
+            let a = if m == 0 {
+                upright_first.clone()
+            } else {
+                self.model.classify(cell, 5)
+            };
+            let b = if m == last {
+                turned_last.clone()
+            } else {
+                flipped
+                    .iter_mut()
+                    .zip(cell.iter().rev())
+                    .for_each(|(f, &v)| *f = v);
+                self.model.classify(&flipped, 5)
+            };
+            up += a.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+            down += b.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+            upright_read.push(a);
+            flipped_read.push(b);
+        }
+        let upside_down = down > up;
+        let first_line = if upside_down { k.saturating_sub(1) } else { 0 };
+        let unshifted_opens = if upside_down { down_opens } else { up_opens };
+        // When it does not open, the shifted top lines (sampled above when neither orientation
+        // opened unshifted).
+        let first_shifted: Option<Vec<ShiftedOpener>> = (!unshifted_opens).then(|| match early {
+            Some((up, down)) => {
+                if upside_down {
+                    down
+                } else {
+                    up
+                }
+            }
+            None => shifted_openers(first_line, upside_down),
         });
         if first_shifted
             .as_ref()
@@ -519,6 +557,10 @@ impl MrzReader {
             .collect()
     }
 }
+
+/// A line's cells sampled with its grid shifted by a whole pitch: the shift, the cells, and whether
+/// they open with a document code letter.
+type ShiftedOpener = (f32, Vec<f32>, bool);
 
 /// The exact bit patterns of a line set's geometry (equal keys: equal lines, equal readings).
 fn line_bits(lines: &[locate::TextLine]) -> Vec<u32> {

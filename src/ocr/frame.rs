@@ -152,8 +152,10 @@ impl<'a> LumaFrame<'a> {
         } else {
             0.0
         };
-        let x0 = x as usize;
-        let y0 = y as usize;
+        // Finite and in 0..=max (far below 2^31): the conversion through `i32` is the same truncation
+        // as `as usize`, with a cheaper instruction sequence.
+        let x0 = x as i32 as usize;
+        let y0 = y as i32 as usize;
         let fx = x - x0 as f32;
         let fy = y - y0 as f32;
         // The four neighbours as offsets from the first (the next column and row, or the same one

@@ -614,13 +614,11 @@ pub fn sample_line(
     // Local paper (bright) and ink (dark) levels over a window of five cells.
     let mut lo = vec![0f32; chars];
     let mut hi = vec![0f32; chars];
-    let mut v = [0f32; CELL_LEN];
     for i in 0..chars {
         let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
             continue;
         };
-        v.copy_from_slice(cell);
-        let (low, high) = two_ranks(&mut v, CELL_LEN / 50, CELL_LEN * 9 / 10);
+        let (low, high) = two_ranks(cell, CELL_LEN / 50, CELL_LEN * 9 / 10);
         lo[i] = low;
         hi[i] = high;
     }
@@ -702,20 +700,33 @@ fn veiled_cell(
 
 /// The values a full sort of `v` would put at ranks `low` and `high` (`low ≤ high < v.len()`,
 /// both clamped into range), found by selection instead of sorting; (0, 0) when `v` is empty.
-/// `v` is reordered.
-fn two_ranks(v: &mut [f32], low: usize, high: usize) -> (f32, f32) {
+fn two_ranks(v: &[f32], low: usize, high: usize) -> (f32, f32) {
     let Some(last) = v.len().checked_sub(1) else {
         return (0.0, 0.0);
     };
     let high = high.min(last);
     let low = low.min(high);
-    let (below, &mut h, _) = v.select_nth_unstable_by(high, f32::total_cmp);
+    // Selection on integer keys ordered as `f32::total_cmp` orders the floats (the same map it
+    // applies to the bits; an involution, so a key turns back into its float exactly).
+    let mut keys: Vec<i32> = v.iter().map(|&x| total_order_key(x)).collect();
+    let (below, &mut h, _) = keys.select_nth_unstable(high);
     let l = if low == high {
         h
     } else {
-        *below.select_nth_unstable_by(low, f32::total_cmp).1
+        *below.select_nth_unstable(low).1
     };
-    (l, h)
+    (from_total_order_key(l), from_total_order_key(h))
+}
+
+/// The integer whose order is `f32::total_cmp`'s order of the floats.
+fn total_order_key(x: f32) -> i32 {
+    let bits = x.to_bits() as i32;
+    bits ^ (((bits >> 31) as u32) >> 1) as i32
+}
+
+/// The float of a [`total_order_key`].
+fn from_total_order_key(key: i32) -> f32 {
+    f32::from_bits((key ^ (((key >> 31) as u32) >> 1) as i32) as u32)
 }
 
 /// The `q` quantile (0..=1, nearest rank below) of `v`; 0 when empty. By selection: the value a
@@ -826,7 +837,7 @@ pub fn sample_mrz_crop(
         }
         let len = column.len();
         if len > 0 {
-            (lo[b], hi[b]) = two_ranks(&mut column, len / 100, len * 19 / 20);
+            (lo[b], hi[b]) = two_ranks(&column, len / 100, len * 19 / 20);
         }
     }
     let mut pixels = vec![255u8; width * height];

@@ -211,9 +211,8 @@ fn two_ranks_agree_with_a_full_sort() {
                 (len / 100, len * 19 / 20),
                 (0, len - 1),
             ] {
-                let mut w = v.clone();
                 assert_eq!(
-                    two_ranks(&mut w, lo, hi),
+                    two_ranks(&v, lo, hi),
                     (sorted[lo], sorted[hi]),
                     "len {len} ranks {lo} {hi}"
                 );
@@ -228,18 +227,51 @@ fn two_ranks_agree_with_a_full_sort() {
         for lo in 0..len.min(40) {
             for from_top in 0..len.min(40) {
                 let hi = (len - 1 - from_top).max(lo);
-                let mut w = v.clone();
                 assert_eq!(
-                    two_ranks(&mut w, lo, hi),
+                    two_ranks(&v, lo, hi),
                     (sorted[lo], sorted[hi]),
                     "len {len} ranks {lo} {hi}"
                 );
             }
         }
     }
-    assert_eq!(two_ranks(&mut [], 0, 3), (0.0, 0.0));
+    assert_eq!(two_ranks(&[], 0, 3), (0.0, 0.0));
     // Ranks past the end are clamped to the last value.
-    assert_eq!(two_ranks(&mut [3.0, 1.0, 2.0], 5, 9), (3.0, 3.0));
+    assert_eq!(two_ranks(&[3.0, 1.0, 2.0], 5, 9), (3.0, 3.0));
+}
+
+#[test]
+fn total_order_keys_order_as_total_cmp_and_turn_back_exactly() {
+    let values = [
+        f32::NEG_INFINITY,
+        -1e30,
+        -255.0,
+        -1.5,
+        -f32::MIN_POSITIVE,
+        -0.0,
+        0.0,
+        1e-45,
+        0.5,
+        127.25,
+        255.0,
+        f32::INFINITY,
+        f32::NAN,
+        -f32::NAN,
+    ];
+    for &a in &values {
+        assert_eq!(
+            from_total_order_key(total_order_key(a)).to_bits(),
+            a.to_bits(),
+            "{a}"
+        );
+        for &b in &values {
+            assert_eq!(
+                total_order_key(a).cmp(&total_order_key(b)),
+                a.total_cmp(&b),
+                "{a} {b}"
+            );
+        }
+    }
 }
 
 /// The coarse search as a plain exhaustive loop over the lattice, every sum in full.

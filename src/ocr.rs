@@ -293,6 +293,83 @@ impl MrzReader {
         Ok(best)
     }
 
+    /// Whether `lines` read as `chars` characters may open with a document code letter, judged
+    /// before the grid is refined: on each homography [`MrzGrid::new`] tries, with each opening
+    /// line aligned once ([`rectify::align_line`], the grid's first step), the opening cell and
+    /// the cells one pitch to either side are read from a window of a few cells
+    /// ([`rectify::sample_line_cells`]). The opening cell is the first line's first cell upright
+    /// and the last line's last cell turned. `None` when none of them reads as a document code
+    /// letter: the lines are then left before the whole grid is built and sampled (most text lines
+    /// of frames without an MRZ end here). Otherwise the homographies and the alignments made, per
+    /// homography and line, which [`MrzGrid::build`] reuses (`align_line` is deterministic, so the
+    /// grid is exactly the one [`MrzGrid::new`] makes).
+    ///
+    /// This is a heuristic in one direction only: the refined grid's opener, and its shifts by one
+    /// pitch, lie within a fraction of a pitch of the cells tried here, but the two grids are not
+    /// the same. Every reading of `fixtures/ocr` and of fresh sets (seeds 29, 31, 37) is unchanged.
+    fn may_open(
+        &self,
+        frame: &LumaFrame<'_>,
+        lines: &[locate::TextLine],
+        chars: usize,
+    ) -> Option<OpenerCheck> {
+        // Cells sampled past the opener, so that its window levels are near its line's.
+        const WINDOW: usize = 3;
+        const SHIFTS: [f32; 3] = [0.0, -1.0, 1.0];
+        let k = lines.len();
+        let options = rectify::mrz_homography_options(lines, chars);
+        let mut aligns: Vec<Vec<Option<rectify::LineAlignment>>> =
+            vec![vec![None; k]; options.len()];
+        if k == 0 || chars <= 2 * WINDOW {
+            return Some((options, aligns));
+        }
+        let opens = |h: &Homography, line: usize, align: rectify::LineAlignment, upside_down| {
+            let range = if upside_down {
+                chars - 1 - WINDOW..chars
+            } else {
+                0..1 + WINDOW
+            };
+            SHIFTS.iter().any(|&shift| {
+                let mut moved = align;
+                moved.offset += shift;
+                let mut c = Vec::with_capacity(range.len() * CELL_LEN);
+                rectify::sample_line_cells(
+                    frame,
+                    h,
+                    line,
+                    chars,
+                    moved,
+                    (0.0, 0.0),
+                    range.clone(),
+                    &mut c,
+                );
+                let alts = if upside_down {
+                    c.rchunks_exact(CELL_LEN).next().map(|cell| {
+                        let turned: Vec<f32> = cell.iter().rev().copied().collect();
+                        self.model.classify(&turned, 5)
+                    })
+                } else {
+                    c.chunks_exact(CELL_LEN)
+                        .next()
+                        .map(|cell| self.model.classify(cell, 5))
+                };
+                alts.is_some_and(|a| document_letter(&a))
+            })
+        };
+        for (h, known) in options.iter().zip(aligns.iter_mut()) {
+            for (line, upside_down) in [(0usize, false), (k - 1, true)] {
+                let align = rectify::align_line(frame, h, line, chars);
+                if let Some(slot) = known.get_mut(line) {
+                    *slot = Some(align);
+                }
+                if opens(h, line, align, upside_down) {
+                    return Some((options, aligns));
+                }
+            }
+        }
+        None
+    }
+
     /// Classifies the cells of a located MRZ with `chars` characters per line.
     fn read_layout(
         &self,
@@ -300,7 +377,8 @@ impl MrzReader {
         lines: &[locate::TextLine],
         chars: usize,
     ) -> Option<MrzReading> {
-        let grid = MrzGrid::new(frame, lines, chars)?;
+        let (options, known) = self.may_open(frame, lines, chars)?;
+        let grid = MrzGrid::build(frame, lines, chars, options, &known)?;
         let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
         for line in 0..lines.len() {
             grid.sample(frame, line, 0.0, (0.0, 0.0), &mut cells);
@@ -561,6 +639,10 @@ impl MrzReader {
 /// A line's cells sampled with its grid shifted by a whole pitch: the shift, the cells, and whether
 /// they open with a document code letter.
 type ShiftedOpener = (f32, Vec<f32>, bool);
+
+/// What [`MrzReader::may_open`] passes on to [`MrzGrid::build`]: the homographies to try and, per
+/// homography and line, the alignments already made.
+type OpenerCheck = (Vec<Homography>, Vec<Vec<Option<rectify::LineAlignment>>>);
 
 /// The exact bit patterns of a line set's geometry (equal keys: equal lines, equal readings).
 fn line_bits(lines: &[locate::TextLine]) -> Vec<u32> {
@@ -930,16 +1012,34 @@ pub struct MrzGrid {
 impl MrzGrid {
     /// Rectifies `lines` for `chars` characters per line and aligns each line's pitch grid.
     pub fn new(frame: &LumaFrame<'_>, lines: &[locate::TextLine], chars: usize) -> Option<MrzGrid> {
-        let align_all = |h: &Homography| -> Vec<rectify::LineAlignment> {
+        let options = rectify::mrz_homography_options(lines, chars);
+        MrzGrid::build(frame, lines, chars, options, &[])
+    }
+
+    /// [`MrzGrid::new`] on the homographies `options` (those of
+    /// [`rectify::mrz_homography_options`]), with the first alignments already made where `known`
+    /// holds them (per option and line, as [`rectify::align_line`] made them).
+    fn build(
+        frame: &LumaFrame<'_>,
+        lines: &[locate::TextLine],
+        chars: usize,
+        options: Vec<Homography>,
+        known: &[Vec<Option<rectify::LineAlignment>>],
+    ) -> Option<MrzGrid> {
+        let align_all = |option: usize, h: &Homography| -> Vec<rectify::LineAlignment> {
             (0..lines.len())
-                .map(|line| rectify::align_line(frame, h, line, chars))
+                .map(|line| {
+                    known
+                        .get(option)
+                        .and_then(|k| k.get(line).copied().flatten())
+                        .unwrap_or_else(|| rectify::align_line(frame, h, line, chars))
+                })
                 .collect()
         };
-        let options = rectify::mrz_homography_options(lines, chars);
         let several = options.len() > 1;
         let mut best: Option<(f32, Homography, Vec<rectify::LineAlignment>)> = None;
-        for mut homography in options {
-            let mut aligns = align_all(&homography);
+        for (option, mut homography) in options.into_iter().enumerate() {
+            let mut aligns = align_all(option, &homography);
             // The lines' grids fix the columns and the pitch along the lines better than the end
             // points alone: refit the homography to them, then align each line again on the refitted one.
             for _ in 0..REFITS {
@@ -1713,6 +1813,46 @@ mod tests {
         );
         assert!(reader.read_layout(&frame, &moved(1.0), 44).is_some());
         assert!(reader.read_layout(&frame, &moved(5.0), 44).is_none());
+    }
+
+    #[test]
+    fn the_opener_check_keeps_an_mrz_ends_a_shifted_one_and_reuses_its_alignments() {
+        // The clean TD3's lines moved along themselves as above: unmoved and by one pitch either
+        // way a `P` is in reach, by five it is not (`R`, `N`, `D` there). The grid built on the
+        // check's alignments is exactly the one `MrzGrid::new` builds.
+        let img = decode_image(CLEAN_TD3).unwrap().to_luma8();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let frame = LumaFrame::new(w, h, w, img.as_raw()).unwrap();
+        let reader = MrzReader::new().unwrap();
+        let lines = mrz_line_candidates(&frame).unwrap().remove(0);
+        let moved = |pitches: f32| -> Vec<locate::TextLine> {
+            lines
+                .iter()
+                .map(|l| {
+                    let len = l.length();
+                    let mut out = *l;
+                    let d = (
+                        (l.end.0 - l.start.0) / len * pitches * l.pitch,
+                        (l.end.1 - l.start.1) / len * pitches * l.pitch,
+                    );
+                    out.start = (l.start.0 + d.0, l.start.1 + d.1);
+                    out.end = (l.end.0 + d.0, l.end.1 + d.1);
+                    out
+                })
+                .collect()
+        };
+        for pitches in [0.0, -1.0, 1.0] {
+            let lines = moved(pitches);
+            let (options, known) = reader
+                .may_open(&frame, &lines, 44)
+                .unwrap_or_else(|| panic!("moved by {pitches}: the P is in reach"));
+            assert!(known.iter().flatten().any(Option::is_some));
+            let reused = MrzGrid::build(&frame, &lines, 44, options, &known).unwrap();
+            let fresh = MrzGrid::new(&frame, &lines, 44).unwrap();
+            assert_eq!(format!("{reused:?}"), format!("{fresh:?}"));
+        }
+        assert!(reader.may_open(&frame, &moved(5.0), 44).is_none());
+        assert!(reader.may_open(&frame, &moved(-5.0), 44).is_none());
     }
 
     #[test]

@@ -553,9 +553,30 @@ pub fn sample_line(
     jitter: (f32, f32),
     out: &mut Vec<f32>,
 ) {
+    sample_line_cells(frame, h, line, chars, align, jitter, 0..chars, out);
+}
+
+/// As [`sample_line`] for the cells `cells` of the line only (positions on the grid of `chars`
+/// characters; those past `chars` are left out): `cells.len() * CELL_LEN` values. The levels that
+/// normalise a cell come from the sampled cells alone, so a cell reads as it does in the whole line
+/// when `cells` is `0..chars`, and nearly so when it spans the cell and its neighbours (the line's
+/// median levels, which only the glare test uses, are then those of the window).
+#[allow(clippy::too_many_arguments)]
+pub fn sample_line_cells(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+    align: LineAlignment,
+    jitter: (f32, f32),
+    cells: std::ops::Range<usize>,
+    out: &mut Vec<f32>,
+) {
     let y = line as f32;
     let start = out.len();
-    let mut raw = vec![0f32; chars * CELL_LEN];
+    let first = cells.start.min(chars);
+    let count = cells.end.min(chars).saturating_sub(first);
+    let mut raw = vec![0f32; count * CELL_LEN];
     // The sample offsets inside a cell (fractions of the pitch across, of the cap height down), the
     // same for every cell: per column and row, for the one centred sample and the four sub-samples.
     const SUB4: [(f32, f32); 4] = [(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)];
@@ -566,7 +587,7 @@ pub fn sample_line(
     let fy1: [f32; CELL_H] = std::array::from_fn(|row| fy_of(row, 0.0));
     let fx4: [[f32; 4]; CELL_W] = std::array::from_fn(|col| SUB4.map(|(sx, _)| fx_of(col, sx)));
     let fy4: [[f32; 4]; CELL_H] = std::array::from_fn(|row| SUB4.map(|(_, sy)| fy_of(row, sy)));
-    for i in 0..chars {
+    for (slot, i) in (first..first + count).enumerate() {
         let mid = i as f32 + 0.5;
         let pitch = align.pitch_at(mid, chars);
         let cx = align.boundary(mid, chars) + jitter.0 * pitch;
@@ -588,7 +609,7 @@ pub fn sample_line(
         let at = |fx: f32, fy: f32| {
             frame.sample(c.0 + ex.0 * fx + ey.0 * fy, c.1 + ex.1 * fx + ey.1 * fy)
         };
-        let Some(out_cell) = raw.get_mut(i * CELL_LEN..(i + 1) * CELL_LEN) else {
+        let Some(out_cell) = raw.get_mut(slot * CELL_LEN..(slot + 1) * CELL_LEN) else {
             continue;
         };
         // Characters larger than the cell are averaged over four sub-samples per cell sample
@@ -612,21 +633,15 @@ pub fn sample_line(
         }
     }
     // Local paper (bright) and ink (dark) levels over a window of five cells.
-    let mut lo = vec![0f32; chars];
-    let mut hi = vec![0f32; chars];
-    for i in 0..chars {
-        let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
-            continue;
-        };
+    let mut lo = vec![0f32; count];
+    let mut hi = vec![0f32; count];
+    for (i, cell) in raw.chunks_exact(CELL_LEN).enumerate() {
         let (low, high) = two_ranks(cell, CELL_LEN / 50, CELL_LEN * 9 / 10);
         lo[i] = low;
         hi[i] = high;
     }
     let typical = (quantile(lo.clone(), 0.5), quantile(hi.clone(), 0.5));
-    for i in 0..chars {
-        let Some(cell) = raw.get(i * CELL_LEN..(i + 1) * CELL_LEN) else {
-            continue;
-        };
+    for (i, cell) in raw.chunks_exact(CELL_LEN).enumerate() {
         if let Some(veiled) = veiled_cell(cell, &lo, &hi, i, typical) {
             out.extend(veiled);
             continue;
@@ -634,7 +649,7 @@ pub fn sample_line(
         let (_, paper, span) = local_levels(&lo, &hi, i);
         out.extend(cell.iter().map(|&p| ((paper - p) / span).clamp(0.0, 1.0)));
     }
-    debug_assert_eq!(out.len() - start, chars * CELL_LEN);
+    debug_assert_eq!(out.len() - start, count * CELL_LEN);
 }
 
 /// Grey levels by which a cell's dark or bright percentile must exceed the line's median (ink or

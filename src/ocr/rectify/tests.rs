@@ -345,3 +345,52 @@ fn the_pruned_coarse_search_finds_exactly_the_exhaustive_optimum() {
         assert_eq!(fast.bow.to_bits(), slow.bow.to_bits(), "case {case}");
     }
 }
+
+#[test]
+fn a_window_of_cells_reads_as_in_the_whole_line_away_from_its_edges() {
+    // Bars of different darkness on even paper (no glare): a cell whose five-cell level window lies
+    // inside the sampled range is normalised by the same levels as in the whole line, so it reads
+    // bit for bit the same, and so does a line's end cell when the range reaches two cells in from
+    // it; the range is clipped to the line.
+    let chars = 20;
+    let pitch = 11.0;
+    let (mut px, w, h) = bars(chars, |i| pitch * i);
+    for (i, v) in px.iter_mut().enumerate() {
+        if *v == 30 {
+            let cell = ((i % w) as f32 - 40.0) / pitch;
+            *v = 30 + 8 * (cell as u8 % 5);
+        }
+    }
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    let hm = Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]);
+    let align = align_line(&frame, &hm, 0, chars);
+    let mut whole = Vec::new();
+    sample_line(&frame, &hm, 0, chars, align, (0.0, 0.0), &mut whole);
+    assert_eq!(whole.len(), chars * CELL_LEN);
+    let mut part = Vec::new();
+    sample_line_cells(&frame, &hm, 0, chars, align, (0.0, 0.0), 4..12, &mut part);
+    assert_eq!(part.len(), 8 * CELL_LEN);
+    for cell in 6..10 {
+        let a = &whole[cell * CELL_LEN..(cell + 1) * CELL_LEN];
+        let b = &part[(cell - 4) * CELL_LEN..(cell - 3) * CELL_LEN];
+        assert_eq!(a, b, "cell {cell}");
+        assert!(a.iter().any(|&v| v > 0.5), "cell {cell} holds ink");
+    }
+    let mut clipped = Vec::new();
+    sample_line_cells(
+        &frame,
+        &hm,
+        0,
+        chars,
+        align,
+        (0.0, 0.0),
+        17..25,
+        &mut clipped,
+    );
+    assert_eq!(clipped.len(), 3 * CELL_LEN);
+    // The line's last cell: its window is cut by the line's end either way.
+    assert_eq!(clipped[2 * CELL_LEN..], whole[19 * CELL_LEN..]);
+    let mut none = Vec::new();
+    sample_line_cells(&frame, &hm, 0, chars, align, (0.0, 0.0), 30..40, &mut none);
+    assert!(none.is_empty());
+}

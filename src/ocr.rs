@@ -313,61 +313,71 @@ impl MrzReader {
         lines: &[locate::TextLine],
         chars: usize,
     ) -> Option<OpenerCheck> {
-        // Cells sampled past the opener, so that its window levels are near its line's.
-        const WINDOW: usize = 3;
-        const SHIFTS: [f32; 3] = [0.0, -1.0, 1.0];
         let k = lines.len();
         let options = rectify::mrz_homography_options(lines, chars);
         let mut aligns: Vec<Vec<Option<rectify::LineAlignment>>> =
             vec![vec![None; k]; options.len()];
-        if k == 0 || chars <= 2 * WINDOW {
+        if k == 0 || chars <= 2 * OPENER_WINDOW {
             return Some((options, aligns));
         }
-        let opens = |h: &Homography, line: usize, align: rectify::LineAlignment, upside_down| {
-            let range = if upside_down {
-                chars - 1 - WINDOW..chars
-            } else {
-                0..1 + WINDOW
-            };
-            SHIFTS.iter().any(|&shift| {
-                let mut moved = align;
-                moved.offset += shift;
-                let mut c = Vec::with_capacity(range.len() * CELL_LEN);
-                rectify::sample_line_cells(
-                    frame,
-                    h,
-                    line,
-                    chars,
-                    moved,
-                    (0.0, 0.0),
-                    range.clone(),
-                    &mut c,
-                );
-                let alts = if upside_down {
-                    c.rchunks_exact(CELL_LEN).next().map(|cell| {
-                        let turned: Vec<f32> = cell.iter().rev().copied().collect();
-                        self.model.classify(&turned, 5)
-                    })
-                } else {
-                    c.chunks_exact(CELL_LEN)
-                        .next()
-                        .map(|cell| self.model.classify(cell, 5))
-                };
-                alts.is_some_and(|a| document_letter(&a))
-            })
-        };
         for (h, known) in options.iter().zip(aligns.iter_mut()) {
             for (line, upside_down) in [(0usize, false), (k - 1, true)] {
                 let align = rectify::align_line(frame, h, line, chars);
                 if let Some(slot) = known.get_mut(line) {
                     *slot = Some(align);
                 }
-                if opens(h, line, align, upside_down) {
+                if self.opens_in_window(frame, h, line, chars, align, upside_down) {
                     return Some((options, aligns));
                 }
             }
         }
         None
+    }
+
+    /// Whether line `line` under `h` and `align` opens with a document code letter in a window of
+    /// cells at its start (`upside_down`: its end, the cell turned), with the grid as it is or
+    /// shifted by one pitch either way: the cells are sampled from a window of
+    /// [`OPENER_WINDOW`] + 1 cells ([`rectify::sample_line_cells`]), not from the whole line.
+    fn opens_in_window(
+        &self,
+        frame: &LumaFrame<'_>,
+        h: &Homography,
+        line: usize,
+        chars: usize,
+        align: rectify::LineAlignment,
+        upside_down: bool,
+    ) -> bool {
+        let range = if upside_down {
+            chars.saturating_sub(1 + OPENER_WINDOW)..chars
+        } else {
+            0..1 + OPENER_WINDOW
+        };
+        [0.0f32, -1.0, 1.0].iter().any(|&shift| {
+            let mut moved = align;
+            moved.offset += shift;
+            let mut c = Vec::with_capacity(range.len() * CELL_LEN);
+            rectify::sample_line_cells(
+                frame,
+                h,
+                line,
+                chars,
+                moved,
+                (0.0, 0.0),
+                range.clone(),
+                &mut c,
+            );
+            let alts = if upside_down {
+                c.rchunks_exact(CELL_LEN).next().map(|cell| {
+                    let turned: Vec<f32> = cell.iter().rev().copied().collect();
+                    self.model.classify(&turned, 5)
+                })
+            } else {
+                c.chunks_exact(CELL_LEN)
+                    .next()
+                    .map(|cell| self.model.classify(cell, 5))
+            };
+            alts.is_some_and(|a| document_letter(&a))
+        })
     }
 
     /// Classifies the cells of a located MRZ with `chars` characters per line.
@@ -379,12 +389,24 @@ impl MrzReader {
     ) -> Option<MrzReading> {
         let (options, known) = self.may_open(frame, lines, chars)?;
         let grid = MrzGrid::build(frame, lines, chars, options, &known)?;
+        // The same test on the refined grid, before the whole lines are sampled.
+        let k = lines.len();
+        let window_opens = |line: usize, upside_down: bool| {
+            grid.aligns.get(line).is_some_and(|&align| {
+                self.opens_in_window(frame, &grid.homography, line, chars, align, upside_down)
+            })
+        };
+        if chars > 2 * OPENER_WINDOW
+            && !window_opens(0, false)
+            && !window_opens(k.saturating_sub(1), true)
+        {
+            return None;
+        }
         let mut cells = Vec::with_capacity(lines.len() * chars * CELL_LEN);
         for line in 0..lines.len() {
             grid.sample(frame, line, 0.0, (0.0, 0.0), &mut cells);
         }
         let total = cells.len() / CELL_LEN;
-        let k = lines.len();
         // The reading's first character, the document code letter, decides whether it can be
         // reported at all (`reportable`), and neither correction nor a shift of another line's grid
         // changes it. It is the first cell of the top line in reading order: the first line's
@@ -639,6 +661,10 @@ impl MrzReader {
 /// A line's cells sampled with its grid shifted by a whole pitch: the shift, the cells, and whether
 /// they open with a document code letter.
 type ShiftedOpener = (f32, Vec<f32>, bool);
+
+/// Cells sampled past a line's opening cell to judge it ([`MrzReader::may_open`]): the window
+/// whose levels normalise it is then nearly its line's.
+const OPENER_WINDOW: usize = 3;
 
 /// What [`MrzReader::may_open`] passes on to [`MrzGrid::build`]: the homographies to try and, per
 /// homography and line, the alignments already made.

@@ -36,6 +36,30 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // Every text page of the committed set in turn (the frames the no-MRZ target is hardest on):
+    // the time per iteration is that of all of them.
+    let mut pages: Vec<_> = std::fs::read_dir("fixtures/ocr")
+        .expect("fixtures/ocr")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("negative_text_page_") && n.ends_with(".jpg"))
+        })
+        .collect();
+    pages.sort();
+    let frames: Vec<_> = pages.iter().map(|p| luma(&p.to_string_lossy())).collect();
+    c.bench_function(
+        &format!("no_mrz_all_{}_text_pages_720p", frames.len()),
+        |b| {
+            b.iter(|| {
+                for (w, h, px) in &frames {
+                    let frame = LumaFrame::new(*w, *h, *w, px).expect("frame");
+                    black_box(reader.read_frame(&frame).expect("read"));
+                }
+            })
+        },
+    );
 }
 
 criterion_group!(benches, bench);

@@ -188,20 +188,110 @@ impl TextLine {
     }
 }
 
+/// Item indices bucketed by integer grid cell, each cell's items in the order they were added, for
+/// the neighbour searches below. The entries are sorted by cell (stably); lookups go through a
+/// dense table of each cell's first entry when the cells' bounding box is small (blobs of one
+/// frame), otherwise by binary search, so memory stays proportional to the items for any input.
+struct CellIndex {
+    /// `(cell, item)`, sorted by cell as `(y, x)`, items in insertion order within a cell.
+    entries: Vec<((i32, i32), usize)>,
+    /// Dense table: the bounding box's corner and width, and for each of its cells (row-major)
+    /// the index of its first entry, plus the end.
+    dense: Option<((i32, i32), usize, Vec<usize>)>,
+}
+
+impl CellIndex {
+    /// Bounding boxes of at most this many cells per entry (plus a constant) get a dense table.
+    const DENSE_CELLS_PER_ENTRY: i64 = 4;
+
+    fn new(mut entries: Vec<((i32, i32), usize)>) -> CellIndex {
+        entries.sort_by_key(|&((x, y), _)| (y, x));
+        let bounds =
+            entries
+                .iter()
+                .fold(None, |acc: Option<(i32, i32, i32, i32)>, &((x, y), _)| {
+                    Some(acc.map_or((x, y, x, y), |(x0, y0, x1, y1)| {
+                        (x0.min(x), y0.min(y), x1.max(x), y1.max(y))
+                    }))
+                });
+        let dense = bounds.and_then(|(x0, y0, x1, y1)| {
+            let cols = i64::from(x1) - i64::from(x0) + 1;
+            let rows = i64::from(y1) - i64::from(y0) + 1;
+            let cells = cols.checked_mul(rows)?;
+            let limit = Self::DENSE_CELLS_PER_ENTRY * entries.len() as i64 + 4096;
+            if cells > limit {
+                return None;
+            }
+            let (cols, cells) = (usize::try_from(cols).ok()?, usize::try_from(cells).ok()?);
+            let mut starts = vec![0usize; cells + 1];
+            let mut next = 0usize;
+            for (cell, start) in starts.iter_mut().enumerate() {
+                let (cx, cy) = (
+                    (cell % cols) as i64 + i64::from(x0),
+                    (cell / cols) as i64 + i64::from(y0),
+                );
+                while entries
+                    .get(next)
+                    .is_some_and(|&((x, y), _)| (i64::from(y), i64::from(x)) < (cy, cx))
+                {
+                    next += 1;
+                }
+                *start = next;
+            }
+            if let Some(end) = starts.last_mut() {
+                *end = entries.len();
+            }
+            Some(((x0, y0), cols, starts))
+        });
+        CellIndex { entries, dense }
+    }
+
+    /// The entries of cell `(x, y)`, in insertion order.
+    fn get(&self, (x, y): (i32, i32)) -> &[((i32, i32), usize)] {
+        let range = match &self.dense {
+            Some(((x0, y0), cols, starts)) => {
+                let (dx, dy) = (i64::from(x) - i64::from(*x0), i64::from(y) - i64::from(*y0));
+                let rows = (starts.len().saturating_sub(1) / (*cols).max(1)) as i64;
+                if dx < 0 || dy < 0 || dx >= *cols as i64 || dy >= rows {
+                    return &[];
+                }
+                let cell = dy as usize * *cols + dx as usize;
+                match (starts.get(cell), starts.get(cell + 1)) {
+                    (Some(&a), Some(&b)) => a..b,
+                    _ => return &[],
+                }
+            }
+            None => {
+                let a = self
+                    .entries
+                    .partition_point(|&((ex, ey), _)| (ey, ex) < (y, x));
+                let b = self
+                    .entries
+                    .partition_point(|&((ex, ey), _)| (ey, ex) <= (y, x));
+                a..b
+            }
+        };
+        self.entries.get(range).unwrap_or(&[])
+    }
+}
+
 /// Dominant text direction (radians in (-π/2, π/2]) from nearest-neighbour pairs of glyph-like blobs.
 fn dominant_angle(blobs: &[Blob]) -> f32 {
     const BINS: usize = 180;
     let mut hist = [0f32; BINS];
     let cell = 24.0f32;
-    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
-        std::collections::HashMap::new();
     let glyph_like = |b: &Blob| b.h() >= 3.0 && b.w() <= 1.6 * b.h() && b.h() <= 3.0 * b.w();
-    for (i, b) in blobs.iter().enumerate().filter(|(_, b)| glyph_like(b)) {
-        let (cx, cy) = b.center();
-        grid.entry(((cx / cell) as i32, (cy / cell) as i32))
-            .or_default()
-            .push(i);
-    }
+    let grid = CellIndex::new(
+        blobs
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| glyph_like(b))
+            .map(|(i, b)| {
+                let (cx, cy) = b.center();
+                (((cx / cell) as i32, (cy / cell) as i32), i)
+            })
+            .collect(),
+    );
     for b in blobs.iter().filter(|b| glyph_like(b)) {
         let (cx, cy) = b.center();
         let r = 2.2 * b.h().max(b.w());
@@ -210,10 +300,7 @@ fn dominant_angle(blobs: &[Blob]) -> f32 {
         let mut best: Option<(f32, f32, f32)> = None;
         for dy in -reach..=reach {
             for dx in -reach..=reach {
-                let Some(list) = grid.get(&(gx + dx, gy + dy)) else {
-                    continue;
-                };
-                for &j in list {
+                for &(_, j) in grid.get((gx.saturating_add(dx), gy.saturating_add(dy))) {
                     let Some(o) = blobs.get(j) else { continue };
                     let (ox, oy) = o.center();
                     let (ddx, ddy) = (ox - cx, oy - cy);
@@ -286,15 +373,19 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         .collect();
     // Grid over (u, v) for neighbour search.
     let cell = 16.0f32;
-    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
-        std::collections::HashMap::new();
-    for (i, a) in aligned.iter().enumerate() {
-        if a.hv >= 2.0 {
-            grid.entry(((a.u0 / cell).floor() as i32, (a.v / cell).floor() as i32))
-                .or_default()
-                .push(i);
-        }
-    }
+    let grid = CellIndex::new(
+        aligned
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.hv >= 2.0)
+            .map(|(i, a)| {
+                (
+                    ((a.u0 / cell).floor() as i32, (a.v / cell).floor() as i32),
+                    i,
+                )
+            })
+            .collect(),
+    );
     let n = aligned.len();
     let mut parent: Vec<u32> = (0..n as u32).collect();
     let mut has_left = vec![false; n];
@@ -324,10 +415,7 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         let mut best: Option<(f32, usize)> = None;
         for gu in gu0..=gu1 {
             for gv in gv0..=gv1 {
-                let Some(list) = grid.get(&(gu, gv)) else {
-                    continue;
-                };
-                for &j in list {
+                for &(_, j) in grid.get((gu, gv)) {
                     if j == i || has_left.get(j).copied().unwrap_or(true) {
                         continue;
                     }

@@ -209,3 +209,60 @@ fn pieces_of_a_tilted_line_across_a_gap_are_joined() {
         "{span}"
     );
 }
+
+/// Every cell's entries from a reference map, in insertion order.
+fn reference_cells(
+    entries: &[((i32, i32), usize)],
+) -> std::collections::HashMap<(i32, i32), Vec<usize>> {
+    let mut map: std::collections::HashMap<(i32, i32), Vec<usize>> =
+        std::collections::HashMap::new();
+    for &(cell, item) in entries {
+        map.entry(cell).or_default().push(item);
+    }
+    map
+}
+
+#[test]
+fn the_cell_index_returns_each_cells_items_in_order_dense_or_sparse() {
+    // A frame's worth of blobs in a small box (dense table), then the same plus two far-off cells
+    // at the ends of the i32 range (the box is too big for a table: binary search).
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let dense: Vec<((i32, i32), usize)> = (0..600)
+        .map(|i| {
+            let r = next();
+            (((r % 40) as i32 - 5, ((r >> 20) % 25) as i32 - 3), i)
+        })
+        .collect();
+    let mut sparse = dense.clone();
+    sparse.push(((i32::MAX, i32::MIN), 600));
+    sparse.push(((i32::MIN, i32::MAX), 601));
+    sparse.push(((7, 7), 602));
+    for (entries, expect_dense) in [(&dense, true), (&sparse, false)] {
+        let reference = reference_cells(entries);
+        let index = CellIndex::new(entries.clone());
+        assert_eq!(index.dense.is_some(), expect_dense);
+        for y in -8..30 {
+            for x in -8..45 {
+                let got: Vec<usize> = index.get((x, y)).iter().map(|&(_, i)| i).collect();
+                let want = reference.get(&(x, y)).cloned().unwrap_or_default();
+                assert_eq!(got, want, "cell ({x}, {y})");
+            }
+        }
+        for cell in [
+            (i32::MAX, i32::MIN),
+            (i32::MIN, i32::MAX),
+            (i32::MAX, i32::MAX),
+        ] {
+            let got: Vec<usize> = index.get(cell).iter().map(|&(_, i)| i).collect();
+            assert_eq!(got, reference.get(&cell).cloned().unwrap_or_default());
+        }
+    }
+    // No entries: every lookup is empty.
+    assert!(CellIndex::new(Vec::new()).get((0, 0)).is_empty());
+}

@@ -218,27 +218,35 @@ pub fn downscale(frame: &LumaFrame<'_>, factor: usize) -> GrayImage {
     }
 }
 
-/// [`downscale`] for a block size fixed at compile time.
+/// [`downscale`] for a block size fixed at compile time: each output row sums its `F` input rows
+/// column-wise into 16-bit lanes (at most `F` · 255 each), then each group of `F` lanes, so the
+/// loops run over fixed-size chunks the compiler can vectorise.
 fn downscale_by<const F: usize>(frame: &LumaFrame<'_>) -> GrayImage {
     let w = (frame.width / F).max(1);
     let h = (frame.height / F).max(1);
     let mut pixels = vec![0u8; w * h];
-    let mut acc = vec![0u32; w];
+    // Column sums of the block's rows, for the `w · F` columns the output covers.
+    let mut cols = vec![0u16; w * F];
     let area = (F * F) as u32;
     for (oy, out_row) in pixels.chunks_exact_mut(w).enumerate() {
-        acc.iter_mut().for_each(|a| *a = 0);
         for dy in 0..F {
-            let row = frame.row(oy * F + dy);
-            for (a, seg) in acc.iter_mut().zip(row.chunks_exact(F)) {
-                let mut s = 0u32;
-                for &p in seg {
-                    s += u32::from(p);
-                }
-                *a += s;
+            // A row narrower than one block (width < F) sums as zeros, as in `downscale_any`.
+            let row = frame.row(oy * F + dy).get(..w * F).unwrap_or(&[]);
+            if dy == 0 {
+                cols.iter_mut()
+                    .zip(row)
+                    .for_each(|(c, &p)| *c = u16::from(p));
+                cols.iter_mut().skip(row.len()).for_each(|c| *c = 0);
+            } else {
+                cols.iter_mut()
+                    .zip(row)
+                    .for_each(|(c, &p)| *c += u16::from(p));
             }
         }
-        for (o, a) in out_row.iter_mut().zip(&acc) {
-            *o = (a / area).min(255) as u8;
+        let (blocks, _) = cols.as_chunks::<F>();
+        for (o, block) in out_row.iter_mut().zip(blocks) {
+            let s: u32 = block.iter().map(|&c| u32::from(c)).sum();
+            *o = (s / area).min(255) as u8;
         }
     }
     GrayImage {
@@ -388,6 +396,12 @@ trait PixelSum: Copy + Default {
     fn minus(self, other: Self) -> Self;
     fn pixel(p: u8) -> Self;
     fn wide(self) -> u64;
+    /// `bound` in this type, saturating at its maximum; `sum ≥ at_least(bound)` is then
+    /// `sum.wide() ≥ bound` for every window sum below the maximum, which is every window sum
+    /// [`SumTable::binarize`]'s callers allow (at most 255 per pixel of a window that fits).
+    fn at_least(bound: u64) -> Self;
+    /// `self ≥ t`.
+    fn at_or_above(self, t: Self) -> bool;
 }
 
 /// [`PixelSum`] for a primitive unsigned integer at least 32 bits wide.
@@ -405,6 +419,12 @@ macro_rules! pixel_sum {
             }
             fn wide(self) -> u64 {
                 u64::from(self)
+            }
+            fn at_least(bound: u64) -> $t {
+                <$t>::try_from(bound).unwrap_or(<$t>::MAX)
+            }
+            fn at_or_above(self, t: $t) -> bool {
+                self >= t
             }
         }
     };
@@ -429,16 +449,18 @@ impl<S: PixelSum> SumTable<S> {
         let mut sums = vec![S::default(); iw * (h + 1)];
         for y in 0..h {
             let (above, below) = sums.split_at_mut((y + 1) * iw);
-            let above = above.get(y * iw..).unwrap_or(&[]);
+            let (Some(above), Some(below)) = (above.get(y * iw + 1..), below.get_mut(1..iw)) else {
+                continue;
+            };
+            // The row's running sums first (a serial chain), then the row above added in a
+            // separate loop the compiler can vectorise.
             let mut run = S::default();
-            for ((cell, up), &p) in below
-                .iter_mut()
-                .skip(1)
-                .zip(above.iter().skip(1))
-                .zip(frame.row(y))
-            {
+            for (cell, &p) in below.iter_mut().zip(frame.row(y)) {
                 run = run.plus(S::pixel(p));
-                *cell = up.plus(run);
+                *cell = run;
+            }
+            for (cell, &up) in below.iter_mut().zip(above) {
+                *cell = cell.plus(up);
             }
         }
         SumTable {
@@ -474,12 +496,17 @@ impl<S: PixelSum> SumTable<S> {
         let keep = 1.0 - relative;
         let mut need = [256u64; 256];
         for (p, slot) in need.iter_mut().enumerate() {
-            let ok = |m: usize| (p as f32) < m as f32 * keep && p + usize::from(min_contrast) <= m;
-            if let Some(m) = (0..=255usize).find(|&m| ok(m)) {
+            // No mean below p + min_contrast passes, so the search starts there.
+            let lowest = p + usize::from(min_contrast);
+            if let Some(m) = (lowest..=255usize).find(|&m| (p as f32) < m as f32 * keep) {
                 *slot = m as u64;
             }
         }
         let mut ink = vec![false; w * h];
+        // need[p] · count for the interior columns' window, rebuilt when the window's row count
+        // changes (near the top and bottom edges only): one comparison per pixel, in `S`.
+        let mut threshold = [S::default(); 256];
+        let mut threshold_rows = None;
         for (y, out_row) in ink.chunks_exact_mut(w).enumerate() {
             let y0 = y.saturating_sub(r);
             let y1 = (y + r + 1).min(h);
@@ -504,6 +531,12 @@ impl<S: PixelSum> SumTable<S> {
             let span = 2 * r + 1;
             let interior = if w >= span { w - span + 1 } else { 0 };
             let count = rows * span as u64;
+            if interior > 0 && threshold_rows != Some(rows) {
+                for (t, &n) in threshold.iter_mut().zip(&need) {
+                    *t = S::at_least(n * count);
+                }
+                threshold_rows = Some(rows);
+            }
             if interior > 0 {
                 for x in 0..r.min(w) {
                     if let (Some(cell), Some(&p)) = (out_row.get_mut(x), row.get(x)) {
@@ -524,7 +557,9 @@ impl<S: PixelSum> SumTable<S> {
                     out.iter_mut().zip(px).zip(bl).zip(br).zip(tl).zip(tr)
                 {
                     let sum = br.plus(tl).minus(tr).minus(bl);
-                    *cell = sum.wide() >= need[usize::from(p)] * count;
+                    *cell = threshold
+                        .get(usize::from(p))
+                        .is_some_and(|&t| sum.at_or_above(t));
                 }
                 for x in r + interior..w {
                     if let (Some(cell), Some(&p)) = (out_row.get_mut(x), row.get(x)) {

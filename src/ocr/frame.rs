@@ -389,6 +389,42 @@ impl Integral {
     }
 }
 
+/// Windows of fewer pixels than this are binarised through their mean in f32 (exact: every sum
+/// is below 2²⁴ and `count · 256 ≤ 2²⁴`); larger ones through the threshold table.
+const FLOAT_MEAN_COUNT: u64 = 1 << 16;
+
+/// Ink flags from window sums of `count` pixels (fewer than [`FLOAT_MEAN_COUNT`]): `p` is ink when
+/// `p < mean · keep` and `p + min_contrast ≤ mean`, `mean = ⌊sum / count⌋`. In f32, which is exact
+/// here: every sum is below 2²⁴, and the correctly rounded quotient of two exact values truncates
+/// to ⌊sum / count⌋ when `count · 256 ≤ 2²⁴` (a quotient short of the next integer by at least
+/// 1/count cannot round up to it). Straight-line arithmetic over equal-length slices, so the
+/// compiler vectorises it.
+fn ink_from_means(
+    out: &mut [bool],
+    pixels: &[u8],
+    sums: &[u32],
+    count: f32,
+    keep: f32,
+    min_contrast: u8,
+) {
+    let n = out.len().min(pixels.len()).min(sums.len());
+    let (Some(out), Some(pixels), Some(sums)) = (out.get_mut(..n), pixels.get(..n), sums.get(..n))
+    else {
+        return;
+    };
+    // ⌊q⌋ for 0 ≤ q < 2²³ without a float-to-integer conversion (which does not vectorise):
+    // adding and removing 2²³ rounds q to an integer, one too many when it rounded up.
+    const ROUND: f32 = 8_388_608.0;
+    let contrast = f32::from(min_contrast);
+    for ((cell, &p), &sum) in out.iter_mut().zip(pixels).zip(sums) {
+        let q = sum as i32 as f32 / count;
+        let near = (q + ROUND) - ROUND;
+        let mean = if near > q { near - 1.0 } else { near };
+        let p = f32::from(p);
+        *cell = (p < mean * keep) & (p + contrast <= mean);
+    }
+}
+
 /// An unsigned sum type for [`SumTable`]: pixel sums with wrapping arithmetic, widened to `u64`
 /// for the comparison.
 trait PixelSum: Copy + Default {
@@ -396,6 +432,8 @@ trait PixelSum: Copy + Default {
     fn minus(self, other: Self) -> Self;
     fn pixel(p: u8) -> Self;
     fn wide(self) -> u64;
+    /// The low 32 bits (the whole sum when it is below 2³²).
+    fn low_bits(self) -> u32;
     /// `bound` in this type, saturating at its maximum; `sum ≥ at_least(bound)` is then
     /// `sum.wide() ≥ bound` for every window sum below the maximum, which is every window sum
     /// [`SumTable::binarize`]'s callers allow (at most 255 per pixel of a window that fits).
@@ -419,6 +457,9 @@ macro_rules! pixel_sum {
             }
             fn wide(self) -> u64 {
                 u64::from(self)
+            }
+            fn low_bits(self) -> u32 {
+                self as u32
             }
             fn at_least(bound: u64) -> $t {
                 <$t>::try_from(bound).unwrap_or(<$t>::MAX)
@@ -507,6 +548,7 @@ impl<S: PixelSum> SumTable<S> {
         // changes (near the top and bottom edges only): one comparison per pixel, in `S`.
         let mut threshold = [S::default(); 256];
         let mut threshold_rows = None;
+        let mut scratch: Vec<u32> = Vec::with_capacity(w);
         for (y, out_row) in ink.chunks_exact_mut(w).enumerate() {
             let y0 = y.saturating_sub(r);
             let y1 = (y + r + 1).min(h);
@@ -531,7 +573,7 @@ impl<S: PixelSum> SumTable<S> {
             let span = 2 * r + 1;
             let interior = if w >= span { w - span + 1 } else { 0 };
             let count = rows * span as u64;
-            if interior > 0 && threshold_rows != Some(rows) {
+            if interior > 0 && count >= FLOAT_MEAN_COUNT && threshold_rows != Some(rows) {
                 for (t, &n) in threshold.iter_mut().zip(&need) {
                     *t = S::at_least(n * count);
                 }
@@ -553,13 +595,22 @@ impl<S: PixelSum> SumTable<S> {
                 ) else {
                     continue;
                 };
-                for (((((cell, &p), &bl), &br), &tl), &tr) in
-                    out.iter_mut().zip(px).zip(bl).zip(br).zip(tl).zip(tr)
-                {
-                    let sum = br.plus(tl).minus(tr).minus(bl);
-                    *cell = threshold
-                        .get(usize::from(p))
-                        .is_some_and(|&t| sum.at_or_above(t));
+                if count < FLOAT_MEAN_COUNT {
+                    // Window sums first (integer lanes), then both tests on the mean itself.
+                    scratch.clear();
+                    scratch.extend(bl.iter().zip(br).zip(tl).zip(tr).map(
+                        |(((&bl, &br), &tl), &tr)| br.plus(tl).minus(tr).minus(bl).low_bits(),
+                    ));
+                    ink_from_means(out, px, &scratch, count as f32, keep, min_contrast);
+                } else {
+                    for (((((cell, &p), &bl), &br), &tl), &tr) in
+                        out.iter_mut().zip(px).zip(bl).zip(br).zip(tl).zip(tr)
+                    {
+                        let sum = br.plus(tl).minus(tr).minus(bl);
+                        *cell = threshold
+                            .get(usize::from(p))
+                            .is_some_and(|&t| sum.at_or_above(t));
+                    }
                 }
                 for x in r + interior..w {
                     if let (Some(cell), Some(&p)) = (out_row.get_mut(x), row.get(x)) {

@@ -56,6 +56,20 @@ fn union(parent: &mut [u32], a: u32, b: u32) {
     }
 }
 
+/// The first ink flag of `row` at or after `from`: background is skipped 16 flags at a time (a
+/// whole chunk tested at once), the last partial chunk flag by flag.
+fn next_ink(row: &[bool], from: usize) -> Option<usize> {
+    let rest = row.get(from..)?;
+    let (chunks, _) = rest.as_chunks::<16>();
+    let blank = chunks
+        .iter()
+        .take_while(|c| !c.iter().fold(false, |any, &v| any | v))
+        .count()
+        * 16;
+    let found = rest.get(blank..)?.iter().position(|&v| v)?;
+    Some(from + blank + found)
+}
+
 /// Labels the connected components of `mask`; components larger than `max_side` on either axis are dropped.
 ///
 /// Works on horizontal runs of ink rather than pixels: a run touches a run of the row above when
@@ -74,10 +88,9 @@ pub fn blobs(mask: &InkMask, max_side: u32) -> Vec<Blob> {
             // The runs of the row above that may still touch a run of this row (left to right).
             let mut above = prev.start;
             while x < w {
-                let Some(start) = row.get(x..).and_then(|r| r.iter().position(|&v| v)) else {
+                let Some(x0) = next_ink(row, x) else {
                     break;
                 };
-                let x0 = x + start;
                 let len = row
                     .get(x0..)
                     .and_then(|r| r.iter().position(|&v| !v))

@@ -146,6 +146,42 @@ fn binarize_matches_the_definition_exactly_with_either_sum_width() {
 }
 
 #[test]
+fn windows_either_side_of_the_float_mean_bound_match_the_definition() {
+    // Radius 127: interior windows of 255² = 65 025 pixels, the largest the f32 mean path takes;
+    // radius 128: 257² = 66 049, through the threshold table (its edge rows, fewer than 255, take
+    // the f32 path). The left part is flat grey 140 with pairs 139, 141 side by side: a window
+    // holding whole pairs has a sum of exactly 140 · count (an integer quotient, where the 139 is
+    // ink at relative 0); the right part is random (quotients just short of integers too).
+    let (w, h) = (300, 262);
+    let mut px = test_image(w, h, 11);
+    for (i, v) in px.iter_mut().enumerate() {
+        let (x, y) = (i % w, i / w);
+        if x < 280 {
+            *v = match (x % 10, y % 7) {
+                (3, 0) => 139,
+                (4, 0) => 141,
+                _ => 140,
+            };
+        }
+    }
+    let f = LumaFrame::new(w, h, w, &px).unwrap();
+    let table = Integral::new(&f);
+    for radius in [127, 128] {
+        let span = 2 * radius + 1;
+        assert_eq!(
+            (span * span < FLOAT_MEAN_COUNT as usize),
+            radius == 127,
+            "the two radii straddle the bound"
+        );
+        for (rel, minc) in [(0.0, 0), (0.08, 8), (0.04, 4)] {
+            let want = reference_binarize(&f, radius, rel, minc);
+            let fast = table.binarize(&f, radius, rel, minc);
+            assert_eq!(fast.ink, want, "r{radius} {rel} {minc}");
+        }
+    }
+}
+
+#[test]
 fn huge_radii_take_the_wide_table_without_overflow() {
     // A window over 2^32 / 256 pixels needs the 64-bit sums; a radius near usize::MAX must not
     // overflow the window arithmetic either.

@@ -327,7 +327,9 @@ impl GapProfile {
         if pos.is_nan() || pos < 0.0 {
             return 0.0;
         }
-        let k = pos as usize;
+        // Through i32 (one conversion instruction; f32 to u64 takes a branchy sequence on
+        // x86-64): the same k below 2³¹, and beyond it both lie past the profile's end.
+        let k = pos as i32 as usize;
         let f = pos - k as f32;
         let a = self.values.get(k).copied().unwrap_or(0.0);
         let b = self.values.get(k + 1).copied().unwrap_or(a);

@@ -716,12 +716,17 @@ fn reportable(b: &MrzReading) -> bool {
 }
 
 /// Whether a first read is so far from an MRZ that shifting one line's grid cannot rescue it, so
-/// the shift trials (one line reclassified per trial) are skipped: more than a fifth of its
-/// characters outside their field's class, or a mean probability below 0.45. (Reads that a shift did
-/// rescue on the fixtures had at most 11 % class violations and a mean above 0.7.)
+/// the shift trials (one line reclassified per trial) are skipped: more than 15 % of its
+/// characters outside their field's class, or a mean probability below 0.45. A reading is
+/// reportable only with at most 10 % ([`reportable`]). On the committed set and fresh sets of seeds
+/// 29, 31 and 37 (1 245 images, 132 first reads that went on to the shift trials), the reads a
+/// shift made reportable had 4.2 % and 8.0 % class violations and a mean above 0.7; none of the
+/// reads at 15.9–19.4 % (eight, text lines of pages without an MRZ among them) was made reportable,
+/// and fresh sets of seeds 41, 43 and 47 read the same with the bound at 15 % as at 20 %. The bound
+/// can only lose a reading, never add one: a first read past 10 % is not reportable itself.
 fn far_from_reportable(r: &MrzReading) -> bool {
     let total: usize = r.candidates.iter().map(Vec::len).sum();
-    r.class_violations * 5 > total || r.confidence < 0.45
+    r.class_violations * 20 > total * 3 || r.confidence < 0.45
 }
 
 /// Order of readings of one MRZ under different grid shifts: valid first, then reportable (which

@@ -35,6 +35,18 @@ pub mod rectify;
 pub mod tesseract;
 pub mod tracker;
 
+/// Deterministic pseudo-random numbers for the unit tests (xorshift64: `seed` must not be 0).
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 pub use classify::{ALPHABET, Alternative, Mlp};
 pub use frame::LumaFrame;
 pub use layout::MrzFormat;

@@ -58,19 +58,13 @@ fn range_in_sees_ink_and_not_saturated_paper() {
 
 /// Deterministic pseudo-random grey image with dark strokes, gradients and flat areas.
 fn test_image(w: usize, h: usize, seed: u64) -> Vec<u8> {
-    let mut s = seed | 1;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut next = crate::ocr::test_rng(seed | 1);
     (0..w * h)
         .map(|i| {
             let (x, y) = (i % w, i / w);
             let base = 120 + (x * 100 / w.max(1)) as i32 - (y * 60 / h.max(1)) as i32;
             let r = next();
-            let v = if r % 7 == 0 {
+            let v = if r.is_multiple_of(7) {
                 base - 90
             } else {
                 base + (r % 23) as i32 - 11

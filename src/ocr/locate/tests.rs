@@ -127,7 +127,7 @@ fn blobs_by_pixel(mask: &InkMask, max_side: u32) -> Vec<Blob> {
 
 #[test]
 fn run_labelling_matches_pixel_labelling() {
-    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = crate::ocr::test_rng(0x9e37_79b9_7f4a_7c15);
     for (w, h, density) in [
         (1, 1, 2),
         (1, 9, 2),
@@ -139,11 +139,8 @@ fn run_labelling_matches_pixel_labelling() {
     ] {
         let ink: Vec<bool> = (0..w * h)
             .map(|i| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
                 // Mix noise with diagonal strokes, so diagonal-only contacts occur.
-                s.is_multiple_of(density) || ((i % w) + i / w) % 13 == 0
+                next().is_multiple_of(density) || ((i % w) + i / w) % 13 == 0
             })
             .collect();
         let mask = InkMask {
@@ -226,13 +223,7 @@ fn reference_cells(
 fn the_cell_index_returns_each_cells_items_in_order_dense_or_sparse() {
     // A frame's worth of blobs in a small box (dense table), then the same plus two far-off cells
     // at the ends of the i32 range (the box is too big for a table: binary search).
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = crate::ocr::test_rng(0x2545_f491_4f6c_dd1d);
     let dense: Vec<((i32, i32), usize)> = (0..600)
         .map(|i| {
             let r = next();

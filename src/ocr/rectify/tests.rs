@@ -190,13 +190,7 @@ fn realign_line_corrects_a_small_residual_only() {
 
 #[test]
 fn two_ranks_agree_with_a_full_sort() {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = crate::ocr::test_rng(0x2545_f491_4f6c_dd1d);
     for len in [1usize, 2, 3, 17, 280, 1000] {
         for _ in 0..20 {
             // Few distinct values, so ties are common.
@@ -308,13 +302,8 @@ fn coarse_alignment_exhaustive(profile: &GapProfile, chars: usize) -> LineAlignm
 fn the_pruned_coarse_search_finds_exactly_the_exhaustive_optimum() {
     // Profiles of glyph-like ink with gaps at a pitch a little off the nominal one, noise, ties
     // (flat stretches) and empty ends: the pruned search must return the same lattice point, bit for bit.
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 40) as f32 / (1u64 << 24) as f32
-    };
+    let mut bits = crate::ocr::test_rng(0x2545_f491_4f6c_dd1d);
+    let mut next = move || (bits() >> 40) as f32 / (1u64 << 24) as f32;
     for case in 0..200 {
         let chars = [30usize, 36, 44][case % 3];
         let count = (chars + 2) * STEPS + 1;

@@ -539,14 +539,14 @@ impl MrzReader {
                     .then(|| flipped_read.get(orig / 3).cloned())
                     .flatten()
             };
-            self.classify_all_known(&turned, known)
+            self.classify_all_unless_far(&turned, known, k, chars)?
         } else {
             let known = |m: usize| {
                 m.is_multiple_of(3)
                     .then(|| upright_read.get(m / 3).cloned())
                     .flatten()
             };
-            self.classify_all_known(&cells, known)
+            self.classify_all_unless_far(&cells, known, k, chars)?
         };
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
             let rows: Vec<Vec<Vec<Alternative>>> = alts.chunks(chars).map(|c| c.to_vec()).collect();
@@ -655,18 +655,73 @@ impl MrzReader {
             .collect()
     }
 
-    /// [`Self::classify_all`], taking the result for cell `m` from `known(m)` where that has it
-    /// (the same cell already classified).
-    fn classify_all_known(
+    /// The ranked alternatives of every cell of a first read of `lines` lines of `chars` cells (in
+    /// reading order; cell `m` taken from `known(m)` where that has it, the same cell already
+    /// classified), given up (`None`) as soon as the cells classified so far hold more class violations
+    /// than 15 % of all cells. Such a read is [`far_from_reportable`] whatever the other cells say
+    /// (no shift trials follow), and with over 10 % it is not [`reportable`]: nothing read from these
+    /// lines could be reported, so the outcome is the same as classifying every cell. The violations
+    /// are counted as [`correct`] counts them ([`class_violation`]), under the format the first cell
+    /// fixes; when it fixes none, every cell is classified (a shifted top line may still give one).
+    /// Cells of digit fields go first: text that is no MRZ holds letters there.
+    fn classify_all_unless_far(
         &self,
         cells: &[f32],
         known: impl Fn(usize) -> Option<Vec<Alternative>>,
-    ) -> Vec<Vec<Alternative>> {
-        cells
-            .chunks_exact(CELL_LEN)
+        lines: usize,
+        chars: usize,
+    ) -> Option<Vec<Vec<Alternative>>> {
+        let total = cells.len() / CELL_LEN;
+        let classify = |m: usize| -> Vec<Alternative> {
+            known(m).unwrap_or_else(|| {
+                cells
+                    .get(m * CELL_LEN..(m + 1) * CELL_LEN)
+                    .map(|c| self.model.classify(c, 5))
+                    .unwrap_or_default()
+            })
+        };
+        let first = classify(0);
+        let format = first
+            .first()
+            .and_then(|a| layout::format_from_shape(lines, chars, a.0));
+        let Some(format) = format else {
+            let mut out = vec![first];
+            out.extend((1..total).map(classify));
+            return Some(out);
+        };
+        let classes = layout::classes(format);
+        let class_of = |m: usize| class_at(&classes, m / chars.max(1), m % chars.max(1));
+        let far = |violations: usize| violations * 20 > total * 3;
+        let mut out: Vec<Option<Vec<Alternative>>> = (0..total).map(&known).collect();
+        if let Some(slot) = out.first_mut() {
+            *slot = Some(first);
+        }
+        let mut violations = out
+            .iter()
             .enumerate()
-            .map(|(m, c)| known(m).unwrap_or_else(|| self.model.classify(c, 5)))
-            .collect()
+            .filter(|(m, alts)| {
+                alts.as_ref()
+                    .is_some_and(|a| class_violation(a, class_of(*m)))
+            })
+            .count();
+        let mut order: Vec<usize> = (0..total)
+            .filter(|&m| out.get(m).is_some_and(Option::is_none))
+            .collect();
+        order.sort_by_key(|&m| class_of(m) != layout::CharClass::Digit);
+        for m in order {
+            if far(violations) {
+                return None;
+            }
+            let alts = classify(m);
+            violations += usize::from(class_violation(&alts, class_of(m)));
+            if let Some(slot) = out.get_mut(m) {
+                *slot = Some(alts);
+            }
+        }
+        if far(violations) {
+            return None;
+        }
+        Some(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 }
 
@@ -1345,12 +1400,6 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
                 .collect()
         })
         .collect();
-    let pick = |alts: &[Alternative], class: layout::CharClass| -> char {
-        alts.iter()
-            .find(|a| class.allows(a.0))
-            .or_else(|| alts.first())
-            .map_or('<', |a| a.0)
-    };
     let raw_prob = |l: usize, c: usize, ch: char| -> f32 {
         rows.get(l)
             .and_then(|r| r.get(c))
@@ -1364,7 +1413,8 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         let mut p = Vec::new();
         for (c, (alts, falts)) in row.iter().zip(frow).enumerate() {
             let class = class_at(&classes, r, c);
-            let ch = pick(falts, class);
+            let ch = pick_in_class(falts, class);
+            // As [`class_violation`] counts it.
             if alts.first().is_some_and(|a| a.0 != ch) {
                 class_violations += 1;
             }
@@ -1448,6 +1498,23 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
         faint: Vec::new(),
         may_continue: false,
     }
+}
+
+/// The character read at a position of class `class` from its look-alike-folded alternatives
+/// ([`fold_look_alikes`]): the best one the class allows, else the best one.
+fn pick_in_class(folded: &[Alternative], class: layout::CharClass) -> char {
+    folded
+        .iter()
+        .find(|a| class.allows(a.0))
+        .or_else(|| folded.first())
+        .map_or('<', |a| a.0)
+}
+
+/// Whether a cell's best alternative is not the character its field takes
+/// ([`pick_in_class`] of the folded alternatives): one of [`MrzReading::class_violations`].
+fn class_violation(alts: &[Alternative], class: layout::CharClass) -> bool {
+    let ch = pick_in_class(&fold_look_alikes(alts, class), class);
+    alts.first().is_some_and(|a| a.0 != ch)
 }
 
 /// Whether a reading is beyond what correction can make reportable ([`reportable`]): a document code
@@ -2091,6 +2158,45 @@ mod tests {
         "7408122F1204159UTO<<<<<<<<<<<6",
         "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
     ];
+
+    #[test]
+    fn class_violations_are_counted_as_correct_counts_them() {
+        // Random pairs of alternatives (digits, letters, fillers) in every format's shape: the
+        // cells `class_violation` flags, which the early exit of a first read counts, are as many
+        // as `correct` reports.
+        let alphabet = classify::ALPHABET;
+        let mut next = test_rng(0x1234_5678_9abc_def1);
+        let mut seen = 0;
+        for (format, lines, chars) in [
+            (MrzFormat::Td1, 3, 30),
+            (MrzFormat::Td2, 2, 36),
+            (MrzFormat::Td3, 2, 44),
+            (MrzFormat::MrvA, 2, 44),
+            (MrzFormat::MrvB, 2, 36),
+            (MrzFormat::FrenchId, 2, 36),
+        ] {
+            let classes = layout::classes(format);
+            for _ in 0..20 {
+                let mut pick = || char::from(alphabet[(next() % 37) as usize]);
+                let rows: Vec<Vec<Vec<Alternative>>> = (0..lines)
+                    .map(|_| {
+                        (0..chars)
+                            .map(|_| vec![(pick(), 0.6), (pick(), 0.3)])
+                            .collect()
+                    })
+                    .collect();
+                let mut counted = 0;
+                for (l, row) in rows.iter().enumerate() {
+                    for (c, alts) in row.iter().enumerate() {
+                        counted += usize::from(class_violation(alts, class_at(&classes, l, c)));
+                    }
+                }
+                seen += counted;
+                assert_eq!(correct(format, rows, false).class_violations, counted);
+            }
+        }
+        assert!(seen > 100, "the random reads hold violations: {seen}");
+    }
 
     #[test]
     fn a_sure_specimen_is_valid() {

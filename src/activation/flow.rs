@@ -13,8 +13,9 @@
 //! use bankid_activation::mrz::Date;
 //! use bankid_activation::verify::TrustStore;
 //!
-//! let registry = SqliteRegistry::open_in_memory().unwrap();
-//! let trust = TrustStore::load(&["fixtures/pki/csca"]).unwrap();
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let registry = SqliteRegistry::open_in_memory()?;
+//! let trust = TrustStore::load(&["fixtures/pki/csca"])?;
 //! let mut ui = |p: &Progress| println!("{p:?}");
 //! let decided = Activation::start("bankid-1", "15019012317", &mut ui)
 //!     // ICAO 9303 Part 4 specimen, the MRZ of the fixture chip.
@@ -24,12 +25,14 @@
 //!     ))
 //!     .read_chip(&mut DumpDirectory::new("fixtures/dumps/td3-rsa2048"))
 //!     .verify(&trust)
-//!     .decide(&Policy::default(), &registry, Date::new(2010, 1, 1).unwrap());
+//!     .decide(&Policy::default(), &registry, Date::new(2010, 1, 1)?);
 //! // The registry is empty: the person and the BankID are unknown (and no clone check was made).
 //! assert_eq!(
 //!     decided.decision().codes(),
 //!     ["clone_check_failed", "person_not_found", "bankid_inactive"]
 //! );
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Steps cannot be skipped or reordered:
@@ -225,7 +228,7 @@ impl ChipReader for DumpDirectory {
             Some(info) => info.clone(),
             None => {
                 let dg1 = data_groups.get(&1).ok_or("the dump has no DG1")?;
-                let lines = dg1_mrz_lines(dg1)?;
+                let lines = dg1_lines(dg1)?;
                 let mrz = Mrz::parse_lines(&lines).map_err(|e| e.to_string())?;
                 Zeroizing::new(mrz.mrz_information())
             }
@@ -244,27 +247,11 @@ impl ChipReader for DumpDirectory {
     }
 }
 
-/// The MRZ lines in DG1 (`61` / `5F1F`, ICAO 9303 Part 10 §4.7.1): 90 characters are TD1 (3 × 30),
-/// 72 TD2 or MRV-B (2 × 36), 88 TD3 or MRV-A (2 × 44).
-pub fn dg1_mrz_lines(dg1: &[u8]) -> Result<Vec<String>, String> {
-    let tlv = crate::tlv::find_path(dg1, &[0x61, 0x5F1F])
-        .map_err(|e| format!("DG1: {e}"))?
-        .ok_or("DG1 has no MRZ data object (61 / 5F1F)")?;
-    let text = std::str::from_utf8(tlv.value).map_err(|_| "DG1 MRZ is not text")?;
-    if !text.is_ascii() {
-        return Err("DG1 MRZ is not ASCII".into());
-    }
-    let width = match text.len() {
-        90 => 30,
-        72 => 36,
-        88 => 44,
-        n => return Err(format!("DG1 MRZ has {n} characters, not 72, 88 or 90")),
-    };
-    Ok(text
-        .as_bytes()
-        .chunks(width)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect())
+/// DG1's MRZ lines ([`crate::lds::Dg1::parse`]), its error as the flow's message.
+fn dg1_lines(dg1: &[u8]) -> Result<Vec<String>, String> {
+    crate::lds::Dg1::parse(dg1)
+        .map(|d| d.lines)
+        .map_err(|e| e.to_string())
 }
 
 /// A flow step, for timing and UI.
@@ -442,7 +429,7 @@ impl<'e> Activation<'e, ChipDone> {
                     .data_groups
                     .get(&1)
                     .ok_or_else(|| "the chip returned no DG1".to_string())
-                    .and_then(|d| dg1_mrz_lines(d));
+                    .and_then(|d| dg1_lines(d));
                 let report = crate::verify::verify(&c.ef_sod, &c.data_groups, trust);
                 (dg1, Some(report), c.clone_check.clone())
             }

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{LdsFile, ReadError, Unreadable};
 use crate::access::AccessProtocol;
 use crate::access::pace::PaceParams;
-use crate::mrz::{self, Format};
+use crate::mrz;
 
 /// Everything one read of a chip produced. Only a complete read yields one: a session that
 /// fails part-way returns a [`ReadError`], never a partial dump.
@@ -159,24 +159,10 @@ impl ChipDump {
     }
 }
 
-/// The MRZ lines of a DG1 as read.
+/// The MRZ lines of a DG1 as read ([`crate::lds::Dg1::parse`]), when they also parse as an MRZ
+/// ([`mrz::Mrz::parse_lines`]); `None` otherwise.
 pub fn dg1_mrz_lines(dg1: &[u8]) -> Option<Vec<String>> {
-    let outer = crate::tlv::Tlv::parse_exact(dg1).ok()?;
-    if outer.tag.number() != 0x61 {
-        return None;
-    }
-    let text = outer.find(0x5F1F).ok()??.value;
-    let text = std::str::from_utf8(text).ok()?;
-    let len = text.len();
-    let width = [Format::Td1, Format::Td2, Format::Td3]
-        .into_iter()
-        .find(|f| f.line_count().checked_mul(f.line_length()) == Some(len))?
-        .line_length();
-    let lines: Vec<String> = text
-        .as_bytes()
-        .chunks(width)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
+    let lines = crate::lds::Dg1::parse(dg1).ok()?.lines;
     mrz::Mrz::parse_lines(&lines).ok()?;
     Some(lines)
 }

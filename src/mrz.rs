@@ -2,16 +2,18 @@
 //!
 //! ```
 //! use bankid_activation::mrz::{self, Format};
+//! # fn main() -> Result<(), mrz::MrzError> {
 //! // ICAO 9303 Part 4, Appendix A: the TD3 specimen.
 //! let m = mrz::parse(&[
 //!     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
 //!     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-//! ])
-//! .unwrap();
+//! ])?;
 //! assert_eq!(m.format(), Format::Td3);
 //! assert_eq!(m.document_number(), "L898902C3");
 //! assert_eq!(m.given_names(), "ANNA MARIA");
 //! assert!(m.is_valid());
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! What the layouts add beyond the plain field table:

@@ -10,6 +10,7 @@ use super::parse::{Mrz, Sex, parse};
 ///
 /// ```
 /// use bankid_activation::mrz::{Format, MrzBuilder, Sex};
+/// # fn main() -> Result<(), bankid_activation::mrz::MrzError> {
 /// let lines = MrzBuilder::new(Format::Td3)
 ///     .issuing_state("UTO")
 ///     .surname("Eriksson")
@@ -20,10 +21,11 @@ use super::parse::{Mrz, Sex, parse};
 ///     .sex(Sex::Female)
 ///     .expiry_date("120415")
 ///     .optional_data("ZE184226B")
-///     .build_lines()
-///     .unwrap();
+///     .build_lines()?;
 /// // ICAO 9303 Part 4, Appendix A.
 /// assert_eq!(lines[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MrzBuilder {

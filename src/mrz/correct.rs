@@ -330,6 +330,7 @@ fn holds(format: Format, rows: &[Vec<u8>]) -> bool {
 ///
 /// ```
 /// use bankid_activation::mrz::correct;
+/// # fn main() -> Result<(), bankid_activation::mrz::MrzError> {
 /// // ICAO 9303 Part 4 TD3 specimen, read with `O` for `0` in the birth date and the document number.
 /// let c = correct(
 ///     &[
@@ -337,11 +338,12 @@ fn holds(format: Format, rows: &[Vec<u8>]) -> bool {
 ///         "L8989O2C36UTO74O8122F1204159ZE184226B<<<<<10",
 ///     ],
 ///     &[],
-/// )
-/// .unwrap();
+/// )?;
 /// assert!(c.valid && !c.ambiguous);
 /// assert_eq!(c.lines[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
 /// assert_eq!(c.changes.len(), 2);
+/// # Ok(())
+/// # }
 /// ```
 pub fn correct(lines: &[&str], candidates: &Candidates) -> Result<Correction, MrzError> {
     correct_with(lines, candidates, &CorrectionOptions::default())

@@ -24,11 +24,14 @@
 //!
 //! ```no_run
 //! use bankid_activation::ocr::{self, tesseract::TesseractReader};
-//! let mut reader = TesseractReader::new().unwrap();
-//! let image = ocr::decode_image(&std::fs::read("fixtures/ocr/td3_clean_000.jpg").unwrap()).unwrap();
-//! if let Some(reading) = reader.read_image(&image).unwrap() {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut reader = TesseractReader::new()?;
+//! let image = ocr::decode_image(&std::fs::read("fixtures/ocr/td3_clean_000.jpg")?)?;
+//! if let Some(reading) = reader.read_image(&image)? {
 //!     println!("{:?} valid={}", reading.lines, reading.valid);
 //! }
+//! # Ok(())
+//! # }
 //! ```
 
 use std::ffi::CString;

@@ -33,12 +33,12 @@
 //! )?;
 //! assert_eq!(dump.access_used().to_string(), "PACE");
 //! assert_eq!(dump.pace_params(), Some(params));
-//! assert_eq!(dump.dg1_mrz().unwrap()[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+//! assert_eq!(dump.dg1_mrz().ok_or("no DG1")?[1], "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
 //! assert_eq!(dump.files().len(), 10);
 //! // EF.CardAccess 2, MSE:Set AT 1, GENERAL AUTHENTICATE 4, SELECT 1, 9 files × 2,
 //! // 1 INTERNAL AUTHENTICATE (active authentication: DG15 is present).
 //! assert_eq!(dump.apdu_count(), 27);
-//! assert!(dump.active_authentication().unwrap().is_verified());
+//! assert!(dump.active_authentication().is_some_and(|aa| aa.is_verified()));
 //! # Ok(())
 //! # }
 //! ```

@@ -84,12 +84,15 @@ impl std::fmt::Display for TraceEntry {
 ///
 /// ```
 /// use bankid_activation::transport::{Capabilities, InMemory, Traced, Transport};
+/// # fn main() -> Result<(), bankid_activation::transport::TransportError> {
 /// let chip = InMemory::new(|_: &[u8]| vec![0x90, 0x00], Capabilities::SHORT);
 /// let mut lines = Vec::new();
 /// let mut link = Traced::new(chip, |e: &_| lines.push(format!("{e}")));
-/// link.transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E]).unwrap();
+/// link.transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E])?;
 /// drop(link);
 /// assert_eq!(lines, ["#1 > 00A4020C Lc=2 [011E] < 0 bytes 9000 (success)"]);
+/// # Ok(())
+/// # }
 /// ```
 pub struct Traced<T, S> {
     inner: T,

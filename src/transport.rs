@@ -43,6 +43,26 @@ impl Capabilities {
         max_command_len: 65544,
         max_response_len: 65538,
     };
+
+    /// Whether the link can carry `command`: `CommandTooLong` past [`Capabilities::max_command_len`],
+    /// `ExtendedLengthUnsupported` for an extended-length APDU on a short-length link.
+    pub fn admit(&self, command: &[u8]) -> Result<(), TransportError> {
+        if command.len() > self.max_command_len {
+            return Err(TransportError::CommandTooLong {
+                len: command.len(),
+                max: self.max_command_len,
+            });
+        }
+        if !self.extended_length
+            && matches!(
+                Command::parse_with_form(command),
+                Ok((_, crate::apdu::LengthForm::Extended))
+            )
+        {
+            return Err(TransportError::ExtendedLengthUnsupported);
+        }
+        Ok(())
+    }
 }
 
 /// Errors on the link itself (not status words: those come back as response bytes).

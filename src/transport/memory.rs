@@ -2,7 +2,6 @@
 //! reached through the same reader code as a real card.
 
 use super::{Capabilities, Transport, TransportError};
-use crate::apdu::{Command, LengthForm};
 
 /// Something that answers command APDUs with response APDUs, as a card does.
 ///
@@ -64,20 +63,7 @@ impl<H: ApduHandler> InMemory<H> {
 
 impl<H: ApduHandler> Transport for InMemory<H> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        if command.len() > self.capabilities.max_command_len {
-            return Err(TransportError::CommandTooLong {
-                len: command.len(),
-                max: self.capabilities.max_command_len,
-            });
-        }
-        if !self.capabilities.extended_length
-            && matches!(
-                Command::parse_with_form(command),
-                Ok((_, LengthForm::Extended))
-            )
-        {
-            return Err(TransportError::ExtendedLengthUnsupported);
-        }
+        self.capabilities.admit(command)?;
         self.exchanges = self.exchanges.saturating_add(1);
         let response = self.handler.process(command);
         if response.len() > self.capabilities.max_response_len {

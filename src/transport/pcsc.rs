@@ -19,7 +19,6 @@ use pcsc::{Card, Context, Disposition, Protocol, Protocols, ReaderState, Scope, 
 
 use super::atr::Atr;
 use super::{Capabilities, StatusWordHandling, Transport, TransportError};
-use crate::apdu::{Command, LengthForm};
 
 /// SCARD_CTL_CODE(3400): `CM_IOCTL_GET_FEATURE_REQUEST` (PC/SC v2 Part 10 §2.2).
 const CM_IOCTL_GET_FEATURE_REQUEST: u32 = 3400;
@@ -503,20 +502,7 @@ const REMOVAL_GRACE: Duration = Duration::from_millis(1500);
 
 impl Transport for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        if command.len() > self.capabilities.max_command_len {
-            return Err(TransportError::CommandTooLong {
-                len: command.len(),
-                max: self.capabilities.max_command_len,
-            });
-        }
-        if !self.capabilities.extended_length
-            && matches!(
-                Command::parse_with_form(command),
-                Ok((_, LengthForm::Extended))
-            )
-        {
-            return Err(TransportError::ExtendedLengthUnsupported);
-        }
+        self.capabilities.admit(command)?;
         let Some(card) = self.card.as_ref() else {
             return Err(TransportError::Other("connection already closed".into()));
         };

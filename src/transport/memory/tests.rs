@@ -1,7 +1,7 @@
 //! Unit tests of `transport::memory`.
 
 use super::*;
-use crate::apdu::{Response, StatusWord};
+use crate::apdu::{Command, Response, StatusWord};
 
 /// A handler type (not a closure), as the software chip will be.
 struct Echo;

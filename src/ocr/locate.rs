@@ -429,7 +429,7 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         for gu in gu0..=gu1 {
             for gv in gv0..=gv1 {
                 for &(_, j) in grid.get((gu, gv)) {
-                    if j == i || has_left.get(j).copied().unwrap_or(true) {
+                    if j == i {
                         continue;
                     }
                     let Some(b) = aligned.get(j) else { continue };
@@ -452,7 +452,12 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
                 }
             }
         }
-        if let Some((_, j)) = best {
+        // The best-fitting neighbour only (least gap and offset across): when another blob already
+        // chained onto it, this one ends its chain. Falling back to the next candidate would skip a
+        // glyph, and every blob after it would then skip one too: two interleaved chains at twice
+        // the pitch (a tall merged blob took the neighbour of the glyph after it).
+        let free = |j: usize| !has_left.get(j).copied().unwrap_or(true);
+        if let Some((_, j)) = best.filter(|&(_, j)| free(j)) {
             if let Some(flag) = has_left.get_mut(j) {
                 *flag = true;
             }

@@ -257,3 +257,63 @@ fn the_cell_index_returns_each_cells_items_in_order_dense_or_sparse() {
     // No entries: every lookup is empty.
     assert!(CellIndex::new(Vec::new()).get((0, 0)).is_empty());
 }
+
+#[test]
+fn a_blob_whose_neighbour_is_taken_does_not_skip_to_the_next_one() {
+    // The first line of an MRV-B (`V<UTOHAUMO<<DAL<<<…`, pitch 5.2 px, 18° tilt) as the search
+    // image of fixtures/ocr/mrvb_phone_017.jpg binarised it from BT.601 luma: the glyphs `AUMO`
+    // and part of the line below merged into one tall blob (the 18 × 10 one) whose centre sits low.
+    // That blob chains onto the second `<` after it, the `<` it passed over then chained onto the
+    // next free one, two further on, and so did every `<` after it: two interleaved chains at twice
+    // the pitch, which no MRZ grouping accepts.
+    let boxes: [(u32, u32, u32, u32, u32); 32] = [
+        (143, 256, 147, 261, 19),
+        (149, 255, 152, 258, 12),
+        (153, 253, 157, 258, 20),
+        (158, 251, 161, 255, 13),
+        (163, 248, 172, 254, 37),
+        (174, 242, 191, 251, 70),
+        (193, 240, 196, 243, 11),
+        (198, 238, 201, 242, 13),
+        (203, 237, 206, 241, 18),
+        (208, 235, 211, 240, 17),
+        (212, 234, 216, 238, 11),
+        (218, 232, 221, 235, 12),
+        (223, 230, 226, 234, 11),
+        (228, 229, 231, 232, 11),
+        (233, 227, 235, 231, 10),
+        (237, 226, 240, 229, 12),
+        (242, 224, 246, 227, 11),
+        (247, 222, 250, 226, 12),
+        (252, 221, 255, 224, 11),
+        (257, 219, 260, 223, 11),
+        (262, 217, 265, 221, 12),
+        (267, 216, 270, 219, 12),
+        (272, 214, 275, 218, 13),
+        (277, 213, 280, 216, 11),
+        (282, 211, 285, 215, 13),
+        (287, 209, 290, 213, 13),
+        (292, 207, 295, 211, 13),
+        (296, 206, 299, 210, 12),
+        (301, 204, 305, 208, 14),
+        (306, 203, 309, 206, 10),
+        (311, 201, 314, 205, 13),
+        (316, 199, 320, 203, 15),
+    ];
+    let blobs: Vec<Blob> = boxes
+        .iter()
+        .map(|&(x0, y0, x1, y1, area)| Blob {
+            x0,
+            y0,
+            x1,
+            y1,
+            area,
+        })
+        .collect();
+    let lines = find_lines(&blobs, 8);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let l = &lines[0];
+    assert!(l.blobs >= 30, "{l:?}");
+    assert!((l.pitch - 5.2).abs() < 0.3, "{l:?}");
+    assert!((l.length() - 188.0).abs() < 3.0, "{l:?}");
+}

@@ -1,6 +1,6 @@
 //! Accuracy and speed of the MRZ readers over a fixture directory with `truth.json`.
 //!
-//! `cargo run --release --example ocr_accuracy -- fixtures/ocr [--verbose] [--backend native|tesseract|both]`
+//! `cargo run --release --example ocr_accuracy -- fixtures/ocr [--verbose] [--backend native|tesseract|both] [--luma rec709|bt601]`
 //!
 //! The Tesseract backend needs `--features tesseract`; `both` runs the native reader and then
 //! Tesseract over the same images in one run and prints their rows side by side (a `backend`
@@ -22,6 +22,11 @@
 //! reading thread's CPU time.
 //! Peak memory is the process's `VmHWM` (peak resident set, `/proc/self/status`) at the end: it is
 //! process-wide, so with `both` it is the larger of the two backends (images are decoded one at a time).
+//!
+//! `--luma bt601` reads each image's BT.601 luma (0.299 R + 0.587 G + 0.114 B: the Y plane a JPEG
+//! stores and most phone cameras hand over, which `read_luma` then takes) instead of the Rec. 709
+//! luma that `read_mrz` and `scan` compute from decoded RGB ([`ocr::frame::luma_plane`]); the
+//! classifiers were trained on the latter.
 //!
 //! `OCR_MODELS=a.bin,embedded` reads with other weights, several averaged per cell (see
 //! `examples/common/models.rs`).
@@ -136,6 +141,29 @@ fn reexec_single_threaded(backend: &str) {
     std::process::exit(status.code().unwrap_or(1));
 }
 
+/// Which luma the reader is given (`--luma`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Luma {
+    /// Rec. 709 of the decoded RGB, as `read_mrz` and `scan` compute it.
+    Rec709,
+    /// BT.601 of the decoded RGB: the JPEG's own Y plane up to rounding (the inverse of the
+    /// decoder's YCbCr → RGB step), as a camera hands it over.
+    Bt601,
+}
+
+/// The BT.601 luma plane (weights ×2¹⁶: 19 595, 38 470, 7 471, rounded to nearest).
+fn bt601_luma(image: &image::DynamicImage) -> Vec<u8> {
+    image
+        .to_rgb8()
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| {
+            let sum = 19_595 * u32::from(p[0]) + 38_470 * u32::from(p[1]) + 7_471 * u32::from(p[2]);
+            ((sum + (1 << 15)) >> 16) as u8
+        })
+        .collect()
+}
+
 struct Image {
     file: String,
     category: String,
@@ -154,7 +182,10 @@ fn main() {
             .enumerate()
             .find(|(i, a)| {
                 !a.starts_with("--")
-                    && (*i == 0 || args.get(i - 1).is_none_or(|p| p != "--backend"))
+                    && (*i == 0
+                        || args
+                            .get(i - 1)
+                            .is_none_or(|p| p != "--backend" && p != "--luma"))
             })
             .map_or("fixtures/ocr", |(_, a)| a.as_str()),
     );
@@ -165,6 +196,19 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .map_or("native", String::as_str)
         .to_string();
+    let luma = match args
+        .iter()
+        .position(|a| a == "--luma")
+        .and_then(|i| args.get(i + 1))
+        .map_or("rec709", String::as_str)
+    {
+        "rec709" => Luma::Rec709,
+        "bt601" => Luma::Bt601,
+        other => {
+            eprintln!("--luma {other}: expected rec709 or bt601");
+            std::process::exit(2)
+        }
+    };
     reexec_single_threaded(&backend);
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json"))
@@ -200,7 +244,7 @@ fn main() {
     let mut cpu_lines = Vec::new();
     for engine in &mut engines {
         let name = engine.name();
-        let (rows, cpu_ms, wall_s) = run(engine, &images, verbose);
+        let (rows, cpu_ms, wall_s) = run(engine, &images, verbose, luma);
         for (set, t) in &rows {
             println!(
                 "| {name} | {set} | {} | {:.1} | {:.1} | {} | {} | {} | {:.1} | {:.1} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
@@ -247,6 +291,7 @@ fn run(
     engine: &mut Engine,
     images: &[Image],
     verbose: bool,
+    luma: Luma,
 ) -> (Vec<(String, Tally)>, Option<f64>, f64) {
     let mut by_cat: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_fmt: BTreeMap<String, Tally> = BTreeMap::new();
@@ -257,8 +302,12 @@ fn run(
     for img in images {
         let bytes = std::fs::read(&img.path).expect("read image");
         let decoded = ocr::decode_image(&bytes).expect("decode");
-        // The luma plane as `read_mrz` and `scan` take it (not timed: the camera API takes luma).
-        let luma = ocr::frame::luma_plane(&decoded).into_owned();
+        // The luma plane as `read_mrz` and `scan` take it, or as a camera's Y plane (not timed:
+        // the camera API takes luma).
+        let luma = match luma {
+            Luma::Rec709 => ocr::frame::luma_plane(&decoded).into_owned(),
+            Luma::Bt601 => bt601_luma(&decoded),
+        };
         let (w, h) = (decoded.width() as usize, decoded.height() as usize);
         drop(decoded);
         let cpu0 = cpu_seconds();

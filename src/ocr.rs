@@ -297,11 +297,15 @@ impl MrzReader {
         // Nothing reportable: glare or the frame edge may hide the first or last characters of
         // every line. Read the full format's grid with the measured pitch, run on into what hides
         // them (those cells read blank, so such a reading is never valid on its own; the tracker
-        // takes the cells other frames saw).
+        // takes the cells other frames saw). Or something chained onto one end of every line
+        // makes the lines a little too long for any format: read them cut back to the longest.
         if best.is_none() {
             for lines in &found {
                 for (extended, chars) in hidden_end_layouts(frame, lines) {
                     attempt(&extended, chars, &mut best, &mut seen);
+                }
+                for (cut, chars) in overlong_layouts(lines) {
+                    attempt(&cut, chars, &mut best, &mut seen);
                 }
             }
         }
@@ -971,12 +975,7 @@ pub const EXTENT_2X: std::ops::RangeInclusive<f32> = 30.0..=47.0;
 /// long for any MRZ format ([`EXTENT_3X30`], [`EXTENT_2X`]). Such lines (ordinary text) are never
 /// rectified or classified, which keeps frames without an MRZ fast.
 pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
-    // Extent ≈ (N − 0.3) pitches: the outer side bearings are not ink.
-    let est = lines
-        .iter()
-        .map(|l| l.length() / l.pitch.max(1.0))
-        .fold(0.0, f32::max)
-        + 0.3;
+    let est = extent_in_pitches(lines);
     if lines.len() == 3 {
         return if EXTENT_3X30.contains(&est) {
             vec![30]
@@ -995,6 +994,17 @@ pub fn char_count_options(lines: &[locate::TextLine]) -> Vec<usize> {
     } else {
         vec![44, 36]
     }
+}
+
+/// The longest line's extent in characters, each line measured in its own pitch: a full line of N
+/// characters measures about N − 0.3 pitches (the outer side bearings are not ink), so this is
+/// that plus 0.3.
+fn extent_in_pitches(lines: &[locate::TextLine]) -> f32 {
+    lines
+        .iter()
+        .map(|l| l.length() / l.pitch.max(1.0))
+        .fold(0.0, f32::max)
+        + 0.3
 }
 
 /// Most characters a glare or the frame edge may hide at one end of every line for
@@ -1073,6 +1083,68 @@ pub fn hidden_end_layouts(
         }
     }
     out
+}
+
+/// Most pitches past the longest format's extent range ([`EXTENT_3X30`], [`EXTENT_2X`]) that
+/// something chained onto one end of the lines may add for [`overlong_layouts`] to cut them back.
+///
+/// The two MRV-A frames this was made for (`fixtures/ocr` `mrva_phone_018` with gamma 0.8, a fresh
+/// seed-31 `mrva_phone_010` read from BT.601 luma: fragments of the document's edge next to the
+/// last glyphs) measured 47.4 and 47.3 pitches. One of the committed text pages has a two-line
+/// group at 48–49.5 pitches, so a bound of 2 would have cost it three more attempts (61 → 107 M
+/// instructions).
+pub const MAX_STRAY_CHARS: f32 = 1.0;
+
+/// Line sets `lines` would be without something chained onto their start (or end): when the lines
+/// are too long for any format ([`char_count_options`] has none), by at most [`MAX_STRAY_CHARS`]
+/// pitches over the longest format of their line count (3 × 30 or 2 × 44), every line longer than
+/// that format's extent is cut at its start (or end) to it, with the lines' median pitch. A document
+/// edge or a printed border that touches the first or last glyphs (an MRZ can run to within a
+/// pitch of its page's edges) is chained into the line and makes it too long to read. Both ends
+/// are tried; the check digits judge the readings as any other.
+pub fn overlong_layouts(lines: &[locate::TextLine]) -> Vec<(Vec<locate::TextLine>, usize)> {
+    let (chars, range) = match lines.len() {
+        3 => (30usize, EXTENT_3X30),
+        2 => (44, EXTENT_2X),
+        _ => return Vec::new(),
+    };
+    if !char_count_options(lines).is_empty() {
+        return Vec::new();
+    }
+    let mut pitches: Vec<f32> = lines.iter().map(|l| l.pitch).collect();
+    pitches.sort_by(f32::total_cmp);
+    let Some(&pitch) = pitches.get(pitches.len() / 2).filter(|&&p| p >= 1.0) else {
+        return Vec::new();
+    };
+    // Measured as `char_count_options` measures it.
+    let extent = extent_in_pitches(lines);
+    if !(extent > *range.end() && extent <= *range.end() + MAX_STRAY_CHARS) {
+        return Vec::new();
+    }
+    let full = (chars as f32 - 0.3) * pitch;
+    [true, false]
+        .into_iter()
+        .map(|at_start| {
+            let cut = lines
+                .iter()
+                .map(|l| {
+                    let len = l.length();
+                    if len <= full {
+                        return *l;
+                    }
+                    let d = ((l.end.0 - l.start.0) / len, (l.end.1 - l.start.1) / len);
+                    let mut out = *l;
+                    if at_start {
+                        out.start = (l.end.0 - d.0 * full, l.end.1 - d.1 * full);
+                    } else {
+                        out.end = (l.start.0 + d.0 * full, l.start.1 + d.1 * full);
+                    }
+                    out
+                })
+                .collect();
+            (cut, chars)
+        })
+        .collect()
 }
 
 /// Rectifies and samples all cells (upright orientation of the line frame), `lines × chars` cells.

@@ -394,6 +394,85 @@ fn lines_run_on_only_into_glare_or_past_the_frame_edge() {
     assert!(hidden_end_layouts(&LumaFrame::new(w, h, w, &glare).unwrap(), &lines[..1]).is_empty());
 }
 
+/// Two lines of `extent` pitches (pitch 10, 18 px apart), tilted by 0.1 rad, starting at x = 100.
+fn tilted_lines(extent: f32) -> Vec<locate::TextLine> {
+    let (c, s) = (0.1f32.cos(), 0.1f32.sin());
+    let len = (extent - 0.3) * 10.0;
+    [200.0f32, 218.0]
+        .iter()
+        .map(|&y| locate::TextLine {
+            start: (100.0, y),
+            end: (100.0 + c * len, y + s * len),
+            height: 10.0,
+            blobs: 44,
+            pitch: 10.0,
+        })
+        .collect()
+}
+
+#[test]
+fn overlong_lines_are_cut_back_to_44_characters_at_either_end() {
+    // 47.6 pitches: too long for any format, by less than MAX_STRAY_CHARS.
+    let lines = tilted_lines(47.6);
+    assert!(char_count_options(&lines).is_empty());
+    let got = overlong_layouts(&lines);
+    assert_eq!(got.len(), 2);
+    let full = 43.7 * 10.0;
+    for ((cut, chars), at_start) in got.iter().zip([true, false]) {
+        assert_eq!(*chars, 44);
+        for (c, l) in cut.iter().zip(&lines) {
+            assert!((c.length() - full).abs() < 1e-2, "{c:?}");
+            // The kept end stays, the direction too.
+            let kept = if at_start {
+                (c.end, l.end)
+            } else {
+                (c.start, l.start)
+            };
+            assert_eq!(kept.0, kept.1);
+            let dir = |t: &locate::TextLine| ((t.end.1 - t.start.1) / (t.end.0 - t.start.0)).atan();
+            assert!((dir(c) - 0.1).abs() < 1e-4);
+        }
+        assert_eq!(char_count_options(cut), vec![44]);
+    }
+    // Within the range (read as they are), or longer than a stray explains, or one line: none.
+    assert!(overlong_layouts(&tilted_lines(46.5)).is_empty());
+    assert!(overlong_layouts(&tilted_lines(48.5)).is_empty());
+    assert!(overlong_layouts(&tilted_lines(47.6)[..1]).is_empty());
+}
+
+#[test]
+fn an_mrz_whose_lines_run_into_the_document_edge_is_cut_back_and_read() {
+    // With gamma 0.8 the search chains a fragment of the document's edge onto the start of both
+    // lines of this MRV-A: 47.4 pitches, which no format reads. Cut back to 44 it reads exactly.
+    let img = decode_image(include_bytes!("../../fixtures/ocr/mrva_phone_018.jpg")).unwrap();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let luma: Vec<u8> = frame::luma_plane(&img)
+        .iter()
+        .map(|&v| (255.0 * (f32::from(v) / 255.0).powf(0.8)).round() as u8)
+        .collect();
+    let frame = LumaFrame::new(w, h, w, &luma).unwrap();
+    let candidates = mrz_line_candidates(&frame).unwrap();
+    assert!(
+        candidates
+            .first()
+            .is_some_and(|c| char_count_options(c).is_empty() && !overlong_layouts(c).is_empty()),
+        "{candidates:?}"
+    );
+    let got = MrzReader::new()
+        .unwrap()
+        .read_frame(&frame)
+        .unwrap()
+        .unwrap();
+    assert!(got.valid);
+    assert_eq!(
+        got.lines,
+        [
+            "V<POLJOH<<NOR<TORBJ<<<<<<<<<<<<<<<<<<<<<<<<<",
+            "Q3R3365951NLD2107246<7401112<<<<<<<<<<<<<<<<"
+        ]
+    );
+}
+
 #[test]
 fn raw_luma_with_padding_stride_reads_like_the_image() {
     let img = decode_image(CLEAN_TD3).unwrap().to_luma8();

@@ -317,3 +317,17 @@ fn a_blob_whose_neighbour_is_taken_does_not_skip_to_the_next_one() {
     assert!((l.pitch - 5.2).abs() < 0.3, "{l:?}");
     assert!((l.length() - 188.0).abs() < 3.0, "{l:?}");
 }
+
+#[test]
+fn lines_whose_opposite_ends_carry_strays_still_group() {
+    // Pitch 5, 9 px apart. Something chained onto the first line's start (22 px = 4.4 pitches out)
+    // and onto the second line's end (16 px = 3.2 pitches): neither the starts nor the ends lie
+    // within three pitches, but the spans share 93 % of the shorter line.
+    let stray = [line(-22.0, 218.0, 0.0, 5.0), line(0.0, 234.0, 9.0, 5.0)];
+    let groups = group_mrz(&stray);
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0].lines.len(), 2);
+    // Both ends five pitches apart, 90 % shared or less: two lines of text, not one MRZ.
+    let apart = [line(0.0, 240.0, 0.0, 5.0), line(25.0, 265.0, 9.0, 5.0)];
+    assert!(group_mrz(&apart).is_empty());
+}

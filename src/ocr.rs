@@ -1026,9 +1026,7 @@ pub fn hidden_end_layouts(
         2 => &[36, 44],
         _ => &[],
     };
-    let mut pitches: Vec<f32> = lines.iter().map(|l| l.pitch).collect();
-    pitches.sort_by(f32::total_cmp);
-    let Some(&pitch) = pitches.get(pitches.len() / 2).filter(|&&p| p >= 1.0) else {
+    let Some(pitch) = median_pitch(lines) else {
         return Vec::new();
     };
     let extent = lines.iter().map(|l| l.length() / pitch).fold(0.0, f32::max) + 0.3;
@@ -1042,17 +1040,7 @@ pub fn hidden_end_layouts(
         for at_start in [true, false] {
             let run_on: Vec<locate::TextLine> = lines
                 .iter()
-                .map(|l| {
-                    let len = l.length().max(1e-3);
-                    let d = ((l.end.0 - l.start.0) / len, (l.end.1 - l.start.1) / len);
-                    let mut out = *l;
-                    if at_start {
-                        out.start = (l.end.0 - d.0 * full, l.end.1 - d.1 * full);
-                    } else {
-                        out.end = (l.start.0 + d.0 * full, l.start.1 + d.1 * full);
-                    }
-                    out
-                })
+                .map(|l| with_length(l, full, at_start))
                 .collect();
             // The first two cells past the found end (towards the run-on one), on any line.
             let hides = lines.iter().zip(&run_on).any(|(l, r)| {
@@ -1111,9 +1099,7 @@ pub fn overlong_layouts(lines: &[locate::TextLine]) -> Vec<(Vec<locate::TextLine
     if !char_count_options(lines).is_empty() {
         return Vec::new();
     }
-    let mut pitches: Vec<f32> = lines.iter().map(|l| l.pitch).collect();
-    pitches.sort_by(f32::total_cmp);
-    let Some(&pitch) = pitches.get(pitches.len() / 2).filter(|&&p| p >= 1.0) else {
+    let Some(pitch) = median_pitch(lines) else {
         return Vec::new();
     };
     // Measured as `char_count_options` measures it.
@@ -1128,23 +1114,40 @@ pub fn overlong_layouts(lines: &[locate::TextLine]) -> Vec<(Vec<locate::TextLine
             let cut = lines
                 .iter()
                 .map(|l| {
-                    let len = l.length();
-                    if len <= full {
-                        return *l;
-                    }
-                    let d = ((l.end.0 - l.start.0) / len, (l.end.1 - l.start.1) / len);
-                    let mut out = *l;
-                    if at_start {
-                        out.start = (l.end.0 - d.0 * full, l.end.1 - d.1 * full);
+                    if l.length() <= full {
+                        *l
                     } else {
-                        out.end = (l.start.0 + d.0 * full, l.start.1 + d.1 * full);
+                        with_length(l, full, at_start)
                     }
-                    out
                 })
                 .collect();
             (cut, chars)
         })
         .collect()
+}
+
+/// The lines' median pitch (the upper one of an even count); `None` under one pixel.
+fn median_pitch(lines: &[locate::TextLine]) -> Option<f32> {
+    let mut pitches: Vec<f32> = lines.iter().map(|l| l.pitch).collect();
+    pitches.sort_by(f32::total_cmp);
+    pitches
+        .get(pitches.len() / 2)
+        .copied()
+        .filter(|&p| p >= 1.0)
+}
+
+/// `l` made `length` long along its own direction: its start moved (`at_start`) or its end, the
+/// other end kept.
+fn with_length(l: &locate::TextLine, length: f32, at_start: bool) -> locate::TextLine {
+    let len = l.length().max(1e-3);
+    let d = ((l.end.0 - l.start.0) / len, (l.end.1 - l.start.1) / len);
+    let mut out = *l;
+    if at_start {
+        out.start = (l.end.0 - d.0 * length, l.end.1 - d.1 * length);
+    } else {
+        out.end = (l.start.0 + d.0 * length, l.start.1 + d.1 * length);
+    }
+    out
 }
 
 /// Rectifies and samples all cells (upright orientation of the line frame), `lines × chars` cells.

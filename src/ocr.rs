@@ -1078,9 +1078,9 @@ pub fn hidden_end_layouts(
 ///
 /// The two MRV-A frames this was made for (`fixtures/ocr` `mrva_phone_018` with gamma 0.8, a fresh
 /// seed-31 `mrva_phone_010` read from BT.601 luma: fragments of the document's edge next to the
-/// last glyphs) measured 47.4 and 47.3 pitches. One of the committed text pages has a two-line
-/// group at 48–49.5 pitches, so a bound of 2 would have cost it three more attempts (61 → 107 M
-/// instructions).
+/// last glyphs) measured 47.4 and 47.3 pitches. Wider bounds read more lines of ordinary text:
+/// over the committed set's 15 text pages, 1.5 and 2 pitches cost 6 % more instructions, 3 pitches
+/// 14 % (`negative_text_page_043` alone 61 → 107 M); 1 costs nothing measurable.
 pub const MAX_STRAY_CHARS: f32 = 1.0;
 
 /// Line sets `lines` would be without something chained onto their start (or end): when the lines

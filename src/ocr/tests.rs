@@ -160,6 +160,24 @@ fn the_document_letter_is_the_first_letter_or_filler_alternative() {
     assert!(!document_letter(&[]));
 }
 
+/// `lines` moved along themselves by `pitches` of their own pitch.
+fn moved_along(lines: &[locate::TextLine], pitches: f32) -> Vec<locate::TextLine> {
+    lines
+        .iter()
+        .map(|l| {
+            let len = l.length();
+            let d = (
+                (l.end.0 - l.start.0) / len * pitches * l.pitch,
+                (l.end.1 - l.start.1) / len * pitches * l.pitch,
+            );
+            let mut out = *l;
+            out.start = (l.start.0 + d.0, l.start.1 + d.1);
+            out.end = (l.end.0 + d.0, l.end.1 + d.1);
+            out
+        })
+        .collect()
+}
+
 #[test]
 fn a_line_set_opening_with_no_document_letter_is_not_read() {
     // The clean TD3 (`P<NLDORNDE…`) with its lines moved along themselves by whole pitches:
@@ -171,22 +189,7 @@ fn a_line_set_opening_with_no_document_letter_is_not_read() {
     let frame = LumaFrame::new(w, h, w, img.as_raw()).unwrap();
     let reader = MrzReader::new().unwrap();
     let lines = mrz_line_candidates(&frame).unwrap().remove(0);
-    let moved = |pitches: f32| -> Vec<locate::TextLine> {
-        lines
-            .iter()
-            .map(|l| {
-                let len = l.length();
-                let d = (
-                    (l.end.0 - l.start.0) / len * pitches * l.pitch,
-                    (l.end.1 - l.start.1) / len * pitches * l.pitch,
-                );
-                let mut out = *l;
-                out.start = (l.start.0 + d.0, l.start.1 + d.1);
-                out.end = (l.end.0 + d.0, l.end.1 + d.1);
-                out
-            })
-            .collect()
-    };
+    let moved = |pitches: f32| moved_along(&lines, pitches);
     assert!(
         reader
             .read_layout(&frame, &moved(0.0), 44)
@@ -206,22 +209,7 @@ fn the_opener_check_keeps_an_mrz_ends_a_shifted_one_and_reuses_its_alignments() 
     let frame = LumaFrame::new(w, h, w, img.as_raw()).unwrap();
     let reader = MrzReader::new().unwrap();
     let lines = mrz_line_candidates(&frame).unwrap().remove(0);
-    let moved = |pitches: f32| -> Vec<locate::TextLine> {
-        lines
-            .iter()
-            .map(|l| {
-                let len = l.length();
-                let mut out = *l;
-                let d = (
-                    (l.end.0 - l.start.0) / len * pitches * l.pitch,
-                    (l.end.1 - l.start.1) / len * pitches * l.pitch,
-                );
-                out.start = (l.start.0 + d.0, l.start.1 + d.1);
-                out.end = (l.end.0 + d.0, l.end.1 + d.1);
-                out
-            })
-            .collect()
-    };
+    let moved = |pitches: f32| moved_along(&lines, pitches);
     for pitches in [0.0, -1.0, 1.0] {
         let lines = moved(pitches);
         let (options, known) = reader

@@ -31,6 +31,8 @@
 //! `OCR_MODELS=a.bin,embedded` reads with other weights, several averaged per cell (see
 //! `examples/common/models.rs`).
 
+#[path = "common/bt601.rs"]
+mod bt601;
 #[path = "common/models.rs"]
 mod models;
 
@@ -149,19 +151,6 @@ enum Luma {
     /// BT.601 of the decoded RGB: the JPEG's own Y plane up to rounding (the inverse of the
     /// decoder's YCbCr → RGB step), as a camera hands it over.
     Bt601,
-}
-
-/// The BT.601 luma plane (weights ×2¹⁶: 19 595, 38 470, 7 471, rounded to nearest).
-fn bt601_luma(image: &image::DynamicImage) -> Vec<u8> {
-    image
-        .to_rgb8()
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| {
-            let sum = 19_595 * u32::from(p[0]) + 38_470 * u32::from(p[1]) + 7_471 * u32::from(p[2]);
-            ((sum + (1 << 15)) >> 16) as u8
-        })
-        .collect()
 }
 
 struct Image {
@@ -306,7 +295,7 @@ fn run(
         // the camera API takes luma).
         let luma = match luma {
             Luma::Rec709 => ocr::frame::luma_plane(&decoded).into_owned(),
-            Luma::Bt601 => bt601_luma(&decoded),
+            Luma::Bt601 => bt601::luma(&decoded),
         };
         let (w, h) = (decoded.width() as usize, decoded.height() as usize);
         drop(decoded);

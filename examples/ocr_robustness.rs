@@ -12,6 +12,9 @@
 //! A reader whose search or classifier depends on such details finds or reads a document in one
 //! frame and not in its near twin; the app's camera frames differ from each other by more than this.
 
+#[path = "common/bt601.rs"]
+mod bt601;
+
 use bankid_activation::ocr;
 
 /// One perturbation of a luma frame (the decoded image is at hand for the BT.601 luma).
@@ -42,20 +45,7 @@ impl Perturbation {
         h: usize,
     ) -> (Vec<u8>, usize, usize) {
         match self {
-            Perturbation::Bt601 => {
-                let rgb = image.to_rgb8();
-                let y = rgb
-                    .as_raw()
-                    .chunks_exact(3)
-                    .map(|p| {
-                        let sum = 19_595 * u32::from(p[0])
-                            + 38_470 * u32::from(p[1])
-                            + 7_471 * u32::from(p[2]);
-                        ((sum + (1 << 15)) >> 16) as u8
-                    })
-                    .collect();
-                (y, w, h)
-            }
+            Perturbation::Bt601 => (bt601::luma(image), w, h),
             Perturbation::Gamma(g) => {
                 let table: Vec<u8> = (0..=255u8)
                     .map(|v| (255.0 * (f32::from(v) / 255.0).powf(g)).round() as u8)

@@ -337,11 +337,14 @@ impl GapProfile {
     }
 }
 
-/// Least-squares fit of `b = offset + i·(1 + stretch) + bow·u(i)` to `(i, b)` marks; `None` if singular.
-fn fit_alignment(marks: &[(f32, f32)], chars: usize, with_bow: bool) -> Option<LineAlignment> {
+/// Least-squares fit of `b = offset + i·(1 + stretch) + bow·u(i)` to `(i, b)` marks, the bow fixed
+/// at `bow` when it is `Some`; `None` if singular.
+fn fit_alignment(marks: &[(f32, f32)], chars: usize, bow: Option<f32>) -> Option<LineAlignment> {
     let n = (chars as f32).max(1.0);
-    let basis = |i: f32| [1.0f64, f64::from(i), f64::from(4.0 * i * (i - n) / (n * n))];
-    let dim = if with_bow { 3 } else { 2 };
+    let u = |i: f32| 4.0 * i * (i - n) / (n * n);
+    let basis = |i: f32| [1.0f64, f64::from(i), f64::from(u(i))];
+    let fixed = bow.unwrap_or(0.0);
+    let dim = if bow.is_none() { 3 } else { 2 };
     let mut m = [[0f64; 4]; 3];
     for &(i, b) in marks {
         let v = basis(i);
@@ -349,14 +352,14 @@ fn fit_alignment(marks: &[(f32, f32)], chars: usize, with_bow: bool) -> Option<L
             for c in 0..dim {
                 m[r][c] += v[r] * v[c];
             }
-            m[r][3] += v[r] * f64::from(b - i);
+            m[r][3] += v[r] * f64::from(b - i - fixed * u(i));
         }
     }
     let sol = solve_small(&mut m, dim)?;
     Some(LineAlignment {
         offset: sol[0] as f32,
         stretch: sol[1] as f32,
-        bow: if with_bow { sol[2] as f32 } else { 0.0 },
+        bow: bow.unwrap_or(sol[2] as f32),
     })
 }
 
@@ -399,8 +402,11 @@ pub fn align_line(
 ) -> LineAlignment {
     let profile = GapProfile::new(frame, h, line, chars);
     let start = coarse_alignment(&profile, chars);
-    fine_alignment(&profile, chars, start)
+    fine_alignment(&profile, chars, start, MAX_BOW)
 }
+
+/// Largest bow the fine fit may reach.
+const MAX_BOW: f32 = 0.6;
 
 /// As [`align_line`] without the coarse search: for a homography already refitted to the line's
 /// grid, whose boundaries are within a fraction of a pitch of the gaps.
@@ -411,7 +417,7 @@ pub fn realign_line(
     chars: usize,
 ) -> LineAlignment {
     let profile = GapProfile::new(frame, h, line, chars);
-    fine_alignment(&profile, chars, LineAlignment::default())
+    fine_alignment(&profile, chars, LineAlignment::default(), MAX_BOW)
 }
 
 /// The shift, pitch and bow whose interior boundaries carry the least ink, on a coarse lattice.
@@ -467,8 +473,19 @@ fn coarse_alignment(profile: &GapProfile, chars: usize) -> LineAlignment {
     best.1
 }
 
-/// Snaps the interior boundaries of `align` to their gaps and refits, twice with a narrower window.
-fn fine_alignment(profile: &GapProfile, chars: usize, mut align: LineAlignment) -> LineAlignment {
+/// Snaps the interior boundaries of `align` to their gaps and refits, twice with a narrower window;
+/// a fit whose bow exceeds `max_bow` is refused.
+///
+/// The first refit moves the shift and pitch only and keeps `align`'s bow: fitting a straight grid
+/// to the marks of a bowed line leaves the middle of the line up to the bow off, and with a bow the
+/// coarse search found beyond a quarter pitch, fewer than half the marks then fall in the second
+/// refit's window, which then gives up.
+fn fine_alignment(
+    profile: &GapProfile,
+    chars: usize,
+    mut align: LineAlignment,
+    max_bow: f32,
+) -> LineAlignment {
     // Fine: snap boundaries to the nearest gap, fit robustly, twice with a narrower window.
     for (window, cutoff, with_bow) in [(0.375f32, 0.25f32, false), (0.25, 0.15, true)] {
         let marks: Vec<(f32, f32)> = (1..chars)
@@ -491,10 +508,10 @@ fn fine_alignment(profile: &GapProfile, chars: usize, mut align: LineAlignment) 
         if inliers.len() * 2 < marks.len() {
             break;
         }
-        let Some(fit) = fit_alignment(&inliers, chars, with_bow) else {
+        let Some(fit) = fit_alignment(&inliers, chars, (!with_bow).then_some(align.bow)) else {
             break;
         };
-        if fit.stretch.abs() > 0.08 || fit.bow.abs() > 0.6 || fit.offset.abs() > 1.0 {
+        if fit.stretch.abs() > 0.08 || fit.bow.abs() > max_bow || fit.offset.abs() > 1.0 {
             break;
         }
         align = fit;

@@ -124,6 +124,37 @@ fn align_line_follows_a_pitch_that_changes_along_the_line() {
     assert!((b.offset - 1.0 / 3.0).abs() < 0.15, "{b:?}");
 }
 
+/// Bars whose pitch changes along the line so much that a uniform grid misses the middle by
+/// `bow` pitches (a homography that got the perspective wrong), through a uniform homography.
+fn strongly_bowed_bars(chars: usize, pitch: f32, bow: f32) -> (Vec<u8>, usize, usize, Homography) {
+    let n = chars as f32;
+    let (px, w, h) = bars(chars, |i| pitch * (i - bow * 4.0 * i * (n - i) / (n * n)));
+    (
+        px,
+        w,
+        h,
+        Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]),
+    )
+}
+
+#[test]
+fn the_first_fine_fit_keeps_the_coarse_bow() {
+    // A coarse start on the right bowed grid: the first refit (offset and pitch only) must fit
+    // around that bow, not straighten the grid (then the second finds too few marks in its window).
+    let (chars, pitch, bow) = (36, 12.0, 1.2);
+    let (px, w, h, hm) = strongly_bowed_bars(chars, pitch, bow);
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    let profile = GapProfile::new(&frame, &hm, 0, chars);
+    let start = LineAlignment {
+        offset: 0.1,
+        stretch: 0.0,
+        bow: 1.2,
+    };
+    let a = fine_alignment(&profile, chars, start, 1.8);
+    assert!((a.bow - bow).abs() < 0.1, "{a:?}");
+    assert!(a.offset.abs() < 0.1 && a.stretch.abs() < 0.005, "{a:?}");
+}
+
 fn text_line(start: (f32, f32), end: (f32, f32)) -> TextLine {
     TextLine {
         start,

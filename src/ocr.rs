@@ -603,6 +603,14 @@ impl MrzReader {
         // per line, and keep a shift only when more check digits hold.
         let mut best = reading;
         for line in 0..k {
+            // Once the top line's shifts are tried, the reading keeps the first character it has
+            // then, and without a document code letter there no shift of another line can make
+            // it reportable: those trials are left (most text lines of frames without an MRZ
+            // that get this far end here). The top line comes first when the MRZ is upright; when
+            // it is turned, it comes last and this never applies.
+            if line > first_line && !best.as_ref().is_some_and(opens_with_document_code) {
+                break;
+            }
             let row = if upside_down { k - 1 - line } else { line };
             for shift in [-1.0f32, 1.0] {
                 let cached = first_shifted
@@ -781,15 +789,19 @@ fn document_letter(alts: &[Alternative]) -> bool {
 /// never displaces a reportable one.
 fn reportable(b: &MrzReading) -> bool {
     let total: usize = b.candidates.iter().map(Vec::len).sum();
-    let first_ok = b
-        .lines
-        .first()
-        .and_then(|l| l.chars().next())
-        .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
     b.checks.0 * 2 >= b.checks.1
         && b.confidence > MIN_FOUND_CONFIDENCE
         && b.class_violations * 10 <= total
-        && first_ok
+        && opens_with_document_code(b)
+}
+
+/// Whether a reading's first character is a document code letter ICAO 9303 defines (`P`, `I`,
+/// `A`, `C`, `V`), as [`reportable`] requires.
+fn opens_with_document_code(b: &MrzReading) -> bool {
+    b.lines
+        .first()
+        .and_then(|l| l.chars().next())
+        .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'))
 }
 
 /// Whether a first read is so far from an MRZ that shifting one line's grid cannot rescue it, so

@@ -341,7 +341,8 @@ impl MrzReader {
         }
         for (h, known) in options.iter().zip(aligns.iter_mut()) {
             for (line, upside_down) in [(0usize, false), (k - 1, true)] {
-                let align = rectify::align_line(frame, h, line, chars);
+                let bow = rectify::expected_bow(h, lines, line, chars);
+                let align = rectify::align_line(frame, h, line, chars, bow);
                 if let Some(slot) = known.get_mut(line) {
                     *slot = Some(align);
                 }
@@ -1223,7 +1224,10 @@ impl MrzGrid {
                     known
                         .get(option)
                         .and_then(|k| k.get(line).copied().flatten())
-                        .unwrap_or_else(|| rectify::align_line(frame, h, line, chars))
+                        .unwrap_or_else(|| {
+                            let bow = rectify::expected_bow(h, lines, line, chars);
+                            rectify::align_line(frame, h, line, chars, bow)
+                        })
                 })
                 .collect()
         };

@@ -174,6 +174,10 @@ pub struct TextLine {
     pub blobs: usize,
     /// Median centre distance of neighbouring single glyphs: the character pitch.
     pub pitch: f32,
+    /// The median pitch of the line's second half over that of its first (the change of pitch
+    /// along a line seen in perspective); `None` when either half has fewer than
+    /// [`MIN_HALF_STEPS`] steps between single glyphs.
+    pub pitch_ratio: Option<f32>,
 }
 
 impl TextLine {
@@ -197,6 +201,7 @@ impl TextLine {
             height: self.height * scale,
             blobs: self.blobs,
             pitch: self.pitch * scale,
+            pitch_ratio: self.pitch_ratio,
         }
     }
 }
@@ -470,7 +475,7 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         let r = find(&mut parent, i);
         groups.entry(r).or_default().push(i as usize);
     }
-    let mut lines: Vec<(f32, f32, f32, f32, f32, usize, f32)> = Vec::new(); // (u0, u1, v at u0, v at u1, height, count, pitch)
+    let mut lines: Vec<Piece> = Vec::new();
     for members in groups.values() {
         if members.len() < min_blobs {
             continue;
@@ -495,69 +500,109 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
         hs.sort_by(f32::total_cmp);
         // Upper quartile: '<' fillers are shorter than letters and digits.
         let height = hs.get(hs.len() * 3 / 4).copied().unwrap_or(0.0);
-        // Pitch from neighbouring single glyphs (merged runs excluded).
+        // Pitch from neighbouring single glyphs (merged runs excluded), as (centre, step).
         let mut sorted = pts.clone();
         sorted.sort_by(|a, b| (a.u0 + a.u1).total_cmp(&(b.u0 + b.u1)));
         let single = |a: &Aligned| a.u1 - a.u0 < 1.2 * height;
-        let mut steps: Vec<f32> = sorted
+        let steps: Vec<(f32, f32)> = sorted
             .windows(2)
             .filter_map(|w| match w {
-                [a, b] if single(a) && single(b) => Some((b.u0 + b.u1 - a.u0 - a.u1) / 2.0),
+                [a, b] if single(a) && single(b) => Some((
+                    (a.u0 + a.u1 + b.u0 + b.u1) / 4.0,
+                    (b.u0 + b.u1 - a.u0 - a.u1) / 2.0,
+                )),
                 _ => None,
             })
             .collect();
-        steps.sort_by(f32::total_cmp);
-        let pitch = steps.get(steps.len() / 2).copied().unwrap_or(height);
-        lines.push((
+        let median = |pick: &dyn Fn(f32) -> bool| {
+            let mut v: Vec<f32> = steps
+                .iter()
+                .filter(|(at, _)| pick(*at))
+                .map(|&(_, step)| step)
+                .collect();
+            v.sort_by(f32::total_cmp);
+            (v.get(v.len() / 2).copied(), v.len())
+        };
+        let pitch = median(&|_| true).0.unwrap_or(height);
+        let mid = (u0 + u1) / 2.0;
+        let pitch_ratio = match (median(&|at| at < mid), median(&|at| at >= mid)) {
+            ((Some(left), nl), (Some(right), nr)) if nl.min(nr) >= MIN_HALF_STEPS && left > 0.0 => {
+                Some(right / left)
+            }
+            _ => None,
+        };
+        lines.push(Piece {
             u0,
             u1,
-            mv + q * (u0 - mu),
-            mv + q * (u1 - mu),
+            v0: mv + q * (u0 - mu),
+            v1: mv + q * (u1 - mu),
             height,
-            pts.len(),
+            count: pts.len(),
             pitch,
-        ));
+            pitch_ratio,
+        });
     }
     // Join collinear pieces split by a gap (glare, a lost glyph).
-    lines.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut merged: Vec<(f32, f32, f32, f32, f32, usize, f32)> = Vec::new();
+    lines.sort_by(|a, b| a.u0.total_cmp(&b.u0));
+    let mut merged: Vec<Piece> = Vec::new();
     for l in lines {
         let joined = merged.iter_mut().find(|m| {
-            let gap = l.0 - m.1;
-            let h = m.4.max(l.4);
+            let gap = l.u0 - m.u1;
+            let h = m.height.max(l.height);
             // Each piece carries its own slope (the dominant direction the pieces were chained
             // along may be off by a few degrees): compare them where the gap's middle is.
-            let slope = |p: &(f32, f32, f32, f32, f32, usize, f32)| {
-                ((p.3 - p.2) / (p.1 - p.0).max(1.0)).clamp(-0.2, 0.2)
-            };
-            let mid = (m.1 + l.0) / 2.0;
-            let dv = (m.3 + slope(m) * (mid - m.1)) - (l.2 + slope(&l) * (mid - l.0));
-            gap > -h && gap < 8.0 * h && dv.abs() < 0.4 * h && m.4.min(l.4) / h > 0.7
+            let slope = |p: &Piece| ((p.v1 - p.v0) / (p.u1 - p.u0).max(1.0)).clamp(-0.2, 0.2);
+            let mid = (m.u1 + l.u0) / 2.0;
+            let dv = (m.v1 + slope(m) * (mid - m.u1)) - (l.v0 + slope(&l) * (mid - l.u0));
+            gap > -h && gap < 8.0 * h && dv.abs() < 0.4 * h && m.height.min(l.height) / h > 0.7
         });
         match joined {
             Some(m) => {
-                m.1 = m.1.max(l.1);
-                m.3 = l.3;
-                m.4 = (m.4 * m.5 as f32 + l.4 * l.5 as f32) / (m.5 + l.5) as f32;
-                m.6 = (m.6 * m.5 as f32 + l.6 * l.5 as f32) / (m.5 + l.5) as f32;
-                m.5 += l.5;
+                let (wm, wl) = (m.count as f32, l.count as f32);
+                let total = (m.count + l.count) as f32;
+                // The longer piece's ratio (a short one measures none, or a noisy one).
+                if l.count > m.count || m.pitch_ratio.is_none() {
+                    m.pitch_ratio = l.pitch_ratio.or(m.pitch_ratio);
+                }
+                m.u1 = m.u1.max(l.u1);
+                m.v1 = l.v1;
+                m.height = (m.height * wm + l.height * wl) / total;
+                m.pitch = (m.pitch * wm + l.pitch * wl) / total;
+                m.count += l.count;
             }
             None => merged.push(l),
         }
     }
     merged
         .into_iter()
-        .map(|(u0, u1, v0, v1, height, count, pitch)| {
+        .map(|p| {
             let back = |u: f32, v: f32| (u * c - v * s, u * s + v * c);
             TextLine {
-                start: back(u0, v0),
-                end: back(u1, v1),
-                height,
-                blobs: count,
-                pitch,
+                start: back(p.u0, p.v0),
+                end: back(p.u1, p.v1),
+                height: p.height,
+                blobs: p.count,
+                pitch: p.pitch,
+                pitch_ratio: p.pitch_ratio,
             }
         })
         .collect()
+}
+
+/// Fewest pitch steps in each half of a line for [`TextLine::pitch_ratio`] to be measured.
+pub const MIN_HALF_STEPS: usize = 5;
+
+/// A chained run of blobs in the line-aligned frame, before collinear runs are joined: `u` along
+/// the lines, `v` across them.
+struct Piece {
+    u0: f32,
+    u1: f32,
+    v0: f32,
+    v1: f32,
+    height: f32,
+    count: usize,
+    pitch: f32,
+    pitch_ratio: Option<f32>,
 }
 
 /// Two or three parallel, aligned, evenly spaced long text lines: where an MRZ may be.

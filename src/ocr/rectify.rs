@@ -393,20 +393,71 @@ fn solve_small(m: &mut [[f64; 4]; 3], dim: usize) -> Option<[f64; 3]> {
 ///
 /// A coarse search over shift and pitch first (the comb of interior boundaries with least ink), then
 /// each interior boundary is snapped to its gap and a robust least-squares fit follows the marks,
-/// allowing the pitch to change gradually along the line (`bow`).
+/// allowing the pitch to change gradually along the line (`bow`). `expected_bow` (from
+/// [`expected_bow`]) widens the coarse search's bow range around it; 0 leaves the range as it is.
 pub fn align_line(
     frame: &LumaFrame<'_>,
     h: &Homography,
     line: usize,
     chars: usize,
+    expected_bow: f32,
 ) -> LineAlignment {
     let profile = GapProfile::new(frame, h, line, chars);
-    let start = coarse_alignment(&profile, chars);
-    fine_alignment(&profile, chars, start, MAX_BOW)
+    let centre = (expected_bow / BOW_STEP).round() as i32;
+    let start = coarse_alignment(&profile, chars, centre);
+    let reach = (centre.unsigned_abs() as f32 * BOW_STEP).max(COARSE_BOW);
+    fine_alignment(&profile, chars, start, reach + MAX_BOW - COARSE_BOW)
 }
 
-/// Largest bow the fine fit may reach.
+/// Bow step of the coarse search, and its range around 0 and around an expected bow.
+const BOW_STEP: f32 = 0.2;
+const COARSE_BOW: f32 = 0.4;
+/// Largest bow the fine fit may reach from a coarse start within [`COARSE_BOW`].
 const MAX_BOW: f32 = 0.6;
+/// An expected bow smaller than this leaves the coarse range as it is.
+const MIN_EXPECTED_BOW: f32 = 0.5;
+/// Largest expected bow.
+const MAX_EXPECTED_BOW: f32 = 2.0;
+
+/// The bow of [`LineAlignment`] that makes the change of pitch along line `line` under `h` the
+/// one the glyphs show ([`TextLine::pitch_ratio`], averaged over the lines that measured it);
+/// 0 when it is below [`MIN_EXPECTED_BOW`] or nothing was measured, at most [`MAX_EXPECTED_BOW`].
+///
+/// The end points of two or three close lines fix the lines' directions well but the perspective
+/// along them poorly. A pixel's error in where a line ends changes the ratio of the left and right
+/// line spacing by several per cent, and the pitch ratio along the lines by twice that: under a
+/// homography the pitch scales with the square of the spacing. The pitch of the glyphs in each
+/// half of a line measures it directly. A pitch growing linearly from `1 − g` to `1 + g` along `n`
+/// characters has a log ratio `r ≈ 2g` between the line's ends and `g` between the middles of its
+/// halves, and a grid of uniform pitch misses the middle of the line by `g·n/4 = r·n/8` pitches.
+pub fn expected_bow(h: &Homography, lines: &[TextLine], line: usize, chars: usize) -> f32 {
+    let measured: Vec<f32> = lines
+        .iter()
+        .filter_map(|l| l.pitch_ratio)
+        .filter(|&r| r.is_finite() && r > 0.0)
+        .map(|r| 2.0 * r.ln())
+        .collect();
+    if measured.is_empty() {
+        return 0.0;
+    }
+    let measured = measured.iter().sum::<f32>() / measured.len() as f32;
+    let (y, n) = (line as f32, chars as f32);
+    let step = |i: f32| {
+        let (a, b) = (h.apply(i, y), h.apply(i + 1.0, y));
+        (b.0 - a.0).hypot(b.1 - a.1)
+    };
+    let (first, last) = (step(0.0), step(n - 1.0));
+    if !(first > 0.0 && last > 0.0 && first.is_finite() && last.is_finite()) {
+        return 0.0;
+    }
+    let implied = (last / first).ln();
+    let bow = -(implied - measured) * n / 8.0;
+    if bow.abs() >= MIN_EXPECTED_BOW {
+        bow.clamp(-MAX_EXPECTED_BOW, MAX_EXPECTED_BOW)
+    } else {
+        0.0
+    }
+}
 
 /// As [`align_line`] without the coarse search: for a homography already refitted to the line's
 /// grid, whose boundaries are within a fraction of a pitch of the gaps.
@@ -423,13 +474,14 @@ pub fn realign_line(
 /// The shift, pitch and bow whose interior boundaries carry the least ink, on a coarse lattice.
 ///
 /// Coarse: shift ±0.5 pitch in 1/8 steps, pitch ±5 % with the far end moving 1/4 pitch per step, and
-/// a bow of up to ±0.4 pitch (perspective the end points got wrong). The lattice is searched in a
+/// a bow of up to ±0.4 pitch in 0.2 steps (perspective the end points got wrong), and also within
+/// ±0.4 of `centre` × 0.2 (an expected bow, [`expected_bow`]). The lattice is searched in a
 /// fixed order and the first least sum wins. A lattice point's sum stops as soon as it reaches the
 /// best one so far: every term is non-negative ink, so the rest cannot bring it below (float
 /// additions of non-negative terms never decrease a sum). The boundaries are
 /// [`LineAlignment::boundary`]'s, its two products tabled per pitch and per bow, with the same float
 /// operations in the same order, so the search returns exactly what an exhaustive one does.
-fn coarse_alignment(profile: &GapProfile, chars: usize) -> LineAlignment {
+fn coarse_alignment(profile: &GapProfile, chars: usize, centre: i32) -> LineAlignment {
     let n = chars as f32;
     let nb = n.max(1.0);
     let mut best = (f32::INFINITY, LineAlignment::default());
@@ -438,8 +490,11 @@ fn coarse_alignment(profile: &GapProfile, chars: usize) -> LineAlignment {
     let interior: Vec<f32> = (1..chars).map(|i| i as f32).collect();
     let mut along = vec![0f32; interior.len()];
     let mut bowed = vec![0f32; interior.len()];
-    for bi in -2i32..=2 {
-        let bow = bi as f32 * 0.2;
+    let standard = (COARSE_BOW / BOW_STEP).round() as i32;
+    let around = (centre - standard..=centre + standard).filter(|b| b.abs() > standard);
+    let bows = (-standard..=standard).chain(around);
+    for bi in bows {
+        let bow = bi as f32 * BOW_STEP;
         for (q, &i) in bowed.iter_mut().zip(&interior) {
             *q = bow * 4.0 * i * (i - nb) / (nb * nb);
         }

@@ -9,6 +9,7 @@ fn line(x0: f32, x1: f32, y: f32, pitch: f32) -> TextLine {
         height: pitch,
         blobs: ((x1 - x0) / pitch) as usize,
         pitch,
+        pitch_ratio: None,
     }
 }
 
@@ -330,4 +331,30 @@ fn lines_whose_opposite_ends_carry_strays_still_group() {
     // Both ends five pitches apart, 90 % shared or less: two lines of text, not one MRZ.
     let apart = [line(0.0, 240.0, 0.0, 5.0), line(25.0, 265.0, 9.0, 5.0)];
     assert!(group_mrz(&apart).is_empty());
+}
+
+#[test]
+fn the_pitch_ratio_of_a_line_seen_in_perspective_is_measured() {
+    // 40 glyphs whose pitch grows linearly from 10 to 14 px along the line (the near side of a
+    // tilted document): the halves' median pitches sit near a quarter and three quarters along,
+    // at 11 and 13 px. A line of even pitch measures no change, and a short one measures none.
+    let glyphs = |count: usize, pitch_at: &dyn Fn(f32) -> f32| -> Vec<Blob> {
+        let mut x = 40.0f32;
+        (0..count)
+            .map(|i| {
+                let b = glyph(x, 60.0, 10.0);
+                x += pitch_at(i as f32 / (count - 1) as f32);
+                b
+            })
+            .collect()
+    };
+    let growing = find_lines(&glyphs(40, &|t| 10.0 + 4.0 * t), 8);
+    assert_eq!(growing.len(), 1, "{growing:?}");
+    let ratio = growing[0].pitch_ratio.expect("measured");
+    assert!((ratio - 13.0 / 11.0).abs() < 0.04, "{ratio}");
+    let even = find_lines(&glyphs(40, &|_| 11.0), 8);
+    let ratio = even[0].pitch_ratio.expect("measured");
+    assert!((ratio - 1.0).abs() < 0.03, "{ratio}");
+    let short = find_lines(&glyphs(2 * MIN_HALF_STEPS, &|_| 11.0), 8);
+    assert_eq!(short[0].pitch_ratio, None, "{short:?}");
 }

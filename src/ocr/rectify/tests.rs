@@ -97,7 +97,7 @@ fn align_line_follows_a_pitch_that_changes_along_the_line() {
     let (px, w, h) = bars(chars, f);
     let frame = LumaFrame::new(w, h, w, &px).unwrap();
     let hm = Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]);
-    let a = align_line(&frame, &hm, 0, chars);
+    let a = align_line(&frame, &hm, 0, chars, 0.0);
     for i in [1usize, 11, 22, 33, 43] {
         let found = 40.0 + a.boundary(i as f32, chars) * pitch;
         let want = 40.0 + f(i as f32);
@@ -120,7 +120,7 @@ fn align_line_follows_a_pitch_that_changes_along_the_line() {
         0.0,
         1.0,
     ]);
-    let b = align_line(&frame, &shifted, 0, chars);
+    let b = align_line(&frame, &shifted, 0, chars, 0.0);
     assert!((b.offset - 1.0 / 3.0).abs() < 0.15, "{b:?}");
 }
 
@@ -135,6 +135,28 @@ fn strongly_bowed_bars(chars: usize, pitch: f32, bow: f32) -> (Vec<u8>, usize, u
         h,
         Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]),
     )
+}
+
+#[test]
+fn an_expected_bow_lets_align_line_follow_a_perspective_the_homography_missed() {
+    let (chars, pitch, bow) = (36, 12.0, 1.2);
+    let (px, w, h, hm) = strongly_bowed_bars(chars, pitch, bow);
+    let frame = LumaFrame::new(w, h, w, &px).unwrap();
+    let n = chars as f32;
+    let f = |i: f32| pitch * (i - bow * 4.0 * i * (n - i) / (n * n));
+    let a = align_line(&frame, &hm, 0, chars, 1.1);
+    for i in 1..chars {
+        let found = a.boundary(i as f32, chars) * pitch;
+        assert!(
+            (found - f(i as f32)).abs() < 0.15 * pitch,
+            "boundary {i}: {found} vs {} ({a:?})",
+            f(i as f32)
+        );
+    }
+    assert!((a.bow - bow).abs() < 0.1, "{a:?}");
+    // Without it the coarse range (±0.4) leaves the middle of the line most of a pitch off.
+    let plain = align_line(&frame, &hm, 0, chars, 0.0);
+    assert!(plain.bow < 0.8, "{plain:?}");
 }
 
 #[test]
@@ -155,6 +177,36 @@ fn the_first_fine_fit_keeps_the_coarse_bow() {
     assert!(a.offset.abs() < 0.1 && a.stretch.abs() < 0.005, "{a:?}");
 }
 
+#[test]
+fn expected_bow_moves_the_perspective_of_close_lines_to_the_measured_pitch_ratio() {
+    // The two TD2 lines of `fixtures/ocr/td2_phone_022.jpg` as the locator finds them. Their end
+    // points make the right end's line spacing 1.26 times the left's, so the homography makes
+    // the pitch grow 1.59 times along the lines; the glyphs' own pitch grows about 1.22 times
+    // (ratios 1.093 and 1.122 between the lines' halves). The bow that cancels the difference
+    // (ln 1.59 − ln 1.22 = 0.26, times 36/8): about −1.2 pitches.
+    let mut lines = [
+        text_line((419.4, 568.6), (902.7, 437.3)),
+        text_line((425.1, 586.6), (908.9, 460.4)),
+    ];
+    lines[0].pitch_ratio = Some(1.093);
+    lines[1].pitch_ratio = Some(1.122);
+    let h = mrz_homography(&lines, 36).unwrap();
+    for line in 0..2 {
+        let bow = expected_bow(&h, &lines, line, 36);
+        assert!((-1.3..=-1.05).contains(&bow), "{bow}");
+    }
+    // Glyphs whose pitch agrees with the homography's: nothing to widen.
+    let agree = 1.59f32.sqrt();
+    lines.iter_mut().for_each(|l| l.pitch_ratio = Some(agree));
+    assert_eq!(expected_bow(&h, &lines, 0, 36), 0.0);
+    // Nothing measured: nothing expected.
+    lines.iter_mut().for_each(|l| l.pitch_ratio = None);
+    assert_eq!(expected_bow(&h, &lines, 0, 36), 0.0);
+    // Far more perspective than any view has: at most MAX_EXPECTED_BOW.
+    lines.iter_mut().for_each(|l| l.pitch_ratio = Some(0.5));
+    assert_eq!(expected_bow(&h, &lines, 0, 36), -MAX_EXPECTED_BOW);
+}
+
 fn text_line(start: (f32, f32), end: (f32, f32)) -> TextLine {
     TextLine {
         start,
@@ -162,6 +214,7 @@ fn text_line(start: (f32, f32), end: (f32, f32)) -> TextLine {
         height: 11.0,
         blobs: 44,
         pitch: 11.0,
+        pitch_ratio: None,
     }
 }
 
@@ -299,8 +352,9 @@ fn total_order_keys_order_as_total_cmp_and_turn_back_exactly() {
     }
 }
 
-/// The coarse search as a plain exhaustive loop over the lattice, every sum in full.
-fn coarse_alignment_exhaustive(profile: &GapProfile, chars: usize) -> LineAlignment {
+/// The coarse search as a plain exhaustive loop over the lattice, every sum in full: bows of
+/// −0.4 to 0.4, then those of `centre` ± 2 steps beyond that range.
+fn coarse_alignment_exhaustive(profile: &GapProfile, chars: usize, centre: i32) -> LineAlignment {
     let n = chars as f32;
     let comb = |a: &LineAlignment| -> f32 {
         (1..chars)
@@ -310,7 +364,9 @@ fn coarse_alignment_exhaustive(profile: &GapProfile, chars: usize) -> LineAlignm
     let mut best = (f32::INFINITY, LineAlignment::default());
     let ds = 0.25 / n.max(1.0);
     let s_steps = (0.05 / ds).ceil() as i32;
-    for bi in -2i32..=2 {
+    let mut bows: Vec<i32> = (-2..=2).collect();
+    bows.extend((centre - 2..=centre + 2).filter(|b| b.abs() > 2));
+    for bi in bows {
         for si in -s_steps..=s_steps {
             let stretch = si as f32 * ds;
             for oi in -4i32..=4 {
@@ -354,8 +410,9 @@ fn the_pruned_coarse_search_finds_exactly_the_exhaustive_optimum() {
             })
             .collect();
         let profile = GapProfile { values };
-        let fast = coarse_alignment(&profile, chars);
-        let slow = coarse_alignment_exhaustive(&profile, chars);
+        let centre = [0, 0, -6, 4, 3, -10][case % 6];
+        let fast = coarse_alignment(&profile, chars, centre);
+        let slow = coarse_alignment_exhaustive(&profile, chars, centre);
         assert_eq!(fast.offset.to_bits(), slow.offset.to_bits(), "case {case}");
         assert_eq!(
             fast.stretch.to_bits(),
@@ -383,7 +440,7 @@ fn a_window_of_cells_reads_as_in_the_whole_line_away_from_its_edges() {
     }
     let frame = LumaFrame::new(w, h, w, &px).unwrap();
     let hm = Homography([pitch, 0.0, 40.0, 0.0, 20.0, 30.0, 0.0, 0.0, 1.0]);
-    let align = align_line(&frame, &hm, 0, chars);
+    let align = align_line(&frame, &hm, 0, chars, 0.0);
     let mut whole = Vec::new();
     sample_line(&frame, &hm, 0, chars, align, (0.0, 0.0), &mut whole);
     assert_eq!(whole.len(), chars * CELL_LEN);

@@ -405,11 +405,16 @@ pub fn align_line(
     let profile = GapProfile::new(frame, h, line, chars);
     let centre = (expected_bow / BOW_STEP).round() as i32;
     let start = coarse_alignment(&profile, chars, centre);
-    let reach = (centre.unsigned_abs() as f32 * BOW_STEP).max(COARSE_BOW);
-    fine_alignment(&profile, chars, start, reach + MAX_BOW - COARSE_BOW)
+    // The fine fit may go as far past the farthest bow searched as it may past COARSE_BOW.
+    let farthest = if centre == 0 {
+        COARSE_BOW
+    } else {
+        ((centre.unsigned_abs() + 1) as f32 * BOW_STEP).max(COARSE_BOW)
+    };
+    fine_alignment(&profile, chars, start, farthest + MAX_BOW - COARSE_BOW)
 }
 
-/// Bow step of the coarse search, and its range around 0 and around an expected bow.
+/// Bow step of the coarse search, and its range around 0 (around an expected bow: one step).
 const BOW_STEP: f32 = 0.2;
 const COARSE_BOW: f32 = 0.4;
 /// Largest bow the fine fit may reach from a coarse start within [`COARSE_BOW`].
@@ -475,7 +480,7 @@ pub fn realign_line(
 ///
 /// Coarse: shift ±0.5 pitch in 1/8 steps, pitch ±5 % with the far end moving 1/4 pitch per step, and
 /// a bow of up to ±0.4 pitch in 0.2 steps (perspective the end points got wrong), and also within
-/// ±0.4 of `centre` × 0.2 (an expected bow, [`expected_bow`]). The lattice is searched in a
+/// ±0.2 of `centre` × 0.2 (an expected bow, [`expected_bow`]). The lattice is searched in a
 /// fixed order and the first least sum wins. A lattice point's sum stops as soon as it reaches the
 /// best one so far: every term is non-negative ink, so the rest cannot bring it below (float
 /// additions of non-negative terms never decrease a sum). The boundaries are
@@ -491,7 +496,7 @@ fn coarse_alignment(profile: &GapProfile, chars: usize, centre: i32) -> LineAlig
     let mut along = vec![0f32; interior.len()];
     let mut bowed = vec![0f32; interior.len()];
     let standard = (COARSE_BOW / BOW_STEP).round() as i32;
-    let around = (centre - standard..=centre + standard).filter(|b| b.abs() > standard);
+    let around = (centre - 1..=centre + 1).filter(|b| b.abs() > standard);
     let bows = (-standard..=standard).chain(around);
     for bi in bows {
         let bow = bi as f32 * BOW_STEP;

@@ -353,7 +353,7 @@ fn total_order_keys_order_as_total_cmp_and_turn_back_exactly() {
 }
 
 /// The coarse search as a plain exhaustive loop over the lattice, every sum in full: bows of
-/// −0.4 to 0.4, then those of `centre` ± 2 steps beyond that range.
+/// −0.4 to 0.4, then those of `centre` ± 1 step beyond that range.
 fn coarse_alignment_exhaustive(profile: &GapProfile, chars: usize, centre: i32) -> LineAlignment {
     let n = chars as f32;
     let comb = |a: &LineAlignment| -> f32 {
@@ -365,7 +365,7 @@ fn coarse_alignment_exhaustive(profile: &GapProfile, chars: usize, centre: i32) 
     let ds = 0.25 / n.max(1.0);
     let s_steps = (0.05 / ds).ceil() as i32;
     let mut bows: Vec<i32> = (-2..=2).collect();
-    bows.extend((centre - 2..=centre + 2).filter(|b| b.abs() > 2));
+    bows.extend((centre - 1..=centre + 1).filter(|b| b.abs() > 2));
     for bi in bows {
         for si in -s_steps..=s_steps {
             let stretch = si as f32 * ds;

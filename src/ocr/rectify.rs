@@ -394,7 +394,8 @@ fn solve_small(m: &mut [[f64; 4]; 3], dim: usize) -> Option<[f64; 3]> {
 /// A coarse search over shift and pitch first (the comb of interior boundaries with least ink), then
 /// each interior boundary is snapped to its gap and a robust least-squares fit follows the marks,
 /// allowing the pitch to change gradually along the line (`bow`). `expected_bow` (from
-/// [`expected_bow`]) widens the coarse search's bow range around it; 0 leaves the range as it is.
+/// [`expected_bow`]) widens the coarse search's bow range around it; 0 leaves the range as it is,
+/// and values beyond ±[`MAX_EXPECTED_BOW`] count as that bound.
 pub fn align_line(
     frame: &LumaFrame<'_>,
     h: &Homography,
@@ -403,6 +404,12 @@ pub fn align_line(
     expected_bow: f32,
 ) -> LineAlignment {
     let profile = GapProfile::new(frame, h, line, chars);
+    // Clamped (and NaN taken as 0) so that any input gives a bounded lattice.
+    let expected_bow = if expected_bow.is_nan() {
+        0.0
+    } else {
+        expected_bow.clamp(-MAX_EXPECTED_BOW, MAX_EXPECTED_BOW)
+    };
     let centre = (expected_bow / BOW_STEP).round() as i32;
     let start = coarse_alignment(&profile, chars, centre);
     // The fine fit may go as far past the farthest bow searched as it may past COARSE_BOW.
@@ -421,8 +428,8 @@ const COARSE_BOW: f32 = 0.4;
 const MAX_BOW: f32 = 0.6;
 /// An expected bow smaller than this leaves the coarse range as it is.
 const MIN_EXPECTED_BOW: f32 = 0.5;
-/// Largest expected bow.
-const MAX_EXPECTED_BOW: f32 = 2.0;
+/// Largest expected bow ([`expected_bow`], [`align_line`]).
+pub const MAX_EXPECTED_BOW: f32 = 2.0;
 
 /// The bow of [`LineAlignment`] that makes the change of pitch along line `line` under `h` the
 /// one the glyphs show ([`TextLine::pitch_ratio`], averaged over the lines that measured it);

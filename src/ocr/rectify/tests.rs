@@ -157,6 +157,11 @@ fn an_expected_bow_lets_align_line_follow_a_perspective_the_homography_missed() 
     // Without it the coarse range (±0.4) leaves the middle of the line most of a pitch off.
     let plain = align_line(&frame, &hm, 0, chars, 0.0);
     assert!(plain.bow < 0.8, "{plain:?}");
+    // Out-of-range expectations are bounded, not a panic or an endless lattice.
+    for wild in [f32::NAN, f32::INFINITY, -1e30, 1e9] {
+        let a = align_line(&frame, &hm, 0, chars, wild);
+        assert!(a.bow.abs() <= MAX_EXPECTED_BOW + 0.6, "{wild}: {a:?}");
+    }
 }
 
 #[test]

@@ -314,13 +314,13 @@ impl MrzReader {
 
     /// Whether `lines` read as `chars` characters may open with a document code letter, judged
     /// before the grid is refined: on each homography [`MrzGrid::new`] tries, with each opening
-    /// line aligned once ([`rectify::align_line`], the grid's first step), the opening cell and
+    /// line aligned once ([`rectify::align_mrz_line`], the grid's first step), the opening cell and
     /// the cells one pitch to either side are read from a window of a few cells
     /// ([`rectify::sample_line_cells`]). The opening cell is the first line's first cell upright
     /// and the last line's last cell turned. `None` when none of them reads as a document code
     /// letter: the lines are then left before the whole grid is built and sampled (most text lines
     /// of frames without an MRZ end here). Otherwise the homographies and the alignments made, per
-    /// homography and line, which [`MrzGrid::build`] reuses (`align_line` is deterministic, so the
+    /// homography and line, which [`MrzGrid::build`] reuses (`align_mrz_line` is deterministic, so the
     /// grid is exactly the one [`MrzGrid::new`] makes).
     ///
     /// This is a heuristic in one direction only: the refined grid's opener, and its shifts by one
@@ -341,8 +341,7 @@ impl MrzReader {
         }
         for (h, known) in options.iter().zip(aligns.iter_mut()) {
             for (line, upside_down) in [(0usize, false), (k - 1, true)] {
-                let bow = rectify::expected_bow(h, lines, line, chars);
-                let align = rectify::align_line(frame, h, line, chars, bow);
+                let align = rectify::align_mrz_line(frame, h, lines, line, chars);
                 if let Some(slot) = known.get_mut(line) {
                     *slot = Some(align);
                 }
@@ -781,7 +780,7 @@ fn document_letter(alts: &[Alternative]) -> bool {
     alts.iter()
         .find(|a| layout::CharClass::Alpha.allows(a.0))
         .or_else(|| alts.first())
-        .is_some_and(|a| matches!(a.0, 'P' | 'I' | 'A' | 'C' | 'V'))
+        .is_some_and(|a| is_document_code_letter(a.0))
 }
 
 /// Whether a reading looks enough like an MRZ to be reported at all: at least half of its check
@@ -802,7 +801,20 @@ fn opens_with_document_code(b: &MrzReading) -> bool {
     b.lines
         .first()
         .and_then(|l| l.chars().next())
-        .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'))
+        .is_some_and(is_document_code_letter)
+}
+
+/// Whether the first character of `text` (lines of characters) is a document code letter.
+fn text_opens_with_document_code(text: &[Vec<char>]) -> bool {
+    text.first()
+        .and_then(|l| l.first())
+        .is_some_and(|&c| is_document_code_letter(c))
+}
+
+/// The first letters of the document codes ICAO 9303 defines: `P` (passports), `I`, `A`, `C`
+/// (official travel documents of size 1 and 2) and `V` (visas).
+fn is_document_code_letter(c: char) -> bool {
+    matches!(c, 'P' | 'I' | 'A' | 'C' | 'V')
 }
 
 /// Whether a first read is so far from an MRZ that shifting one line's grid cannot rescue it, so
@@ -1152,8 +1164,7 @@ fn median_pitch(lines: &[locate::TextLine]) -> Option<f32> {
 /// `l` made `length` long along its own direction: its start moved (`at_start`) or its end, the
 /// other end kept.
 fn with_length(l: &locate::TextLine, length: f32, at_start: bool) -> locate::TextLine {
-    let len = l.length().max(1e-3);
-    let d = ((l.end.0 - l.start.0) / len, (l.end.1 - l.start.1) / len);
+    let d = l.direction();
     let mut out = *l;
     if at_start {
         out.start = (l.end.0 - d.0 * length, l.end.1 - d.1 * length);
@@ -1210,7 +1221,7 @@ impl MrzGrid {
 
     /// [`MrzGrid::new`] on the homographies `options` (those of
     /// [`rectify::mrz_homography_options`]), with the first alignments already made where `known`
-    /// holds them (per option and line, as [`rectify::align_line`] made them).
+    /// holds them (per option and line, as [`rectify::align_mrz_line`] made them).
     fn build(
         frame: &LumaFrame<'_>,
         lines: &[locate::TextLine],
@@ -1224,10 +1235,7 @@ impl MrzGrid {
                     known
                         .get(option)
                         .and_then(|k| k.get(line).copied().flatten())
-                        .unwrap_or_else(|| {
-                            let bow = rectify::expected_bow(h, lines, line, chars);
-                            rectify::align_line(frame, h, line, chars, bow)
-                        })
+                        .unwrap_or_else(|| rectify::align_mrz_line(frame, h, lines, line, chars))
                 })
                 .collect()
         };
@@ -1619,11 +1627,7 @@ fn class_violation(alts: &[Alternative], class: layout::CharClass) -> bool {
 fn hopeless(text: &[Vec<char>], probs: &[Vec<f32>], class_violations: usize) -> bool {
     let count = probs.iter().map(Vec::len).sum::<usize>();
     let mean = probs.iter().flatten().sum::<f32>() / count.max(1) as f32;
-    let first_ok = text
-        .first()
-        .and_then(|l| l.first())
-        .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
-    !first_ok
+    !text_opens_with_document_code(text)
         || class_violations * 10 > count
         || mean + 12.0 / count.max(1) as f32 <= MIN_FOUND_CONFIDENCE
 }
@@ -1786,11 +1790,7 @@ fn uncovered_sure(
     classes: &[Vec<layout::CharClass>],
     text: &[Vec<char>],
 ) -> bool {
-    let first_ok = text
-        .first()
-        .and_then(|l| l.first())
-        .is_some_and(|c| matches!(c, 'P' | 'I' | 'A' | 'C' | 'V'));
-    if !first_ok {
+    if !text_opens_with_document_code(text) {
         return false;
     }
     let coverage = layout::coverage(format);

@@ -185,7 +185,8 @@ impl TextLine {
     pub fn length(&self) -> f32 {
         ((self.end.0 - self.start.0).powi(2) + (self.end.1 - self.start.1).powi(2)).sqrt()
     }
-    fn dir(&self) -> (f32, f32) {
+    /// Unit vector from start to end (a degenerate line's length counts as 10⁻³).
+    pub fn direction(&self) -> (f32, f32) {
         let l = self.length().max(1e-3);
         (
             (self.end.0 - self.start.0) / l,
@@ -631,7 +632,7 @@ pub fn group_mrz(lines: &[TextLine]) -> Vec<MrzCandidate> {
     let Some(reference) = long.iter().max_by(|a, b| a.length().total_cmp(&b.length())) else {
         return Vec::new();
     };
-    let (rdx, rdy) = reference.dir();
+    let (rdx, rdy) = reference.direction();
     let across = |p: (f32, f32)| -p.0 * rdy + p.1 * rdx;
     let mut items: Vec<(f32, &TextLine)> = long
         .iter()
@@ -646,7 +647,7 @@ pub fn group_mrz(lines: &[TextLine]) -> Vec<MrzCandidate> {
     let compatible = |a: &(f32, &TextLine), b: &(f32, &TextLine)| -> bool {
         let (la, lb) = (a.1, b.1);
         let p = la.pitch.max(lb.pitch);
-        let (da, db) = (la.dir(), lb.dir());
+        let (da, db) = (la.direction(), lb.direction());
         let parallel = da.0 * db.0 + da.1 * db.1 > 0.99;
         // Distance of b's midpoint from a's line.
         let mid = ((lb.start.0 + lb.end.0) / 2.0, (lb.start.1 + lb.end.1) / 2.0);
@@ -708,7 +709,7 @@ pub fn common_extent(lines: &[TextLine]) -> Vec<TextLine> {
     else {
         return Vec::new();
     };
-    let (dx, dy) = reference.dir();
+    let (dx, dy) = reference.direction();
     let o = reference.start;
     let along = |p: (f32, f32)| (p.0 - o.0) * dx + (p.1 - o.1) * dy;
     let mut pitches: Vec<f32> = lines.iter().map(|l| l.pitch).collect();
@@ -752,7 +753,7 @@ pub fn common_extent(lines: &[TextLine]) -> Vec<TextLine> {
         .iter()
         .zip(&spans)
         .map(|(l, &(a, b))| {
-            let (ldx, ldy) = l.dir();
+            let (ldx, ldy) = l.direction();
             // Along-line parameter t of line l maps to reference coordinate a + t·(d_l·d).
             let scale = (ldx * dx + ldy * dy).max(0.5);
             let at = |u: f32| {

@@ -421,6 +421,18 @@ pub fn align_line(
     fine_alignment(&profile, chars, start, farthest + MAX_BOW - COARSE_BOW)
 }
 
+/// [`align_line`] for line `line` of the MRZ lines `lines` under `h`, with the bow their measured
+/// pitch change calls for ([`expected_bow`]): the first alignment of a grid.
+pub fn align_mrz_line(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    lines: &[TextLine],
+    line: usize,
+    chars: usize,
+) -> LineAlignment {
+    align_line(frame, h, line, chars, expected_bow(h, lines, line, chars))
+}
+
 /// Bow step of the coarse search, and its range around 0 (around an expected bow: one step).
 const BOW_STEP: f32 = 0.2;
 const COARSE_BOW: f32 = 0.4;

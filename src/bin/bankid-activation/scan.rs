@@ -126,7 +126,7 @@ fn scan_one(reader: &mut Recogniser, path: &Path) -> Scan {
 
 /// Milliseconds rounded to whole microseconds, for the JSON output (the clock says no more, and
 /// `0.00003` reads better than `0.000029999999999999997`).
-fn to_microseconds(ms: f64) -> f64 {
+fn round_to_microseconds(ms: f64) -> f64 {
     (ms * 1000.0).round() / 1000.0
 }
 
@@ -227,8 +227,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         if args.json {
             let mut o = json!({
                 "file": path.display().to_string(), "found": found, "format": format,
-                "lines": lines, "valid": valid, "ms": to_microseconds(scan.ms),
-                "decode_ms": to_microseconds(scan.decode_ms),
+                "lines": lines, "valid": valid, "ms": round_to_microseconds(scan.ms),
+                "decode_ms": round_to_microseconds(scan.decode_ms),
                 "error": error,
             });
             if let (Some(c), Value::Object(m)) = (correct, &mut o) {

@@ -432,28 +432,24 @@ impl MrzReader {
         // first cell upright, the last line's last cell turned when the MRZ is upside down. When
         // that cell does not read as a document code letter, the cell that a shift of its line by
         // one pitch either way puts there may. When none of these does, no reading of these lines
-        // can be reported, so the rest is not classified (most text lines of a frame without an
-        // MRZ end here). Both orientations' openers are read before the orientation vote below:
-        // when neither orientation can open, the vote cannot matter (the lines end here whichever
-        // way it goes), and the vote's own classifications of these cells are reused.
-        let turned_cell = |c: &[f32]| -> Vec<f32> { c.iter().rev().copied().collect() };
-        let upright_first = cells
-            .chunks_exact(CELL_LEN)
-            .next()
-            .map(|c| self.model.classify(c, 5))
-            .unwrap_or_default();
-        let turned_last = cells
-            .rchunks_exact(CELL_LEN)
-            .next()
-            .map(|c| self.model.classify(&turned_cell(c), 5))
-            .unwrap_or_default();
+        // in that orientation can be reported. Nor can one whose first read holds too many
+        // characters outside their field's class (`classify_all_unless_far`). Both orientations
+        // are judged so before the orientation vote below: when neither can give a reading, the
+        // vote cannot matter (the lines end here whichever way it goes), and it is not taken (most
+        // text lines of a frame without an MRZ end here). Every cell is classified at most once per
+        // orientation (`CellMemo`), so the vote and the full read reuse what these tests read.
+        let mut memo = [CellMemo::new(total, false), CellMemo::new(total, true)];
+        let last = total.saturating_sub(1);
+        let [up_memo, down_memo] = &mut memo;
+        let up_opens = document_letter(self.memo_classify(&cells, up_memo, 0));
+        let down_opens = document_letter(self.memo_classify(&cells, down_memo, last));
         // Whether a line's cells open an MRZ in the given orientation.
         let opens_mrz = |line_cells: &[f32], upside_down: bool| -> bool {
             let alts = if upside_down {
-                line_cells
-                    .rchunks_exact(CELL_LEN)
-                    .next()
-                    .map(|c| self.model.classify(&turned_cell(c), 5))
+                line_cells.rchunks_exact(CELL_LEN).next().map(|c| {
+                    let turned: Vec<f32> = c.iter().rev().copied().collect();
+                    self.model.classify(&turned, 5)
+                })
             } else {
                 line_cells
                     .chunks_exact(CELL_LEN)
@@ -475,61 +471,62 @@ impl MrzReader {
                 })
                 .collect()
         };
-        let (up_opens, down_opens) = (
-            document_letter(&upright_first),
-            document_letter(&turned_last),
-        );
-        let mut early: Option<(Vec<ShiftedOpener>, Vec<ShiftedOpener>)> = None;
-        if !up_opens && !down_opens {
-            let up = shifted_openers(0, false);
-            let down = shifted_openers(k.saturating_sub(1), true);
-            if !up.iter().chain(&down).any(|(_, _, opens)| *opens) {
-                return None;
-            }
-            early = Some((up, down));
-        }
-        // Orientation from every third cell read both ways (a cell read upside down is the reversed cell),
-        // then the whole MRZ in the winning orientation only.
-        // The sampled cells are kept (ranked as `classify_all` ranks them) and reused below.
-        let (mut up, mut down) = (0.0f32, 0.0f32);
-        let mut upright_read = Vec::new();
-        let mut flipped_read = Vec::new();
-        let mut flipped = vec![0f32; CELL_LEN];
-        let last = total.saturating_sub(1);
-        for (m, cell) in cells.chunks_exact(CELL_LEN).enumerate().step_by(3) {
-            let a = if m == 0 {
-                upright_first.clone()
+        // Per orientation (upright, turned): its opening line shifted, once sampled.
+        let mut shifted: [Option<Vec<ShiftedOpener>>; 2] = [None, None];
+        let opening_line = |upside_down: bool| if upside_down { k.saturating_sub(1) } else { 0 };
+        // The orientations that open unshifted are judged first: they are the likelier to live.
+        let order = if !up_opens && down_opens {
+            [1usize, 0]
+        } else {
+            [0, 1]
+        };
+        let mut any_alive = false;
+        for o in order {
+            let (opens, upside_down) = if o == 1 {
+                (down_opens, true)
             } else {
-                self.model.classify(cell, 5)
+                (up_opens, false)
             };
-            let b = if m == last {
-                turned_last.clone()
-            } else {
-                flipped
-                    .iter_mut()
-                    .zip(cell.iter().rev())
-                    .for_each(|(f, &v)| *f = v);
-                self.model.classify(&flipped, 5)
-            };
-            up += a.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
-            down += b.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
-            upright_read.push(a);
-            flipped_read.push(b);
-        }
-        let upside_down = down > up;
-        let first_line = if upside_down { k.saturating_sub(1) } else { 0 };
-        let unshifted_opens = if upside_down { down_opens } else { up_opens };
-        // When it does not open, the shifted top lines (sampled above when neither orientation
-        // opened unshifted).
-        let first_shifted: Option<Vec<ShiftedOpener>> = (!unshifted_opens).then(|| match early {
-            Some((up, down)) => {
-                if upside_down {
-                    down
-                } else {
-                    up
+            if !opens {
+                let s = shifted_openers(opening_line(upside_down), upside_down);
+                let none_opens = !s.iter().any(|(_, _, opens)| *opens);
+                if let Some(slot) = shifted.get_mut(o) {
+                    *slot = Some(s);
+                }
+                if none_opens {
+                    continue;
                 }
             }
-            None => shifted_openers(first_line, upside_down),
+            let Some(m) = memo.get_mut(o) else {
+                continue;
+            };
+            if !self.far_first_read(&cells, m, k, chars) {
+                any_alive = true;
+                break;
+            }
+        }
+        if !any_alive {
+            return None;
+        }
+        // Orientation from every third cell read both ways (a cell read upside down is the
+        // reversed cell), then the whole MRZ in the winning orientation only.
+        let (mut up, mut down) = (0.0f32, 0.0f32);
+        let [up_memo, down_memo] = &mut memo;
+        for m in (0..total).step_by(3) {
+            let a = self.memo_classify(&cells, up_memo, m);
+            up += a.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+            let b = self.memo_classify(&cells, down_memo, m);
+            down += b.first().map_or(-14.0, |a| a.1.max(1e-6).ln());
+        }
+        let upside_down = down > up;
+        let first_line = opening_line(upside_down);
+        let unshifted_opens = if upside_down { down_opens } else { up_opens };
+        // When it does not open, the shifted top lines (sampled above, or now).
+        let first_shifted: Option<Vec<ShiftedOpener>> = (!unshifted_opens).then(|| {
+            shifted
+                .get_mut(usize::from(upside_down))
+                .and_then(Option::take)
+                .unwrap_or_else(|| shifted_openers(first_line, upside_down))
         });
         if first_shifted
             .as_ref()
@@ -540,19 +537,10 @@ impl MrzReader {
         let mut alts = if upside_down {
             // Cell m of the turned MRZ is cell total − 1 − m turned by 180°.
             let turned = rectify::rotate_cells_180(&cells);
-            let known = |m: usize| {
-                let orig = total - 1 - m;
-                orig.is_multiple_of(3)
-                    .then(|| flipped_read.get(orig / 3).cloned())
-                    .flatten()
-            };
+            let known = |m: usize| down_memo.known(last.wrapping_sub(m));
             self.classify_all_unless_far(&turned, known, k, chars)?
         } else {
-            let known = |m: usize| {
-                m.is_multiple_of(3)
-                    .then(|| upright_read.get(m / 3).cloned())
-                    .flatten()
-            };
+            let known = |m: usize| up_memo.known(m);
             self.classify_all_unless_far(&cells, known, k, chars)?
         };
         let build = |alts: &[Vec<Alternative>]| -> Option<MrzReading> {
@@ -663,6 +651,89 @@ impl MrzReader {
         best
     }
 
+    /// The ranked alternatives of cell `orig` of `cells` (its index as sampled), classified
+    /// upright or turned as `memo` is, once: later calls return what the first one stored.
+    fn memo_classify<'m>(
+        &self,
+        cells: &[f32],
+        memo: &'m mut CellMemo,
+        orig: usize,
+    ) -> &'m [Alternative] {
+        let Some(slot) = memo.alts.get_mut(orig) else {
+            return &[];
+        };
+        if slot.is_none() {
+            let cell = cells
+                .get(orig * CELL_LEN..(orig + 1) * CELL_LEN)
+                .unwrap_or_default();
+            let alts = if memo.turned {
+                memo.scratch.clear();
+                memo.scratch.extend(cell.iter().rev());
+                self.model.classify(&memo.scratch, 5)
+            } else {
+                self.model.classify(cell, 5)
+            };
+            *slot = Some(alts);
+        }
+        slot.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the first read of `cells` (`lines` lines of `chars` cells) in `memo`'s orientation
+    /// holds more class violations than [`MrzReader::classify_all_unless_far`] allows, so that
+    /// function gives it up: no reading of these lines in this orientation comes out. Counted as
+    /// that function counts them (under the format the first cell in reading order fixes; `false`
+    /// when it fixes none), with the cells `memo` already holds, then classifying the others, the
+    /// digit fields' first (text that is no MRZ holds letters there), until the count is over the
+    /// bound. The count only grows as cells are classified, so stopping there decides as
+    /// classifying every cell would; a read that stays under the bound ends with every cell in
+    /// `memo`, for the vote and the full read to reuse.
+    fn far_first_read(
+        &self,
+        cells: &[f32],
+        memo: &mut CellMemo,
+        lines: usize,
+        chars: usize,
+    ) -> bool {
+        let total = cells.len() / CELL_LEN;
+        let last = total.saturating_sub(1);
+        let turned = memo.turned;
+        // The sampled index of the cell at reading position `m`.
+        let orig_of = |m: usize| if turned { last.saturating_sub(m) } else { m };
+        let first = self
+            .memo_classify(cells, memo, orig_of(0))
+            .first()
+            .map(|a| a.0);
+        let Some(format) = first.and_then(|c| layout::format_from_shape(lines, chars, c)) else {
+            return false;
+        };
+        let classes = layout::classes(format);
+        let class_of = |m: usize| class_at(&classes, m / chars.max(1), m % chars.max(1));
+        let far = |violations: usize| violations * 20 > total * 3;
+        let mut violations = (0..total)
+            .filter(|&m| {
+                memo.alts
+                    .get(orig_of(m))
+                    .and_then(Option::as_ref)
+                    .is_some_and(|a| class_violation(a, class_of(m)))
+            })
+            .count();
+        // Digit-field cells first (text that is no MRZ holds letters there), then the others.
+        let digits = (0..total).filter(|&m| class_of(m) == layout::CharClass::Digit);
+        let others = (0..total).filter(|&m| class_of(m) != layout::CharClass::Digit);
+        for m in digits.chain(others) {
+            if far(violations) {
+                return true;
+            }
+            if memo.alts.get(orig_of(m)).is_some_and(Option::is_some) {
+                continue;
+            }
+            let class = class_of(m);
+            let alts = self.memo_classify(cells, memo, orig_of(m));
+            violations += usize::from(class_violation(alts, class));
+        }
+        far(violations)
+    }
+
     fn classify_all(&self, cells: &[f32]) -> Vec<Vec<Alternative>> {
         cells
             .chunks_exact(CELL_LEN)
@@ -740,6 +811,31 @@ impl MrzReader {
             return None;
         }
         Some(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+/// The cells of one sampled grid classified in one orientation, each at most once
+/// ([`MrzReader::memo_classify`]): indexed as sampled; `turned` cells are classified reversed (the
+/// cell turned by 180°).
+struct CellMemo {
+    alts: Vec<Option<Vec<Alternative>>>,
+    turned: bool,
+    /// A turned cell, reused.
+    scratch: Vec<f32>,
+}
+
+impl CellMemo {
+    fn new(total: usize, turned: bool) -> CellMemo {
+        CellMemo {
+            alts: vec![None; total],
+            turned,
+            scratch: Vec::with_capacity(CELL_LEN),
+        }
+    }
+
+    /// What cell `orig` was classified as, if it was.
+    fn known(&self, orig: usize) -> Option<Vec<Alternative>> {
+        self.alts.get(orig).cloned().flatten()
     }
 }
 

@@ -345,7 +345,14 @@ impl MrzReader {
                 if let Some(slot) = known.get_mut(line) {
                     *slot = Some(align);
                 }
-                if self.opens_in_window(frame, h, line, chars, align, upside_down) {
+                if self.opens_in_window(
+                    frame,
+                    h,
+                    chars,
+                    align,
+                    OpenerAt { line, upside_down },
+                    &ALL_SHIFTS,
+                ) {
                     return Some((options, aligns));
                 }
             }
@@ -354,24 +361,26 @@ impl MrzReader {
     }
 
     /// Whether line `line` under `h` and `align` opens with a document code letter in a window of
-    /// cells at its start (`upside_down`: its end, the cell turned), with the grid as it is or
-    /// shifted by one pitch either way: the cells are sampled from a window of
+    /// cells at its start (`upside_down`: its end, the cell turned), with the grid moved by any
+    /// of `shifts` (in pitches; [`ALL_SHIFTS`]: as it is or one either way): the cells are
+    /// sampled from a window of
     /// [`OPENER_WINDOW`] + 1 cells ([`rectify::sample_line_cells`]), not from the whole line.
     fn opens_in_window(
         &self,
         frame: &LumaFrame<'_>,
         h: &Homography,
-        line: usize,
         chars: usize,
         align: rectify::LineAlignment,
-        upside_down: bool,
+        opener: OpenerAt,
+        shifts: &[f32],
     ) -> bool {
+        let OpenerAt { line, upside_down } = opener;
         let range = if upside_down {
             chars.saturating_sub(1 + OPENER_WINDOW)..chars
         } else {
             0..1 + OPENER_WINDOW
         };
-        [0.0f32, -1.0, 1.0].iter().any(|&shift| {
+        shifts.iter().any(|&shift| {
             let mut moved = align;
             moved.offset += shift;
             let mut c = Vec::with_capacity(range.len() * CELL_LEN);
@@ -412,7 +421,14 @@ impl MrzReader {
         let k = lines.len();
         let window_opens = |line: usize, upside_down: bool| {
             grid.aligns.get(line).is_some_and(|&align| {
-                self.opens_in_window(frame, &grid.homography, line, chars, align, upside_down)
+                self.opens_in_window(
+                    frame,
+                    &grid.homography,
+                    chars,
+                    align,
+                    OpenerAt { line, upside_down },
+                    &ALL_SHIFTS,
+                )
             })
         };
         if chars > 2 * OPENER_WINDOW
@@ -471,7 +487,8 @@ impl MrzReader {
                 })
                 .collect()
         };
-        // Per orientation (upright, turned): its opening line shifted, once sampled.
+        // Per orientation (upright, turned): its opening line shifted, once sampled (left empty
+        // when the shifted window already rules the orientation out).
         let mut shifted: [Option<Vec<ShiftedOpener>>; 2] = [None, None];
         let opening_line = |upside_down: bool| if upside_down { k.saturating_sub(1) } else { 0 };
         // The orientations that open unshifted are judged first: they are the likelier to live.
@@ -488,7 +505,28 @@ impl MrzReader {
                 (up_opens, false)
             };
             if !opens {
-                let s = shifted_openers(opening_line(upside_down), upside_down);
+                // Before the two whole shifted lines are sampled, the opener's window on the
+                // refined grid is tried shifted one pitch either way (a few cells, not a line).
+                // Like `may_open` this only rules out: a window that opens still needs the line
+                // to. Lines too short for a window go straight to the full sampling. Readings
+                // are unchanged by it on the committed set, seeds 29-47 and 3 600 negatives; the
+                // slowest text pages classify about 5 % fewer instructions.
+                let line = opening_line(upside_down);
+                let window_shift_opens = grid.aligns.get(line).is_some_and(|&align| {
+                    chars <= 2 * OPENER_WINDOW
+                        || self.opens_in_window(
+                            frame,
+                            &grid.homography,
+                            chars,
+                            align,
+                            OpenerAt { line, upside_down },
+                            &[-1.0, 1.0],
+                        )
+                });
+                if !window_shift_opens {
+                    continue;
+                }
+                let s = shifted_openers(line, upside_down);
                 let none_opens = !s.iter().any(|(_, _, opens)| *opens);
                 if let Some(slot) = shifted.get_mut(o) {
                     *slot = Some(s);
@@ -846,6 +884,17 @@ type ShiftedOpener = (f32, Vec<f32>, bool);
 /// Cells sampled past a line's opening cell to judge it ([`MrzReader::may_open`]): the window
 /// whose levels normalise it is then nearly its line's.
 const OPENER_WINDOW: usize = 3;
+
+/// Where [`MrzReader::opens_in_window`] looks for a document code letter: line `line`'s first
+/// cell, or (`upside_down`) its last cell turned.
+#[derive(Debug, Clone, Copy)]
+struct OpenerAt {
+    line: usize,
+    upside_down: bool,
+}
+
+/// The grid shifts [`MrzReader::opens_in_window`] tries for an opener: none, one pitch either way.
+const ALL_SHIFTS: [f32; 3] = [0.0, -1.0, 1.0];
 
 /// What [`MrzReader::may_open`] passes on to [`MrzGrid::build`]: the homographies to try and, per
 /// homography and line, the alignments already made.

@@ -350,7 +350,11 @@ impl MrzReader {
                     h,
                     chars,
                     align,
-                    OpenerAt { line, upside_down },
+                    OpenerAt {
+                        line,
+                        lines: k,
+                        upside_down,
+                    },
                     &ALL_SHIFTS,
                 ) {
                     return Some((options, aligns));
@@ -374,7 +378,11 @@ impl MrzReader {
         opener: OpenerAt,
         shifts: &[f32],
     ) -> bool {
-        let OpenerAt { line, upside_down } = opener;
+        let OpenerAt {
+            line,
+            lines,
+            upside_down,
+        } = opener;
         let range = if upside_down {
             chars.saturating_sub(1 + OPENER_WINDOW)..chars
         } else {
@@ -404,7 +412,7 @@ impl MrzReader {
                     .next()
                     .map(|cell| self.model.classify(cell, 5))
             };
-            alts.is_some_and(|a| document_letter(&a))
+            alts.is_some_and(|a| document_letter(&a, lines, chars))
         })
     }
 
@@ -426,7 +434,11 @@ impl MrzReader {
                     &grid.homography,
                     chars,
                     align,
-                    OpenerAt { line, upside_down },
+                    OpenerAt {
+                        line,
+                        lines: k,
+                        upside_down,
+                    },
                     &ALL_SHIFTS,
                 )
             })
@@ -457,8 +469,8 @@ impl MrzReader {
         let mut memo = [CellMemo::new(total, false), CellMemo::new(total, true)];
         let last = total.saturating_sub(1);
         let [up_memo, down_memo] = &mut memo;
-        let up_opens = document_letter(self.memo_classify(&cells, up_memo, 0));
-        let down_opens = document_letter(self.memo_classify(&cells, down_memo, last));
+        let up_opens = document_letter(self.memo_classify(&cells, up_memo, 0), k, chars);
+        let down_opens = document_letter(self.memo_classify(&cells, down_memo, last), k, chars);
         // Whether a line's cells open an MRZ in the given orientation.
         let opens_mrz = |line_cells: &[f32], upside_down: bool| -> bool {
             let alts = if upside_down {
@@ -472,7 +484,7 @@ impl MrzReader {
                     .next()
                     .map(|c| self.model.classify(c, 5))
             };
-            alts.is_some_and(|a| document_letter(&a))
+            alts.is_some_and(|a| document_letter(&a, k, chars))
         };
         // The opening line sampled with its grid shifted by one pitch either way, and whether each
         // opens with a document code letter (kept for the shift trials below too).
@@ -519,7 +531,11 @@ impl MrzReader {
                             &grid.homography,
                             chars,
                             align,
-                            OpenerAt { line, upside_down },
+                            OpenerAt {
+                                line,
+                                lines: k,
+                                upside_down,
+                            },
                             &[-1.0, 1.0],
                         )
                 });
@@ -886,10 +902,11 @@ type ShiftedOpener = (f32, Vec<f32>, bool);
 const OPENER_WINDOW: usize = 3;
 
 /// Where [`MrzReader::opens_in_window`] looks for a document code letter: line `line`'s first
-/// cell, or (`upside_down`) its last cell turned.
+/// cell, or (`upside_down`) its last cell turned, of an MRZ of `lines` lines.
 #[derive(Debug, Clone, Copy)]
 struct OpenerAt {
     line: usize,
+    lines: usize,
     upside_down: bool,
 }
 
@@ -920,12 +937,13 @@ fn line_bits(lines: &[locate::TextLine]) -> Vec<u32> {
 
 /// Whether the character correction puts in the first position (the document code's first letter,
 /// a letter-or-filler field: the classifier's first such alternative) is one ICAO 9303 defines
-/// (`P`, `I`, `A`, `C`, `V`), as [`reportable`] and [`hopeless`] require.
-fn document_letter(alts: &[Alternative]) -> bool {
+/// for an MRZ of `lines` lines of `chars` characters ([`is_document_code_letter`]), as
+/// [`reportable`] and [`hopeless`] require.
+fn document_letter(alts: &[Alternative], lines: usize, chars: usize) -> bool {
     alts.iter()
         .find(|a| layout::CharClass::Alpha.allows(a.0))
         .or_else(|| alts.first())
-        .is_some_and(|a| is_document_code_letter(a.0))
+        .is_some_and(|a| is_document_code_letter(a.0, lines, chars))
 }
 
 /// Whether a reading looks enough like an MRZ to be reported at all: at least half of its check
@@ -940,26 +958,40 @@ fn reportable(b: &MrzReading) -> bool {
         && opens_with_document_code(b)
 }
 
-/// Whether a reading's first character is a document code letter ICAO 9303 defines (`P`, `I`,
-/// `A`, `C`, `V`), as [`reportable`] requires.
+/// Whether a reading's first character is a document code letter ICAO 9303 defines for its shape
+/// ([`is_document_code_letter`]), as [`reportable`] requires.
 fn opens_with_document_code(b: &MrzReading) -> bool {
+    let chars = b.lines.first().map_or(0, |l| l.chars().count());
     b.lines
         .first()
         .and_then(|l| l.chars().next())
-        .is_some_and(is_document_code_letter)
+        .is_some_and(|c| is_document_code_letter(c, b.lines.len(), chars))
 }
 
-/// Whether the first character of `text` (lines of characters) is a document code letter.
+/// Whether the first character of `text` (lines of characters) is a document code letter for the
+/// shape of `text`.
 fn text_opens_with_document_code(text: &[Vec<char>]) -> bool {
+    let chars = text.first().map_or(0, Vec::len);
     text.first()
         .and_then(|l| l.first())
-        .is_some_and(|&c| is_document_code_letter(c))
+        .is_some_and(|&c| is_document_code_letter(c, text.len(), chars))
 }
 
-/// The first letters of the document codes ICAO 9303 defines: `P` (passports), `I`, `A`, `C`
-/// (official travel documents of size 1 and 2) and `V` (visas).
-fn is_document_code_letter(c: char) -> bool {
-    matches!(c, 'P' | 'I' | 'A' | 'C' | 'V')
+/// Whether `c` opens a document code ICAO 9303 defines for an MRZ of `lines` lines of `chars`
+/// characters: on two lines of 44, `P` (passports, TD3, Part 4) or `V` (visas, MRV-A, Part 7); on
+/// two lines of 36, `A`, `C` or `I` (official travel documents, TD2, Part 6) or `V` (MRV-B); on
+/// three lines of 30, `A`, `C` or `I` (TD1, Part 5). No other shape is an MRZ.
+///
+/// A letter that opens another shape's code is a misread here (a text line's `I` read as a TD3):
+/// readings opening with one are never reported, and lines whose opening cells read as none of
+/// their shape's letters are left before they are read in full.
+fn is_document_code_letter(c: char, lines: usize, chars: usize) -> bool {
+    match (lines, chars) {
+        (2, 44) => matches!(c, 'P' | 'V'),
+        (2, 36) => matches!(c, 'A' | 'C' | 'I' | 'V'),
+        (3, 30) => matches!(c, 'A' | 'C' | 'I'),
+        _ => false,
+    }
 }
 
 /// Whether a first read is so far from an MRZ that shifting one line's grid cannot rescue it, so
@@ -1928,7 +1960,7 @@ fn lexicon_codes(
 const MIN_UNCOVERED_CONFIDENCE: f32 = 0.8;
 
 /// Whether the characters no check digit covers are sure enough, and the document code is one
-/// ICAO 9303 defines (first letter `P`, `I`, `A`, `C` or `V`).
+/// ICAO 9303 defines for the reading's shape ([`is_document_code_letter`]).
 fn uncovered_sure(
     format: MrzFormat,
     rows: &[Vec<Vec<Alternative>>],

@@ -149,15 +149,40 @@ fn a_visa_whose_line_ends_glare_hid_never_reads_as_a_valid_mrv_b() {
 fn the_document_letter_is_the_first_letter_or_filler_alternative() {
     // The class of the first position is letters and filler: a digit listed first gives way
     // to the first letter after it, as correction picks it.
-    assert!(document_letter(&[('1', 0.6), ('I', 0.3)]));
-    assert!(document_letter(&[('P', 0.99)]));
-    assert!(document_letter(&[('0', 0.5), ('8', 0.2), ('V', 0.1)]));
+    assert!(document_letter(&[('1', 0.6), ('I', 0.3)], 3, 30));
+    assert!(document_letter(&[('P', 0.99)], 2, 44));
+    assert!(document_letter(
+        &[('0', 0.5), ('8', 0.2), ('V', 0.1)],
+        2,
+        36
+    ));
     // A filler or a letter no document code starts with, even ahead of a code letter.
-    assert!(!document_letter(&[('<', 0.9), ('P', 0.1)]));
-    assert!(!document_letter(&[('K', 0.6), ('A', 0.3)]));
+    assert!(!document_letter(&[('<', 0.9), ('P', 0.1)], 2, 44));
+    assert!(!document_letter(&[('K', 0.6), ('A', 0.3)], 3, 30));
     // No letter or filler at all: the first alternative stands.
-    assert!(!document_letter(&[('0', 0.9), ('8', 0.1)]));
-    assert!(!document_letter(&[]));
+    assert!(!document_letter(&[('0', 0.9), ('8', 0.1)], 2, 44));
+    assert!(!document_letter(&[], 2, 44));
+}
+
+#[test]
+fn each_shape_opens_with_its_own_document_code_letters() {
+    // ICAO 9303: TD3 `P` and MRV-A `V` (2 × 44), TD2 `A`/`C`/`I` and MRV-B `V` (2 × 36),
+    // TD1 `A`/`C`/`I` (3 × 30).
+    let opening = |lines: usize, chars: usize| -> String {
+        ('A'..='Z')
+            .filter(|&c| is_document_code_letter(c, lines, chars))
+            .collect()
+    };
+    assert_eq!(opening(2, 44), "PV");
+    assert_eq!(opening(2, 36), "ACIV");
+    assert_eq!(opening(3, 30), "ACI");
+    assert_eq!(opening(3, 36), "");
+    assert_eq!(opening(1, 44), "");
+    assert!(!is_document_code_letter('<', 2, 44));
+    // A letter of another shape's codes, first alternative or not, does not open.
+    assert!(!document_letter(&[('I', 0.9), ('P', 0.05)], 2, 44));
+    assert!(!document_letter(&[('P', 0.9)], 2, 36));
+    assert!(!document_letter(&[('V', 0.9)], 3, 30));
 }
 
 /// `lines` moved along themselves by `pitches` of their own pitch.
@@ -176,6 +201,32 @@ fn moved_along(lines: &[locate::TextLine], pitches: f32) -> Vec<locate::TextLine
             out
         })
         .collect()
+}
+
+#[test]
+fn a_reading_opening_with_another_shapes_letter_is_hopeless() {
+    // A sure reading of fillers whose first character is `first`: only the document code letter
+    // decides.
+    let text = |first: char, lines: usize, chars: usize| -> Vec<Vec<char>> {
+        (0..lines)
+            .map(|l| {
+                (0..chars)
+                    .map(|c| if l == 0 && c == 0 { first } else { '<' })
+                    .collect()
+            })
+            .collect()
+    };
+    let sure = |lines: usize, chars: usize| vec![vec![0.99f32; chars]; lines];
+    let hopeless_with =
+        |first, lines, chars| hopeless(&text(first, lines, chars), &sure(lines, chars), 0);
+    assert!(!hopeless_with('P', 2, 44));
+    assert!(!hopeless_with('V', 2, 44));
+    assert!(hopeless_with('I', 2, 44));
+    assert!(!hopeless_with('I', 2, 36));
+    assert!(hopeless_with('P', 2, 36));
+    assert!(!hopeless_with('C', 3, 30));
+    assert!(hopeless_with('V', 3, 30));
+    assert!(hopeless_with('K', 2, 44));
 }
 
 #[test]

@@ -75,6 +75,8 @@ fn main() {
                     Some("<0.2")
                 } else if !covered && !in_code && pin < 0.8 {
                     Some("unc<0.8")
+                } else if covered && p < 0.5 {
+                    Some("<0.5")
                 } else {
                     None
                 };
@@ -94,8 +96,31 @@ fn main() {
                 }
             }
         }
+        // Per check digit: how many of the characters it covers (itself included) were read with a
+        // probability under 0.5; the largest such count over the format's check digits.
+        let p_at = |l: usize, c: usize| -> f32 {
+            let ch = r.lines.get(l).and_then(|s| s.chars().nth(c));
+            r.candidates
+                .get(l)
+                .and_then(|row| row.get(c))
+                .and_then(|alts| alts.iter().find(|a| Some(a.0) == ch))
+                .map_or(0.0, |a| a.1)
+        };
+        let unsure_per_check = layout::checks(r.format)
+            .iter()
+            .map(|check| {
+                check
+                    .spans
+                    .iter()
+                    .flat_map(|&(l, from, to)| (from..to).map(move |c| (l, c)))
+                    .chain(std::iter::once(check.at))
+                    .filter(|&(l, c)| p_at(l, c) < 0.5)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
         println!(
-            "{file} [{subtype}] viol {} exact {} valid {} checks {}/{} mean {:.3} min {:.3} uncprod {:.3} uncmin {:.3} ud {} {}",
+            "{file} [{subtype}] viol {} exact {} valid {} checks {}/{} mean {:.3} min {:.3} uncprod {:.3} uncmin {:.3} unsure {unsure_per_check} ud {} {}",
             r.class_violations,
             exact,
             r.valid,

@@ -623,6 +623,42 @@ fn a_digit_read_in_a_known_code_counts_for_its_letter() {
 }
 
 #[test]
+fn unsure_characters_whose_alternatives_also_pass_every_check_digit_are_not_valid() {
+    // The document number `D23145890`: its `D` (13) read as `F` (15) and its `2` as `4`, both
+    // unsure. At weights 7 and 3 the sum changes by 2 · 7 + 2 · 3 = 20, and the number opens the
+    // composite too: every check digit holds for `F4` and for the true `D2` alike.
+    let mut rows = sure_rows(&TD1);
+    rows[0][5] = vec![('F', 0.40), ('D', 0.35), ('E', 0.10)];
+    rows[0][6] = vec![('4', 0.42), ('2', 0.38)];
+    let r = correct(MrzFormat::Td1, rows, false);
+    assert_eq!(&r.lines[0][5..7], "F4");
+    assert_eq!(r.checks, (4, 4));
+    assert!(!r.valid);
+    // Read right, with the same alternatives: the check digits cannot tell either, so not valid.
+    let mut rows = sure_rows(&TD1);
+    rows[0][5] = vec![('D', 0.40), ('F', 0.35)];
+    rows[0][6] = vec![('2', 0.45), ('4', 0.40)];
+    let r = correct(MrzFormat::Td1, rows, false);
+    assert_eq!(r.lines, TD1);
+    assert!(!r.valid);
+    // Alternatives the check digits rule out (`O` for the `D`: 11 · 7; `Z` for the `2`: 33 · 3;
+    // both: 176): the reading is the only one that holds, valid.
+    let mut rows = sure_rows(&TD1);
+    rows[0][5] = vec![('D', 0.40), ('O', 0.35)];
+    rows[0][6] = vec![('2', 0.45), ('Z', 0.35)];
+    let r = correct(MrzFormat::Td1, rows, false);
+    assert_eq!(r.lines, TD1);
+    assert!(r.valid);
+    // One unsure character whose alternative's value differs by 10: the document number's last
+    // `0` with `A` next (weight 1 in the number and in the composite) passes every check digit too.
+    let mut rows = sure_rows(&TD1);
+    rows[0][13] = vec![('0', 0.45), ('A', 0.40)];
+    let r = correct(MrzFormat::Td1, rows, false);
+    assert_eq!(r.lines, TD1);
+    assert!(!r.valid);
+}
+
+#[test]
 fn an_erased_nationality_is_not_valid() {
     // Glare erased "UTO": the classifier reads "TO<" with confidence. No check digit covers the
     // nationality, so every check still holds; the lexicon must refuse it.

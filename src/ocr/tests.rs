@@ -656,6 +656,23 @@ fn unsure_characters_whose_alternatives_also_pass_every_check_digit_are_not_vali
     let r = correct(MrzFormat::Td1, rows, false);
     assert_eq!(r.lines, TD1);
     assert!(!r.valid);
+    // More unsure covered characters than the gate tries combinations for: not valid, whatever
+    // their alternatives (here none at all). Eight are tried, and with no alternative they vouch.
+    let unsure_digits = |n: usize| {
+        let mut rows = sure_rows(&TD1);
+        // The birth date and expiry digits (line 2, columns 0–5 and 8–13).
+        for &c in [0usize, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13].iter().take(n) {
+            let ch = TD1[1].as_bytes()[c] as char;
+            rows[1][c] = vec![(ch, 0.45)];
+        }
+        correct(MrzFormat::Td1, rows, false)
+    };
+    let r = unsure_digits(MAX_VOUCHED_GUESSES);
+    assert_eq!(r.lines, TD1);
+    assert!(r.valid);
+    let r = unsure_digits(MAX_VOUCHED_GUESSES + 1);
+    assert_eq!(r.lines, TD1);
+    assert!(!r.valid);
 }
 
 #[test]

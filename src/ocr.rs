@@ -1665,6 +1665,15 @@ fn class_at(classes: &[Vec<layout::CharClass>], l: usize, c: usize) -> layout::C
         .unwrap_or(layout::CharClass::Any)
 }
 
+/// Whether some check digit covers position `c` of line `l` ([`layout::coverage`]; no outside the
+/// layout).
+fn covered_at(coverage: &[Vec<u8>], l: usize, c: usize) -> bool {
+    coverage
+        .get(l)
+        .and_then(|r| r.get(c))
+        .is_some_and(|&n| n > 0)
+}
+
 /// Applies per-position classes, then single-substitution check-digit correction (interim until the
 /// `mrz` module's field-aware correction is merged).
 fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: bool) -> MrzReading {
@@ -1732,10 +1741,7 @@ fn correct(format: MrzFormat, rows: Vec<Vec<Vec<Alternative>>>, upside_down: boo
     let coverage = layout::coverage(format);
     for (l, (t, p)) in text.iter().zip(probs.iter_mut()).enumerate() {
         for (c, (&ch, slot)) in t.iter().zip(p.iter_mut()).enumerate() {
-            let covered = coverage
-                .get(l)
-                .and_then(|r| r.get(c))
-                .is_some_and(|&n| n > 0);
+            let covered = covered_at(&coverage, l, c);
             *slot = match folded.get(l).and_then(|r| r.get(c)) {
                 Some(alts) if covered && class_at(&classes, l, c) == layout::CharClass::Digit => {
                     prob_of(alts, ch)
@@ -1981,10 +1987,7 @@ fn uncovered_sure(
     };
     for (l, (row, line)) in rows.iter().zip(text).enumerate() {
         for (c, (alts, &ch)) in row.iter().zip(line).enumerate() {
-            let covered = coverage
-                .get(l)
-                .and_then(|r| r.get(c))
-                .is_some_and(|&n| n > 0);
+            let covered = covered_at(&coverage, l, c);
             if covered || in_code(l, c) {
                 continue;
             }
@@ -2037,13 +2040,7 @@ fn checks_vouch(
         .iter()
         .enumerate()
         .flat_map(|(l, row)| row.iter().enumerate().map(move |(c, &p)| (l, c, p)))
-        .filter(|&(l, c, p)| {
-            p < MIN_VOUCHED_CONFIDENCE
-                && coverage
-                    .get(l)
-                    .and_then(|r| r.get(c))
-                    .is_some_and(|&n| n > 0)
-        })
+        .filter(|&(l, c, p)| p < MIN_VOUCHED_CONFIDENCE && covered_at(&coverage, l, c))
         .map(|(l, c, _)| (l, c))
         .collect();
     if unsure.is_empty() {

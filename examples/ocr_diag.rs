@@ -3,6 +3,12 @@
 //! `cargo run --release --example ocr_diag -- fixtures/ocr [FILTER]` (FILTER: substring of the
 //! file name or the subtype, e.g. `lowres`).
 //!
+//! Per image: `viol` (class violations), `exact`, `valid`, `checks`, `mean` / `min` (character
+//! probabilities), `uncprod` / `uncmin` (product and least in-class probability of the characters
+//! no check digit covers), `unsure` (most characters under 0.5 that one check digit covers), `ud`
+//! (read upside down); then one line per character that is wrong, under 0.2, uncovered and under
+//! 0.8 in its class, or covered and under 0.5, with its three best alternatives.
+//!
 //! `OCR_MODELS=a.bin,embedded` reads with other weights, several averaged per cell (see
 //! `examples/common/models.rs`).
 

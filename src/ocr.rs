@@ -2006,15 +2006,17 @@ const MIN_VOUCHED_CONFIDENCE: f32 = 0.5;
 const VOUCH_ALTERNATIVE: f32 = 0.05;
 /// Most alternatives [`checks_vouch`] tries per unsure character (the likeliest).
 const VOUCH_ALTERNATIVES: usize = 2;
-/// Most unsure characters a check digit may cover for [`checks_vouch`] to try their
-/// alternatives; with more the check digits never vouch (fail closed).
+/// Most unsure characters (check digits cover them all, over the whole reading) for
+/// [`checks_vouch`] to try their alternatives; with more the check digits never vouch (fail
+/// closed).
 const MAX_VOUCHED_GUESSES: usize = 8;
 
 /// Whether the check digits single out what was read where it is unsure: no other choice for the
-/// characters a check digit covers (itself included) read with a probability ([`correct`]'s gate
-/// probabilities) under [`MIN_VOUCHED_CONFIDENCE`], among their alternatives (`folded`,
-/// [`fold_look_alikes`]: the [`VOUCH_ALTERNATIVES`] likeliest others their field allows, with at
-/// least [`VOUCH_ALTERNATIVE`]), makes every check digit hold as well.
+/// characters that check digits cover (a check digit covers itself) and that were read with a
+/// probability ([`correct`]'s gate probabilities) under [`MIN_VOUCHED_CONFIDENCE`], all of them
+/// together, among their alternatives (`folded`, [`fold_look_alikes`]: the
+/// [`VOUCH_ALTERNATIVES`] likeliest others their field allows, with at least
+/// [`VOUCH_ALTERNATIVE`]), makes every check digit hold as well.
 ///
 /// The check digits find one misread character unless the two values differ by a multiple of 10
 /// (the weights 7, 3 and 1 are prime to 10), but two misreads that the same check digits see can
@@ -2068,6 +2070,7 @@ fn checks_vouch(
         .collect();
     // Every combination but the one read (index 0 everywhere), as a mixed-radix counter.
     let total: usize = choices.iter().map(Vec::len).product();
+    let checks = layout::checks(format);
     let mut trial: Vec<Vec<char>> = text.to_vec();
     for n in 1..total {
         let mut rest = n;
@@ -2081,8 +2084,10 @@ fn checks_vouch(
             }
             rest /= radix;
         }
-        let (held, all) = layout::checks_hold(format, &trial);
-        if held == all {
+        if checks
+            .iter()
+            .all(|check| layout::check_holds(check, &trial))
+        {
             return false;
         }
     }

@@ -536,7 +536,7 @@ impl MrzReader {
                                 lines: k,
                                 upside_down,
                             },
-                            &[-1.0, 1.0],
+                            &ONE_PITCH_SHIFTS,
                         )
                 });
                 if !window_shift_opens {
@@ -912,6 +912,8 @@ struct OpenerAt {
 
 /// The grid shifts [`MrzReader::opens_in_window`] tries for an opener: none, one pitch either way.
 const ALL_SHIFTS: [f32; 3] = [0.0, -1.0, 1.0];
+/// [`ALL_SHIFTS`] but the unshifted grid, for an opener already read there.
+const ONE_PITCH_SHIFTS: [f32; 2] = [-1.0, 1.0];
 
 /// What [`MrzReader::may_open`] passes on to [`MrzGrid::build`]: the homographies to try and, per
 /// homography and line, the alignments already made.
@@ -978,20 +980,16 @@ fn text_opens_with_document_code(text: &[Vec<char>]) -> bool {
 }
 
 /// Whether `c` opens a document code ICAO 9303 defines for an MRZ of `lines` lines of `chars`
-/// characters: on two lines of 44, `P` (passports, TD3, Part 4) or `V` (visas, MRV-A, Part 7); on
-/// two lines of 36, `A`, `C` or `I` (official travel documents, TD2, Part 6) or `V` (MRV-B); on
-/// three lines of 30, `A`, `C` or `I` (TD1, Part 5). No other shape is an MRZ.
+/// characters: one of [`layout::document_code_letters`] for the format that shape and letter make
+/// ([`layout::format_from_shape`]): `P` or `V` on two lines of 44, `A`, `C`, `I` or `V` on two of
+/// 36, `A`, `C` or `I` on three of 30; no other shape is an MRZ.
 ///
 /// A letter that opens another shape's code is a misread here (a text line's `I` read as a TD3):
 /// readings opening with one are never reported, and lines whose opening cells read as none of
 /// their shape's letters are left before they are read in full.
 fn is_document_code_letter(c: char, lines: usize, chars: usize) -> bool {
-    match (lines, chars) {
-        (2, 44) => matches!(c, 'P' | 'V'),
-        (2, 36) => matches!(c, 'A' | 'C' | 'I' | 'V'),
-        (3, 30) => matches!(c, 'A' | 'C' | 'I'),
-        _ => false,
-    }
+    layout::format_from_shape(lines, chars, c)
+        .is_some_and(|format| layout::document_code_letters(format).contains(&c))
 }
 
 /// Whether a first read is so far from an MRZ that shifting one line's grid cannot rescue it, so

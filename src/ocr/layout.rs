@@ -23,6 +23,17 @@ pub fn format_from_shape(lines: usize, chars: usize, first: char) -> Option<MrzF
     }
 }
 
+/// The letters ICAO 9303 lets a document code of `format` open with: `P` for passports (TD3,
+/// Part 4), `A`, `C` or `I` for official travel documents (TD1 and TD2, Parts 5 and 6, the French
+/// identity card's `ID` among them) and `V` for visas (MRV-A and MRV-B, Part 7).
+pub fn document_code_letters(format: MrzFormat) -> &'static [char] {
+    match format {
+        Format::Td3 => &['P'],
+        Format::MrvA | Format::MrvB => &['V'],
+        Format::Td1 | Format::Td2 | Format::FrenchId => &['A', 'C', 'I'],
+    }
+}
+
 /// Which characters a position may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CharClass {

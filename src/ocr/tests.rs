@@ -204,6 +204,39 @@ fn moved_along(lines: &[locate::TextLine], pitches: f32) -> Vec<locate::TextLine
 }
 
 #[test]
+fn every_committed_fixture_opens_with_a_letter_of_its_shape() {
+    // The generator draws the document codes of each format on its own (`P…` for TD3, `I…`,
+    // `A…`, `C…` for TD1 and TD2, `V…` for visas): every truth MRZ opens its own shape.
+    let truth: serde_json::Value =
+        serde_json::from_str(include_str!("../../fixtures/ocr/truth.json")).unwrap();
+    let mut checked = 0;
+    for item in truth["images"].as_array().unwrap() {
+        let Some(lines) = item["lines"].as_array() else {
+            continue;
+        };
+        let first = lines[0].as_str().unwrap().chars().next().unwrap();
+        let chars = lines[0].as_str().unwrap().chars().count();
+        assert!(
+            is_document_code_letter(first, lines.len(), chars),
+            "{}: {first} on {} × {chars}",
+            item["file"],
+            lines.len()
+        );
+        // A passport's letter opens no card-sized shape, a card's no passport-sized one.
+        let others: &[(usize, usize)] = match first {
+            'P' => &[(2, 36), (3, 30)],
+            'A' | 'C' | 'I' => &[(2, 44)],
+            _ => &[(3, 30)],
+        };
+        for &(l, c) in others {
+            assert!(!is_document_code_letter(first, l, c), "{}", item["file"]);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 300);
+}
+
+#[test]
 fn a_reading_opening_with_another_shapes_letter_is_hopeless() {
     // A sure reading of fillers whose first character is `first`: only the document code letter
     // decides.

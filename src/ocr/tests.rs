@@ -660,6 +660,16 @@ fn unsure_characters_whose_alternatives_also_pass_every_check_digit_are_not_vali
     // The document number `D23145890`: its `D` (13) read as `F` (15) and its `2` as `4`, both
     // unsure. At weights 7 and 3 the sum changes by 2 · 7 + 2 · 3 = 20, and the number opens the
     // composite too: every check digit holds for `F4` and for the true `D2` alike.
+    // The premise, checked by an independent implementation (the `mrz` crate): the specimen with
+    // `F4`, `D4` or `F2` in place of `D2`, and with `O`/`Z` for them.
+    let with_number_start = |start: &str| -> bool {
+        let line = format!("{}{start}{}", &TD1[0][..5], &TD1[0][7..]);
+        ::mrz::parse_td1(&line, TD1[1], TD1[2]).is_ok_and(|m| m.valid())
+    };
+    assert!(with_number_start("D2"));
+    assert!(with_number_start("F4"));
+    assert!(!with_number_start("D4") && !with_number_start("F2"));
+    assert!(!with_number_start("O2") && !with_number_start("DZ") && !with_number_start("OZ"));
     let mut rows = sure_rows(&TD1);
     rows[0][5] = vec![('F', 0.40), ('D', 0.35), ('E', 0.10)];
     rows[0][6] = vec![('4', 0.42), ('2', 0.38)];
@@ -684,6 +694,8 @@ fn unsure_characters_whose_alternatives_also_pass_every_check_digit_are_not_vali
     assert!(r.valid);
     // One unsure character whose alternative's value differs by 10: the document number's last
     // `0` with `A` next (weight 1 in the number and in the composite) passes every check digit too.
+    let a_for_0 = format!("{}A{}", &TD1[0][..13], &TD1[0][14..]);
+    assert!(::mrz::parse_td1(&a_for_0, TD1[1], TD1[2]).is_ok_and(|m| m.valid()));
     let mut rows = sure_rows(&TD1);
     rows[0][13] = vec![('0', 0.45), ('A', 0.40)];
     let r = correct(MrzFormat::Td1, rows, false);

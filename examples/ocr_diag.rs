@@ -58,9 +58,15 @@ fn main() {
         let mut low = Vec::new();
         let mut unc_logp = 0.0f32;
         let mut unc_min = 1.0f32;
+        // The probability of each character as read, `[line][column]`.
+        let mut p_read: Vec<Vec<f32>> = Vec::new();
         for (l, (row, line)) in r.candidates.iter().zip(&r.lines).enumerate() {
+            p_read.push(Vec::new());
             for (c, (alts, ch)) in row.iter().zip(line.chars()).enumerate() {
                 let p = alts.iter().find(|a| a.0 == ch).map_or(0.0, |a| a.1);
+                if let Some(row_p) = p_read.last_mut() {
+                    row_p.push(p);
+                }
                 let class = classes[l][c];
                 let allowed: f32 = alts.iter().filter(|a| class.allows(a.0)).map(|a| a.1).sum();
                 let pin = if allowed > 0.0 { p / allowed } else { 0.0 };
@@ -104,14 +110,7 @@ fn main() {
         }
         // Per check digit: how many of the characters it covers (itself included) were read with a
         // probability under 0.5; the largest such count over the format's check digits.
-        let p_at = |l: usize, c: usize| -> f32 {
-            let ch = r.lines.get(l).and_then(|s| s.chars().nth(c));
-            r.candidates
-                .get(l)
-                .and_then(|row| row.get(c))
-                .and_then(|alts| alts.iter().find(|a| Some(a.0) == ch))
-                .map_or(0.0, |a| a.1)
-        };
+        let p_at = |l: usize, c: usize| p_read.get(l).and_then(|r| r.get(c)).map_or(0.0, |&p| p);
         let unsure_per_check = layout::checks(r.format)
             .iter()
             .map(|check| {

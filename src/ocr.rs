@@ -14,7 +14,10 @@
 //!    gates keep unsure readings from being reported `valid` (fail closed). What no check digit
 //!    covers (document code, issuing state, nationality, names, sex, a visa's optional data) must be
 //!    sure on its own, and the state/nationality codes must match the ICAO 9303 Part 3 code table
-//!    ([`crate::mrz::known_codes`]), which also corrects them.
+//!    ([`crate::mrz::known_codes`]), which also corrects them. What check digits do cover must be
+//!    singled out by them: unsure characters whose alternatives would pass every check digit too
+//!    leave the reading not valid. The first letter must be one the shape's formats open with
+//!    (`P`/`V` on 2×44, `A`/`C`/`I`/`V` on 2×36, `A`/`C`/`I` on 3×30), or nothing is reported.
 //! 6. [`tracker`]: votes over video frames until the check digits agree.
 //!
 //! ```

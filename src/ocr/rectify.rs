@@ -445,7 +445,7 @@ pub const MAX_EXPECTED_BOW: f32 = 2.0;
 
 /// The bow of [`LineAlignment`] that makes the change of pitch along line `line` under `h` the
 /// one the glyphs show ([`TextLine::pitch_ratio`], averaged over the lines that measured it);
-/// 0 when it is below [`MIN_EXPECTED_BOW`] or nothing was measured, at most [`MAX_EXPECTED_BOW`].
+/// 0 when it is below `MIN_EXPECTED_BOW` (0.5 pitch) or nothing was measured, at most [`MAX_EXPECTED_BOW`].
 ///
 /// The end points of two or three close lines fix the lines' directions well but the perspective
 /// along them poorly. A pixel's error in where a line ends changes the ratio of the left and right

@@ -26,28 +26,54 @@ pub fn check_dimensions(width: usize, height: usize) -> Result<(), OcrError> {
 /// same weighted sum in `f32`), none more; greys map to themselves.
 const LUMA_WEIGHTS: [u32; 3] = [13_936, 46_870, 4_730];
 
+/// `weight · level` for every 8-bit level, plus `add`: one of [`LUMA_TABLES`].
+const fn weighted_levels(weight: u32, add: u32) -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut level = 0;
+    while level < 256 {
+        table[level] = weight * level as u32 + add;
+        level += 1;
+    }
+    table
+}
+
+/// [`LUMA_WEIGHTS`] times every level of red, green and blue, the rounding half (2¹⁵) folded into
+/// blue's: a pixel's luma is the three entries' sum shifted right by 16 — the same integer as
+/// multiplying out, in three table reads instead of three multiplications (about twice as fast on
+/// interleaved RGB, which the compiler does not vectorise; 0.63 against 1.25 ms for a 1280×720
+/// frame on the project machine). 3 KiB.
+static LUMA_TABLES: [[u32; 256]; 3] = [
+    weighted_levels(LUMA_WEIGHTS[0], 0),
+    weighted_levels(LUMA_WEIGHTS[1], 0),
+    weighted_levels(LUMA_WEIGHTS[2], 1 << 15),
+];
+
+/// The luma of the RGB pixels in `pixels`, `step` bytes apart (3: RGB, 4: RGBA, alpha ignored).
+fn weigh_pixels(pixels: &[u8], step: usize) -> Vec<u8> {
+    let [r, g, b] = &LUMA_TABLES;
+    let mut out = vec![0u8; pixels.len() / step];
+    for (luma, p) in out.iter_mut().zip(pixels.chunks_exact(step)) {
+        if let [pr, pg, pb, ..] = *p {
+            // At most 255 · 2¹⁶ + 2¹⁵ before the shift: the result fits a u8.
+            let sum = r[usize::from(pr)] + g[usize::from(pg)] + b[usize::from(pb)];
+            *luma = (sum >> 16) as u8;
+        }
+    }
+    out
+}
+
 /// The 8-bit luma plane of a decoded image, `width` bytes per row, top row first: borrowed from
 /// an 8-bit grey image; computed with `LUMA_WEIGHTS` for 8-bit RGB and RGBA (alpha ignored, as
-/// `to_luma8` ignores it), about four times faster than `to_luma8` (1.6–2.0 against 6.9 ms for a
+/// `to_luma8` ignores it), about ten times faster than `to_luma8` (0.63 against 6.9 ms for a
 /// 1280×720 frame on the project machine); any other pixel format through `to_luma8`.
 ///
 /// The caller checks the dimensions first ([`check_dimensions`]).
 pub fn luma_plane(image: &image::DynamicImage) -> std::borrow::Cow<'_, [u8]> {
     use std::borrow::Cow;
-    let weigh = |p: &[u8]| -> u8 {
-        let [r, g, b] = LUMA_WEIGHTS;
-        let sum = r * u32::from(p[0]) + g * u32::from(p[1]) + b * u32::from(p[2]);
-        // At most 255 · 2¹⁶ + 2¹⁵ before the shift: the result fits a u8.
-        ((sum + (1 << 15)) >> 16) as u8
-    };
     match image {
         image::DynamicImage::ImageLuma8(grey) => Cow::Borrowed(grey.as_raw().as_slice()),
-        image::DynamicImage::ImageRgb8(rgb) => {
-            Cow::Owned(rgb.as_raw().chunks_exact(3).map(weigh).collect())
-        }
-        image::DynamicImage::ImageRgba8(rgba) => {
-            Cow::Owned(rgba.as_raw().chunks_exact(4).map(weigh).collect())
-        }
+        image::DynamicImage::ImageRgb8(rgb) => Cow::Owned(weigh_pixels(rgb.as_raw(), 3)),
+        image::DynamicImage::ImageRgba8(rgba) => Cow::Owned(weigh_pixels(rgba.as_raw(), 4)),
         other => Cow::Owned(other.to_luma8().into_raw()),
     }
 }

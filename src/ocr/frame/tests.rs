@@ -238,6 +238,13 @@ fn luma_plane_agrees_with_image_to_luma8() {
     let theirs = image.to_luma8().into_raw();
     let ours = luma_plane(&image);
     assert_eq!(ours.len(), theirs.len());
+    // The table reads give exactly the weighted sum multiplied out and rounded.
+    let image_rgb = image.as_rgb8().expect("rgb").as_raw();
+    for (luma, p) in ours.iter().zip(image_rgb.chunks_exact(3)) {
+        let [r, g, b] = LUMA_WEIGHTS;
+        let sum = r * u32::from(p[0]) + g * u32::from(p[1]) + b * u32::from(p[2]);
+        assert_eq!(u32::from(*luma), (sum + (1 << 15)) >> 16, "{p:?}");
+    }
     let mut off_by_one = 0;
     for (a, b) in ours.iter().zip(&theirs) {
         assert!(a.abs_diff(*b) <= 1, "{a} against {b}");

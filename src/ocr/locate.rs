@@ -178,7 +178,16 @@ pub struct TextLine {
     /// along a line seen in perspective); `None` when either half has fewer than
     /// [`MIN_HALF_STEPS`] steps between single glyphs.
     pub pitch_ratio: Option<f32>,
+    /// Ink-free gaps between neighbouring glyphs [`WORD_GAP`] pitches wide: one or two
+    /// characters' room without ink, the word spaces of ordinary text. Every cell of an MRZ
+    /// holds a character (the filler `<` too), so there such a gap means the binarisation lost a
+    /// glyph; wider gaps (glare, a lost run, the join of two pieces far apart) are not counted.
+    pub word_gaps: u16,
 }
+
+/// The ink-free gap widths, in pitches, counted as [`TextLine::word_gaps`]. Neighbouring glyphs of
+/// an MRZ leave 0.3–0.6 pitch between them; a lost glyph or a word space about 1.3, two about 2.3.
+pub const WORD_GAP: std::ops::Range<f32> = 0.9..2.5;
 
 impl TextLine {
     /// Length from the first glyph's left edge to the last glyph's right edge.
@@ -203,6 +212,7 @@ impl TextLine {
             blobs: self.blobs,
             pitch: self.pitch * scale,
             pitch_ratio: self.pitch_ratio,
+            word_gaps: self.word_gaps,
         }
     }
 }
@@ -532,6 +542,14 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
             }
             _ => None,
         };
+        let is_word_gap = |gap: f32| u16::from(WORD_GAP.contains(&(gap / pitch.max(1.0))));
+        let word_gaps = sorted
+            .windows(2)
+            .map(|w| match w {
+                [a, b] => is_word_gap(b.u0 - a.u1),
+                _ => 0,
+            })
+            .fold(0u16, u16::saturating_add);
         lines.push(Piece {
             u0,
             u1,
@@ -541,6 +559,7 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
             count: pts.len(),
             pitch,
             pitch_ratio,
+            word_gaps,
         });
     }
     // Join collinear pieces split by a gap (glare, a lost glyph).
@@ -565,6 +584,12 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
                 if l.count > m.count || m.pitch_ratio.is_none() {
                     m.pitch_ratio = l.pitch_ratio.or(m.pitch_ratio);
                 }
+                // The join is a gap too (before the pitch is averaged, in the left piece's pitch).
+                let joint = u16::from(WORD_GAP.contains(&((l.u0 - m.u1) / m.pitch.max(1.0))));
+                m.word_gaps = m
+                    .word_gaps
+                    .saturating_add(l.word_gaps)
+                    .saturating_add(joint);
                 m.u1 = m.u1.max(l.u1);
                 m.v1 = l.v1;
                 m.height = (m.height * wm + l.height * wl) / total;
@@ -585,6 +610,7 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
                 blobs: p.count,
                 pitch: p.pitch,
                 pitch_ratio: p.pitch_ratio,
+                word_gaps: p.word_gaps,
             }
         })
         .collect()
@@ -604,6 +630,7 @@ struct Piece {
     count: usize,
     pitch: f32,
     pitch_ratio: Option<f32>,
+    word_gaps: u16,
 }
 
 /// Two or three parallel, aligned, evenly spaced long text lines: where an MRZ may be.

@@ -415,6 +415,7 @@ fn short_lines(x0: f32) -> Vec<locate::TextLine> {
             blobs: 30,
             pitch: 10.0,
             pitch_ratio: None,
+            word_gaps: 0,
         })
         .collect()
 }
@@ -480,6 +481,7 @@ fn tilted_lines(extent: f32) -> Vec<locate::TextLine> {
             blobs: 44,
             pitch: 10.0,
             pitch_ratio: None,
+            word_gaps: 0,
         })
         .collect()
 }
@@ -790,6 +792,7 @@ fn lines_of(n: usize, pitches: f32) -> Vec<locate::TextLine> {
             blobs: pitches as usize,
             pitch: 10.0,
             pitch_ratio: None,
+            word_gaps: 0,
         })
         .collect()
 }
@@ -862,5 +865,41 @@ fn close_lines_whose_end_points_overstate_the_perspective_are_read() {
             "IDNLDORNDALBER<<GEAN<RIND<<<<<<<<<<<",
             "4764477230FRA0501013M8002147<<<<<<<0"
         ]
+    );
+}
+
+#[test]
+fn line_sets_of_ordinary_text_are_no_candidates() {
+    // The committed set's densest text page: lines of words whose lengths fit an MRZ format.
+    let img = decode_image(include_bytes!(
+        "../../fixtures/ocr/negative_text_page_016.jpg"
+    ))
+    .unwrap();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let luma = frame::luma_plane(&img);
+    let frame = LumaFrame::new(w, h, w, &luma).unwrap();
+    // The search stage's lines, as `candidates_in` finds them before grouping.
+    let small = frame::downscale(&frame, search_factor(&frame));
+    let sf = small.as_frame().unwrap();
+    let bin = Binarization::NORMAL;
+    let mask = frame::Integral::new(&sf).binarize(&sf, 8, bin.relative, bin.min_contrast);
+    let lines = locate::find_lines(&locate::blobs(&mask, 80), 8);
+    let wordy = |l: &locate::TextLine| l.word_gaps > MAX_WORD_GAPS;
+    let groups = locate::group_mrz(&lines);
+    assert!(
+        groups.iter().take(3).any(|g| g.lines.iter().any(wordy)),
+        "{groups:?}"
+    );
+    for pass in [Binarization::NORMAL, Binarization::SENSITIVE] {
+        for set in mrz_line_candidates_with(&frame, pass).unwrap() {
+            assert!(!set.iter().any(wordy), "{set:?}");
+        }
+    }
+    assert!(
+        MrzReader::new()
+            .unwrap()
+            .read_frame(&frame)
+            .unwrap()
+            .is_none()
     );
 }

@@ -10,6 +10,7 @@ fn line(x0: f32, x1: f32, y: f32, pitch: f32) -> TextLine {
         blobs: ((x1 - x0) / pitch) as usize,
         pitch,
         pitch_ratio: None,
+        word_gaps: 0,
     }
 }
 
@@ -357,4 +358,28 @@ fn the_pitch_ratio_of_a_line_seen_in_perspective_is_measured() {
     assert!((ratio - 1.0).abs() < 0.03, "{ratio}");
     let short = find_lines(&glyphs(2 * MIN_HALF_STEPS, &|_| 11.0), 8);
     assert_eq!(short[0].pitch_ratio, None, "{short:?}");
+}
+
+#[test]
+fn word_gaps_count_one_and_two_empty_cells_only() {
+    // 44 cells of 11 px; cells 5, 16–17 and 38 hold no glyph (word spaces of one, two and one
+    // character), cells 26–33 none either (a glare gap of eight). A full cell leaves 4 px between
+    // glyphs (0.36 pitch); one empty cell 15 px (1.36), two 26 px (2.36), eight 92 px. The two
+    // wider gaps split the chain; the pieces (of at least 8 glyphs each) are joined, the joints
+    // counted like the gaps within a piece.
+    let (h, pitch) = (10.0f32, 11.0f32);
+    let empty = |i: usize| i == 5 || (16..=17).contains(&i) || (26..=33).contains(&i) || i == 38;
+    let blobs: Vec<Blob> = (0..44)
+        .filter(|&i| !empty(i))
+        .map(|i| glyph(40.0 + i as f32 * pitch, 50.0, h))
+        .collect();
+    let lines = find_lines(&blobs, 8);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].blobs, 44 - 12);
+    assert_eq!(lines[0].word_gaps, 3);
+    // Every cell full: none.
+    let full: Vec<Blob> = (0..44)
+        .map(|i| glyph(40.0 + i as f32 * pitch, 50.0, h))
+        .collect();
+    assert_eq!(find_lines(&full, 8)[0].word_gaps, 0);
 }

@@ -220,6 +220,7 @@ fn text_line(start: (f32, f32), end: (f32, f32)) -> TextLine {
         blobs: 44,
         pitch: 11.0,
         pitch_ratio: None,
+        word_gaps: 0,
     }
 }
 

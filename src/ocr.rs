@@ -3,7 +3,10 @@
 //! The pipeline, one stage per submodule:
 //! 1. [`frame`]: wrap the caller's luma buffer (no copy), downscale for the search, binarise locally.
 //! 2. [`locate`]: ink blobs → text lines chained along the dominant direction → 2/3-line MRZ
-//!    candidates; then the same again at full resolution around the candidate (refinement).
+//!    candidates; then the same again at full resolution around the candidate (refinement). Line
+//!    sets that cannot be an MRZ are dropped here, before anything is rectified or classified:
+//!    lines too short or too long for every format ([`char_count_options`]), and lines of words
+//!    (more than [`MAX_WORD_GAPS`] empty cells between glyphs; every cell of an MRZ holds ink).
 //! 3. [`rectify`]: a homography from the lines' end points (rotation and perspective), a pitch grid
 //!    per line aligned on the inter-glyph gaps (30/36/44 characters), the homography refitted to the
 //!    lines' grids, one normalised cell per character.

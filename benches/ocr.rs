@@ -12,6 +12,12 @@ fn luma(path: &str) -> (usize, usize, Vec<u8>) {
 }
 
 fn bench(c: &mut Criterion) {
+    // The luma plane `read_mrz`, `read_image` and `scan` compute from a decoded RGB frame first.
+    let page = std::fs::read("fixtures/ocr/negative_text_page_001.jpg").expect("fixture");
+    let decoded = ocr::decode_image(&page).expect("decode");
+    c.bench_function("luma_plane_rgb_720p", |b| {
+        b.iter(|| black_box(ocr::frame::luma_plane(black_box(&decoded))))
+    });
     let reader = MrzReader::new().expect("embedded model");
     for (name, path) in [
         ("td3_clean_720p", "fixtures/ocr/td3_clean_000.jpg"),

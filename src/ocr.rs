@@ -1122,8 +1122,8 @@ fn candidates_in(
 /// Every cell of an MRZ holds ink, so its lines hold such a gap only where the binarisation lost a
 /// glyph (a filler under glare or in a faint, blurred frame). Over the committed set and nine
 /// fresh ones (seeds 29–71: about 3 100 documents) no line set read for a document held more than
-/// two in a line (one, a phone MRV-A; 1 in about 150 others, 0 in the rest), while lines of text
-/// pages hold up to 9: this leaves a margin of two. Of the line sets the 40 slowest of 1 200 fresh
+/// two in a line (one, a phone MRV-A; 112 of about 3 150 held one, the rest none), while lines of
+/// text pages hold up to 9: this leaves a margin of two. Of the line sets the 40 slowest of 1 200 fresh
 /// text pages read, about two in five go (their instructions in `read_frame` −30 %), and no reading
 /// of those sets changed.
 pub const MAX_WORD_GAPS: u16 = 3;

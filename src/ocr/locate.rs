@@ -189,6 +189,11 @@ pub struct TextLine {
 /// an MRZ leave 0.3–0.6 pitch between them; a lost glyph or a word space about 1.3, two about 2.3.
 pub const WORD_GAP: std::ops::Range<f32> = 0.9..2.5;
 
+/// 1 when an ink-free `gap` (pixels) is [`WORD_GAP`] pitches wide, else 0.
+fn word_gap(gap: f32, pitch: f32) -> u16 {
+    u16::from(WORD_GAP.contains(&(gap / pitch.max(1.0))))
+}
+
 impl TextLine {
     /// Length from the first glyph's left edge to the last glyph's right edge.
     pub fn length(&self) -> f32 {
@@ -542,11 +547,10 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
             }
             _ => None,
         };
-        let is_word_gap = |gap: f32| u16::from(WORD_GAP.contains(&(gap / pitch.max(1.0))));
         let word_gaps = sorted
             .windows(2)
             .map(|w| match w {
-                [a, b] => is_word_gap(b.u0 - a.u1),
+                [a, b] => word_gap(b.u0 - a.u1, pitch),
                 _ => 0,
             })
             .fold(0u16, u16::saturating_add);
@@ -585,11 +589,10 @@ pub fn find_lines(blobs: &[Blob], min_blobs: usize) -> Vec<TextLine> {
                     m.pitch_ratio = l.pitch_ratio.or(m.pitch_ratio);
                 }
                 // The join is a gap too (before the pitch is averaged, in the left piece's pitch).
-                let joint = u16::from(WORD_GAP.contains(&((l.u0 - m.u1) / m.pitch.max(1.0))));
                 m.word_gaps = m
                     .word_gaps
                     .saturating_add(l.word_gaps)
-                    .saturating_add(joint);
+                    .saturating_add(word_gap(l.u0 - m.u1, m.pitch));
                 m.u1 = m.u1.max(l.u1);
                 m.v1 = l.v1;
                 m.height = (m.height * wm + l.height * wl) / total;

@@ -18,6 +18,10 @@ fn bench(c: &mut Criterion) {
     c.bench_function("luma_plane_rgb_720p", |b| {
         b.iter(|| black_box(ocr::frame::luma_plane(black_box(&decoded))))
     });
+    // The peer: `image`'s own conversion (the same weights in `f32`), in the same run.
+    c.bench_function("image_to_luma8_rgb_720p", |b| {
+        b.iter(|| black_box(black_box(&decoded).to_luma8()))
+    });
     let reader = MrzReader::new().expect("embedded model");
     for (name, path) in [
         ("td3_clean_720p", "fixtures/ocr/td3_clean_000.jpg"),

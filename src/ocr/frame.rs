@@ -40,8 +40,8 @@ const fn weighted_levels(weight: u32, add: u32) -> [u32; 256] {
 /// [`LUMA_WEIGHTS`] times every level of red, green and blue, the rounding half (2¹⁵) folded into
 /// blue's: a pixel's luma is the three entries' sum shifted right by 16 — the same integer as
 /// multiplying out, in three table reads instead of three multiplications (about twice as fast on
-/// interleaved RGB, which the compiler does not vectorise; 0.63 against 1.25 ms for a 1280×720
-/// frame on the project machine). 3 KiB.
+/// interleaved RGB, which the compiler does not vectorise: 0.69–0.70 against 1.29–1.30 ms for a
+/// 1280×720 frame, `cargo bench --bench ocr -- luma`, 2026-12-07). 3 KiB.
 static LUMA_TABLES: [[u32; 256]; 3] = [
     weighted_levels(LUMA_WEIGHTS[0], 0),
     weighted_levels(LUMA_WEIGHTS[1], 0),
@@ -64,8 +64,9 @@ fn weigh_pixels(pixels: &[u8], step: usize) -> Vec<u8> {
 
 /// The 8-bit luma plane of a decoded image, `width` bytes per row, top row first: borrowed from
 /// an 8-bit grey image; computed with `LUMA_WEIGHTS` for 8-bit RGB and RGBA (alpha ignored, as
-/// `to_luma8` ignores it), about ten times faster than `to_luma8` (0.63 against 6.9 ms for a
-/// 1280×720 frame on the project machine); any other pixel format through `to_luma8`.
+/// `to_luma8` ignores it), about four times faster than `to_luma8` (0.69–0.70 against 2.76–2.90 ms
+/// for a 1280×720 frame in the same criterion run, `luma_plane_rgb_720p` and
+/// `image_to_luma8_rgb_720p` in `benches/ocr.rs`); any other pixel format through `to_luma8`.
 ///
 /// The caller checks the dimensions first ([`check_dimensions`]).
 pub fn luma_plane(image: &image::DynamicImage) -> std::borrow::Cow<'_, [u8]> {

@@ -335,6 +335,48 @@ impl GapProfile {
         let b = self.values.get(k + 1).copied().unwrap_or(a);
         a + (b - a) * f
     }
+
+    /// The ink summed over the boundaries at rectified x `xs`, each moved by `d` profile steps for
+    /// `d` = −[`SHIFTS`]..=[`SHIFTS`] (one sum per shift, in that order): the shifts share each
+    /// boundary's fraction between two samples. Samples past either end of the profile count as
+    /// no ink, so within a step of the ends this interpolates towards zero where [`GapProfile::at`]
+    /// gives none or holds the last value (the coarse search's boundaries stay more than a pitch
+    /// inside); a position that is not a number, or absurdly far off, adds nothing.
+    fn comb_sums(&self, xs: &[f32]) -> [f32; SHIFT_COUNT] {
+        let mut sums = [0f32; SHIFT_COUNT];
+        let len = self.values.len() as i64;
+        for &x in xs {
+            let pos = (x + 1.0) * STEPS as f32;
+            if !pos.is_finite() || pos.abs() > 1e9 {
+                continue;
+            }
+            // The floor through a truncation (`floor` is a library call on baseline x86-64).
+            let truncated = pos as i64;
+            let whole = truncated - i64::from(truncated as f32 > pos);
+            let f = pos - whole as f32;
+            let first = whole - i64::from(SHIFTS);
+            let mut window = [0f32; SHIFT_COUNT + 1];
+            if first >= 0 && first + SHIFT_COUNT as i64 + 1 <= len {
+                // The usual case: the whole window inside the profile.
+                let from = first as usize;
+                if let Some(inside) = self.values.get(from..from + SHIFT_COUNT + 1) {
+                    window.copy_from_slice(inside);
+                }
+            } else {
+                for (k, w) in window.iter_mut().enumerate() {
+                    let at = first + k as i64;
+                    if (0..len).contains(&at) {
+                        *w = self.values.get(at as usize).copied().unwrap_or(0.0);
+                    }
+                }
+            }
+            let (left, right) = (&window[..SHIFT_COUNT], &window[1..]);
+            for ((s, &a), &b) in sums.iter_mut().zip(left).zip(right) {
+                *s += a + (b - a) * f;
+            }
+        }
+        sums
+    }
 }
 
 /// Least-squares fit of `b = offset + i·(1 + stretch) + bow·u(i)` to `(i, b)` marks, the bow fixed
@@ -500,11 +542,14 @@ pub fn realign_line(
 /// Coarse: shift ±0.5 pitch in 1/8 steps, pitch ±5 % with the far end moving 1/4 pitch per step, and
 /// a bow of up to ±0.4 pitch in 0.2 steps (perspective the end points got wrong), and also within
 /// ±0.2 of `centre` × 0.2 (an expected bow, [`expected_bow`]). The lattice is searched in a
-/// fixed order and the first least sum wins. A lattice point's sum stops as soon as it reaches the
-/// best one so far: every term is non-negative ink, so the rest cannot bring it below (float
-/// additions of non-negative terms never decrease a sum). The boundaries are
-/// [`LineAlignment::boundary`]'s, its two products tabled per pitch and per bow, with the same float
-/// operations in the same order, so the search returns exactly what an exhaustive one does.
+/// fixed order and the first least sum wins.
+///
+/// The shift step is the profile's own step (1/[`STEPS`] pitch), so the nine shifts of one pitch
+/// and bow put each boundary at the same fraction between two profile samples, one sample apart:
+/// each boundary's interpolation weight is found once and its ink added to all nine sums in one
+/// pass over ten neighbouring samples ([`GapProfile::comb_sums`]). The sums are the linear
+/// interpolation [`GapProfile::at`] gives, up to float rounding (the fraction is taken once from
+/// the unshifted position instead of from each shifted one).
 fn coarse_alignment(profile: &GapProfile, chars: usize, centre: i32) -> LineAlignment {
     let n = chars as f32;
     let nb = n.max(1.0);
@@ -512,8 +557,8 @@ fn coarse_alignment(profile: &GapProfile, chars: usize, centre: i32) -> LineAlig
     let ds = 0.25 / n.max(1.0);
     let s_steps = (0.05 / ds).ceil() as i32;
     let interior: Vec<f32> = (1..chars).map(|i| i as f32).collect();
-    let mut along = vec![0f32; interior.len()];
     let mut bowed = vec![0f32; interior.len()];
+    let mut at_zero_shift = vec![0f32; interior.len()];
     let standard = (COARSE_BOW / BOW_STEP).round() as i32;
     let around = (centre - 1..=centre + 1).filter(|b| b.abs() > standard);
     let bows = (-standard..=standard).chain(around);
@@ -524,19 +569,14 @@ fn coarse_alignment(profile: &GapProfile, chars: usize, centre: i32) -> LineAlig
         }
         for si in -s_steps..=s_steps {
             let stretch = si as f32 * ds;
-            for (p, &i) in along.iter_mut().zip(&interior) {
-                *p = i * (1.0 + stretch);
+            let centred = stretch * n / 2.0;
+            for ((x, &i), &q) in at_zero_shift.iter_mut().zip(&interior).zip(&bowed) {
+                *x = i * (1.0 + stretch) + q - centred;
             }
-            for oi in -4i32..=4 {
-                let offset = oi as f32 / 8.0 - stretch * n / 2.0;
-                let mut v = 0.0f32;
-                for (&p, &q) in along.iter().zip(&bowed) {
-                    v += profile.at(offset + p + q);
-                    if v >= best.0 {
-                        break;
-                    }
-                }
+            let sums = profile.comb_sums(&at_zero_shift);
+            for (oi, &v) in (-SHIFTS..=SHIFTS).zip(&sums) {
                 if v < best.0 {
+                    let offset = oi as f32 / STEPS as f32 - centred;
                     best = (
                         v,
                         LineAlignment {
@@ -551,6 +591,11 @@ fn coarse_alignment(profile: &GapProfile, chars: usize, centre: i32) -> LineAlig
     }
     best.1
 }
+
+/// Shifts of the coarse search either way, in profile steps (1/[`STEPS`] pitch): ±0.5 pitch.
+const SHIFTS: i32 = 4;
+/// Number of shifts of the coarse search.
+const SHIFT_COUNT: usize = 2 * SHIFTS as usize + 1;
 
 /// Snaps the interior boundaries of `align` to their gaps and refits, twice with a narrower window;
 /// a fit whose bow exceeds `max_bow` is refused.

@@ -431,27 +431,44 @@ impl MrzReader {
     ) -> Option<MrzReading> {
         let (options, known) = self.may_open(frame, lines, chars)?;
         let grid = MrzGrid::build(frame, lines, chars, options, &known)?;
-        // The same test on the refined grid, before the whole lines are sampled.
+        // The same test on the refined grid, before the whole lines are sampled. Each window
+        // (line, orientation, shift) is judged once: the one-pitch test further down reuses what
+        // this one found (the same grid, so the same cells and the same answer).
         let k = lines.len();
-        let window_opens = |line: usize, upside_down: bool| {
+        let judged: std::cell::RefCell<Vec<(usize, bool, u32, bool)>> =
+            std::cell::RefCell::new(Vec::new());
+        let window_opens = |line: usize, upside_down: bool, shifts: &[f32]| {
             grid.aligns.get(line).is_some_and(|&align| {
-                self.opens_in_window(
-                    frame,
-                    &grid.homography,
-                    chars,
-                    align,
-                    OpenerAt {
-                        line,
-                        lines: k,
-                        upside_down,
-                    },
-                    &ALL_SHIFTS,
-                )
+                shifts.iter().any(|&shift| {
+                    let key = (line, upside_down, shift.to_bits());
+                    let known = judged
+                        .borrow()
+                        .iter()
+                        .find(|j| (j.0, j.1, j.2) == key)
+                        .map(|j| j.3);
+                    if let Some(opens) = known {
+                        return opens;
+                    }
+                    let opens = self.opens_in_window(
+                        frame,
+                        &grid.homography,
+                        chars,
+                        align,
+                        OpenerAt {
+                            line,
+                            lines: k,
+                            upside_down,
+                        },
+                        &[shift],
+                    );
+                    judged.borrow_mut().push((line, upside_down, key.2, opens));
+                    opens
+                })
             })
         };
         if chars > 2 * OPENER_WINDOW
-            && !window_opens(0, false)
-            && !window_opens(k.saturating_sub(1), true)
+            && !window_opens(0, false, &ALL_SHIFTS)
+            && !window_opens(k.saturating_sub(1), true, &ALL_SHIFTS)
         {
             return None;
         }
@@ -530,21 +547,9 @@ impl MrzReader {
                 // are unchanged by it on the committed set, seeds 29-47 and 3 600 negatives; the
                 // slowest text pages classify about 5 % fewer instructions.
                 let line = opening_line(upside_down);
-                let window_shift_opens = grid.aligns.get(line).is_some_and(|&align| {
-                    chars <= 2 * OPENER_WINDOW
-                        || self.opens_in_window(
-                            frame,
-                            &grid.homography,
-                            chars,
-                            align,
-                            OpenerAt {
-                                line,
-                                lines: k,
-                                upside_down,
-                            },
-                            &ONE_PITCH_SHIFTS,
-                        )
-                });
+                let window_shift_opens = grid.aligns.get(line).is_some()
+                    && (chars <= 2 * OPENER_WINDOW
+                        || window_opens(line, upside_down, &ONE_PITCH_SHIFTS));
                 if !window_shift_opens {
                     continue;
                 }

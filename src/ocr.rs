@@ -1445,6 +1445,9 @@ impl MrzGrid {
         let mut best: Option<(f32, Homography, Vec<rectify::LineAlignment>)> = None;
         for (option, mut homography) in options.into_iter().enumerate() {
             let mut aligns = align_all(option, &homography);
+            // The grid contrast of each line's last alignment, when it was realigned on the
+            // homography kept (the realignment's profile gives it).
+            let mut contrasts: Option<Vec<f32>> = None;
             // The lines' grids fix the columns and the pitch along the lines better than the end
             // points alone: refit the homography to them, then align each line again on the refitted one.
             for _ in 0..REFITS {
@@ -1452,17 +1455,28 @@ impl MrzGrid {
                     break;
                 };
                 homography = h;
-                aligns = (0..lines.len())
-                    .map(|line| rectify::realign_line(frame, &homography, line, chars))
-                    .collect();
+                let (realigned, scores) = (0..lines.len())
+                    .map(|line| {
+                        rectify::realign_line_with_contrast(frame, &homography, line, chars)
+                    })
+                    .unzip();
+                aligns = realigned;
+                contrasts = Some(scores);
             }
             // Several extents (the lines' ends disagree): keep the grid that fits the glyphs best.
             let score = if several {
-                aligns
-                    .iter()
-                    .enumerate()
-                    .map(|(line, a)| rectify::grid_contrast(frame, &homography, line, chars, a))
-                    .sum::<f32>()
+                contrasts.map_or_else(
+                    || {
+                        aligns
+                            .iter()
+                            .enumerate()
+                            .map(|(line, a)| {
+                                rectify::grid_contrast(frame, &homography, line, chars, a)
+                            })
+                            .sum::<f32>()
+                    },
+                    |c| c.iter().sum::<f32>(),
+                )
             } else {
                 0.0
             };

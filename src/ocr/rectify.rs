@@ -533,8 +533,19 @@ pub fn realign_line(
     line: usize,
     chars: usize,
 ) -> LineAlignment {
+    realign_line_with_contrast(frame, h, line, chars).0
+}
+
+/// [`realign_line`] and the [`grid_contrast`] of the alignment it finds, from one profile of the line.
+pub fn realign_line_with_contrast(
+    frame: &LumaFrame<'_>,
+    h: &Homography,
+    line: usize,
+    chars: usize,
+) -> (LineAlignment, f32) {
     let profile = GapProfile::new(frame, h, line, chars);
-    fine_alignment(&profile, chars, LineAlignment::default(), MAX_BOW)
+    let align = fine_alignment(&profile, chars, LineAlignment::default(), MAX_BOW);
+    (align, contrast_on(&profile, chars, &align))
 }
 
 /// The shift, pitch and bow whose interior boundaries carry the least ink, on a coarse lattice.
@@ -652,7 +663,11 @@ pub fn grid_contrast(
     chars: usize,
     align: &LineAlignment,
 ) -> f32 {
-    let profile = GapProfile::new(frame, h, line, chars);
+    contrast_on(&GapProfile::new(frame, h, line, chars), chars, align)
+}
+
+/// [`grid_contrast`] on a profile already taken.
+fn contrast_on(profile: &GapProfile, chars: usize, align: &LineAlignment) -> f32 {
     let gaps: f32 = (1..chars)
         .map(|i| profile.at(align.boundary(i as f32, chars)))
         .sum::<f32>()

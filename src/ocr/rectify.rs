@@ -356,7 +356,7 @@ impl GapProfile {
             let f = pos - whole as f32;
             let first = whole - i64::from(SHIFTS);
             let mut window = [0f32; SHIFT_COUNT + 1];
-            if first >= 0 && first + SHIFT_COUNT as i64 + 1 <= len {
+            if first >= 0 && first + (SHIFT_COUNT as i64) < len {
                 // The usual case: the whole window inside the profile.
                 let from = first as usize;
                 if let Some(inside) = self.values.get(from..from + SHIFT_COUNT + 1) {

@@ -903,3 +903,68 @@ fn line_sets_of_ordinary_text_are_no_candidates() {
             .is_none()
     );
 }
+
+#[test]
+fn the_window_test_gives_up_only_on_reads_the_whole_lines_give_up() {
+    // On the densest committed text page, every line set that could be read: where the cells of
+    // the checked fields, sampled in windows, already hold too many class violations, the first
+    // read of the whole lines holds them too. No glare there, so each window cell is exactly the
+    // whole line's.
+    let img = decode_image(include_bytes!(
+        "../../fixtures/ocr/negative_text_page_016.jpg"
+    ))
+    .unwrap();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let luma = frame::luma_plane(&img);
+    let frame = LumaFrame::new(w, h, w, &luma).unwrap();
+    let reader = MrzReader::new().unwrap();
+    let (mut far_reads, mut windows) = (0, 0);
+    for pass in [Binarization::NORMAL, Binarization::SENSITIVE] {
+        for lines in mrz_line_candidates_with(&frame, pass).unwrap() {
+            for chars in char_count_options(&lines) {
+                let Some(grid) = MrzGrid::new(&frame, &lines, chars) else {
+                    continue;
+                };
+                let mut cells = Vec::new();
+                for line in 0..lines.len() {
+                    grid.sample(&frame, line, 0.0, (0.0, 0.0), &mut cells);
+                }
+                for upside_down in [false, true] {
+                    let mut reads = Vec::new();
+                    let far = reader.far_in_windows(&frame, &grid, chars, upside_down, &mut reads);
+                    for r in &reads {
+                        let whole = cells.get(r.index * CELL_LEN..(r.index + 1) * CELL_LEN);
+                        assert_eq!(whole, Some(&r.cell[..]), "cell {}", r.index);
+                        windows += 1;
+                    }
+                    if far {
+                        far_reads += 1;
+                        let mut memo = CellMemo::new(cells.len() / CELL_LEN, upside_down);
+                        assert!(reader.far_first_read(&cells, &mut memo, lines.len(), chars));
+                    }
+                }
+            }
+        }
+    }
+    assert!(far_reads > 0 && windows > 0, "{far_reads} {windows}");
+}
+
+#[test]
+fn the_window_test_leaves_an_mrz_after_a_few_digits() {
+    // The clean TD3 upright: the first four cells judged, its birth date's, read as digits, so
+    // the test leaves the read to the whole lines after one window.
+    let img = decode_image(CLEAN_TD3).unwrap().to_luma8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let frame = LumaFrame::new(w, h, w, img.as_raw()).unwrap();
+    let reader = MrzReader::new().unwrap();
+    let lines = mrz_line_candidates(&frame).unwrap().remove(0);
+    let grid = MrzGrid::new(&frame, &lines, 44).unwrap();
+    let mut reads = Vec::new();
+    assert!(!reader.far_in_windows(&frame, &grid, 44, false, &mut reads));
+    assert_eq!(reads.len(), FIRST_LOOK);
+    let chars: String = reads
+        .iter()
+        .filter_map(|r| r.alts.first().map(|a| a.0))
+        .collect();
+    assert!(chars.chars().all(|c| c.is_ascii_digit()), "{chars}");
+}

@@ -1098,9 +1098,12 @@ struct WindowRead {
 /// they open with a document code letter.
 type ShiftedOpener = (f32, Vec<f32>, bool);
 
-/// Cells sampled past a line's opening cell to judge it ([`MrzReader::may_open`]): the window
-/// whose levels normalise it is then nearly its line's.
-const OPENER_WINDOW: usize = 3;
+/// Cells sampled past a line's opening cell to judge it ([`MrzReader::may_open`]): the two whose
+/// levels normalise it in the whole line too ([`rectify::sample_line_cells`]), so it reads as
+/// there but for the glare test, which sees the window's median levels instead of the line's.
+/// Every reading of the committed set, nine fresh sets and 4 050 fresh negatives is the same as
+/// with three, and the slowest text pages take 2.5 % fewer instructions.
+const OPENER_WINDOW: usize = 2;
 
 /// Where [`MrzReader::opens_in_window`] looks for a document code letter: line `line`'s first
 /// cell, or (`upside_down`) its last cell turned, of an MRZ of `lines` lines.

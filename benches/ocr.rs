@@ -22,6 +22,26 @@ fn bench(c: &mut Criterion) {
     c.bench_function("image_to_luma8_rgb_720p", |b| {
         b.iter(|| black_box(black_box(&decoded).to_luma8()))
     });
+    // One cell through the first layer of the embedded classifier: the plain row-by-row `dot` and
+    // the four-rows-per-pass evaluation the reader uses (bit-identical results), in the same run.
+    let model = ocr::Mlp::embedded().expect("embedded model");
+    let cell: Vec<f32> = (0..model.inputs)
+        .map(|i| ((i * 37 % 101) as f32) / 100.0)
+        .collect();
+    let mut hidden = vec![0f32; model.hidden];
+    c.bench_function("hidden_layer_plain_rows", |b| {
+        b.iter(|| {
+            model.hidden_layer(black_box(&cell), &mut hidden);
+            black_box(&hidden);
+        })
+    });
+    let fast = ocr::classify::PackedMlp::new(model.clone());
+    c.bench_function("hidden_layer_four_rows_per_pass", |b| {
+        b.iter(|| {
+            fast.hidden_layer(black_box(&cell), &mut hidden);
+            black_box(&hidden);
+        })
+    });
     let reader = MrzReader::new().expect("embedded model");
     for (name, path) in [
         ("td3_clean_720p", "fixtures/ocr/td3_clean_000.jpg"),

@@ -171,31 +171,26 @@ fn rank(p: Vec<f32>, keep: usize) -> Vec<Alternative> {
     ranked
 }
 
-/// An [`Mlp`] with its first layer also stored interleaved, four hidden units at a time (input `i`
-/// of units `4g..4g + 4` side by side), so one pass over a cell feeds four units with whole-vector
-/// loads. Every unit is summed in exactly [`dot`]'s order, so the probabilities are bit-identical to
-/// [`Mlp::probabilities`].
+/// An [`Mlp`] whose first layer is evaluated four hidden units per pass over a cell: each chunk of
+/// eight inputs is loaded once and fed to the eight lane accumulators of four rows at once, straight
+/// from the row-major weights (no second copy). Every unit is summed in exactly [`dot`]'s order, so
+/// the probabilities are bit-identical to [`Mlp::probabilities`].
+///
+/// Against the earlier layout (the first layer copied interleaved, input `i` of four units side by
+/// side, one broadcast of each input per multiply) this takes about a quarter less time per layer
+/// and keeps no second copy of the weights (BENCHMARKS.md, session 18).
 #[derive(Clone, Debug)]
 pub struct PackedMlp {
     model: Mlp,
-    /// `hidden / 4` groups of `inputs × 4` weights.
-    packed: Vec<f32>,
 }
 
+/// Hidden units evaluated per pass over the input.
+const UNITS_PER_PASS: usize = 4;
+
 impl PackedMlp {
-    /// Interleaves the first layer of `model`.
+    /// Wraps `model`.
     pub fn new(model: Mlp) -> PackedMlp {
-        let n = model.inputs;
-        let groups = model.hidden / 4;
-        let mut packed = vec![0f32; groups * n * 4];
-        for (g, block) in packed.chunks_exact_mut(n * 4).enumerate() {
-            for (i, four) in block.chunks_exact_mut(4).enumerate() {
-                for (u, slot) in four.iter_mut().enumerate() {
-                    *slot = model.w1.get((4 * g + u) * n + i).copied().unwrap_or(0.0);
-                }
-            }
-        }
-        PackedMlp { model, packed }
+        PackedMlp { model }
     }
 
     /// The plain model.
@@ -211,36 +206,22 @@ impl PackedMlp {
             m.hidden_layer(x, hidden);
             return;
         }
-        let whole = n / 8 * 8;
-        let (x8, x_tail) = x.split_at(whole);
-        let x8 = x8.as_chunks::<8>().0;
+        let (x8, x_tail) = x.as_chunks::<8>();
         let mut done = 0;
-        for ((block, out), bias) in self
-            .packed
-            .chunks_exact(n * 4)
-            .zip(hidden.chunks_exact_mut(4))
-            .zip(m.b1.chunks_exact(4))
+        for ((rows, out), bias) in
+            m.w1.chunks_exact(n * UNITS_PER_PASS)
+                .zip(hidden.chunks_exact_mut(UNITS_PER_PASS))
+                .zip(m.b1.chunks_exact(UNITS_PER_PASS))
         {
-            let (w8, w_tail) = block.split_at(whole * 4);
-            // acc[k][u]: lane k of unit u's eight accumulators in `dot`.
-            let mut acc = [[0f32; 4]; 8];
-            for (xc, wc) in x8.iter().zip(w8.as_chunks::<32>().0) {
-                for ((lane, &xv), w4) in acc.iter_mut().zip(xc).zip(wc.as_chunks::<4>().0) {
-                    for (a, &w) in lane.iter_mut().zip(w4) {
-                        *a += w * xv;
-                    }
-                }
-            }
-            for (u, (h, b)) in out.iter_mut().zip(bias).enumerate() {
-                let lanes: [f32; 8] = std::array::from_fn(|k| acc.get(k).map_or(0.0, |a| a[u % 4]));
-                let tail: f32 = x_tail
-                    .iter()
-                    .zip(w_tail.iter().skip(u).step_by(4))
-                    .map(|(a, b)| b * a)
-                    .sum();
+            let row = |u: usize| rows.get(u * n..(u + 1) * n).unwrap_or_default();
+            let split: [(&[[f32; 8]], &[f32]); UNITS_PER_PASS] =
+                std::array::from_fn(|u| row(u).as_chunks::<8>());
+            let acc = four_rows(x8, split.map(|(w8, _)| w8));
+            for (((h, b), lanes), (_, w_tail)) in out.iter_mut().zip(bias).zip(&acc).zip(&split) {
+                let tail: f32 = w_tail.iter().zip(x_tail).map(|(w, x)| w * x).sum();
                 *h = (lanes.iter().sum::<f32>() + tail + b).max(0.0);
             }
-            done += 4;
+            done += UNITS_PER_PASS;
         }
         for ((h, row), b) in hidden
             .iter_mut()
@@ -265,6 +246,24 @@ impl PackedMlp {
         self.hidden_layer(cell, &mut hidden);
         self.model.logits(&hidden)
     }
+}
+
+/// The eight lane accumulators of [`dot`] for four rows against one input, loading each chunk of
+/// eight inputs once. Kept out of line on purpose: inlined next to the four per-unit lane sums, the
+/// compiler vectorised across the units instead of along the lanes (a shuffle per multiply) and the
+/// layer took twice as long as four plain [`dot`]s; on its own it multiplies whole chunks.
+#[inline(never)]
+fn four_rows(x8: &[[f32; 8]], rows: [&[[f32; 8]]; UNITS_PER_PASS]) -> [[f32; 8]; UNITS_PER_PASS] {
+    let mut acc = [[0f32; 8]; UNITS_PER_PASS];
+    let [r0, r1, r2, r3] = rows;
+    for ((((xc, w0), w1), w2), w3) in x8.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
+        for (a, wc) in acc.iter_mut().zip([w0, w1, w2, w3]) {
+            for ((a, &w), &xv) in a.iter_mut().zip(wc).zip(xc) {
+                *a += w * xv;
+            }
+        }
+    }
+    acc
 }
 
 /// One or more classifiers read together, as a cascade: a cell the first member is sure of (top

@@ -868,15 +868,20 @@ fn close_lines_whose_end_points_overstate_the_perspective_are_read() {
     );
 }
 
-#[test]
-fn line_sets_of_ordinary_text_are_no_candidates() {
-    // The committed set's densest text page: lines of words whose lengths fit an MRZ format.
+/// The committed set's densest text page as a luma plane: width, height, pixels.
+fn dense_text_page() -> (usize, usize, Vec<u8>) {
     let img = decode_image(include_bytes!(
         "../../fixtures/ocr/negative_text_page_016.jpg"
     ))
     .unwrap();
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let luma = frame::luma_plane(&img);
+    (w, h, frame::luma_plane(&img).into_owned())
+}
+
+#[test]
+fn line_sets_of_ordinary_text_are_no_candidates() {
+    // The committed set's densest text page: lines of words whose lengths fit an MRZ format.
+    let (w, h, luma) = dense_text_page();
     let frame = LumaFrame::new(w, h, w, &luma).unwrap();
     // The search stage's lines, as `candidates_in` finds them before grouping.
     let small = frame::downscale(&frame, search_factor(&frame));
@@ -910,12 +915,7 @@ fn the_window_test_gives_up_only_on_reads_the_whole_lines_give_up() {
     // the checked fields, sampled in windows, already hold too many class violations, the first
     // read of the whole lines holds them too. No glare there, so each window cell is exactly the
     // whole line's.
-    let img = decode_image(include_bytes!(
-        "../../fixtures/ocr/negative_text_page_016.jpg"
-    ))
-    .unwrap();
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let luma = frame::luma_plane(&img);
+    let (w, h, luma) = dense_text_page();
     let frame = LumaFrame::new(w, h, w, &luma).unwrap();
     let reader = MrzReader::new().unwrap();
     let (mut far_reads, mut windows) = (0, 0);

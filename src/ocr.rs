@@ -1804,6 +1804,8 @@ impl MrzGrid {
         out: &mut Vec<f32>,
     ) {
         let mut align = self.aligns.get(line).copied().unwrap_or_default();
+        // As `sample` with a shift of 0.0 does, so the offsets match bit for bit (a −0.0 offset
+        // becomes +0.0 there too).
         align.offset += 0.0;
         rectify::sample_line_cells(
             frame,

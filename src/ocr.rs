@@ -479,7 +479,8 @@ impl MrzReader {
         // Like `may_open` this is judged on windows, not on the whole lines, so it only rules
         // out, and it is one-directional: readings are unchanged on the committed set, nine fresh
         // sets (seeds 29-71), 4 050 fresh negatives and the 40 slowest of 1 200 fresh text pages,
-        // whose instructions in `read_frame` fall by 7 % (MRZ frames: +1.5-2 %, one short window).
+        // whose instructions in `read_frame` fall by 6-7 % (the committed set, mostly MRZ frames:
+        // +0.8 %, one short window; BENCHMARKS.md, sessions 17-18).
         // Upright first; the turned read is judged only when the upright one is ruled out (else it
         // is left to the whole lines, not judged here).
         let mut window_reads: Vec<WindowRead> = Vec::new();

@@ -119,15 +119,50 @@ impl Mlp {
         out
     }
 
-    /// Hidden activations for one input (`inputs` values), written into `hidden`.
+    /// Hidden activations for one input (`inputs` values), written into `hidden`: unit `u` is
+    /// `max(0, dot(w1 row u, x) + b1[u])`, with [`dot`]'s summation order exactly.
+    ///
+    /// Evaluated four units per pass over the input ([`four_rows`]): each chunk of eight inputs is
+    /// loaded once and fed to the eight lane accumulators of four rows, straight from the row-major
+    /// weights. About a quarter less time than four separate [`dot`]s and than the earlier layout
+    /// (a second, interleaved copy of the weights with one broadcast of each input per multiply);
+    /// see BENCHMARKS.md, sessions 17–18. The results are bit-identical to row-by-row [`dot`]s
+    /// (tested).
     pub fn hidden_layer(&self, x: &[f32], hidden: &mut [f32]) {
-        for ((h, row), b) in hidden
-            .iter_mut()
-            .zip(self.w1.chunks_exact(self.inputs))
-            .zip(&self.b1)
-        {
-            *h = (dot(row, x) + b).max(0.0);
+        let n = self.inputs;
+        let plain = |hidden: &mut [f32], skip: usize| {
+            for ((h, row), b) in hidden
+                .iter_mut()
+                .zip(self.w1.chunks_exact(n.max(1)))
+                .zip(&self.b1)
+                .skip(skip)
+            {
+                *h = (dot(row, x) + b).max(0.0);
+            }
+        };
+        if x.len() != n || n == 0 {
+            plain(hidden, 0);
+            return;
         }
+        let (x8, x_tail) = x.as_chunks::<8>();
+        let mut done = 0;
+        for ((rows, out), bias) in self
+            .w1
+            .chunks_exact(n * UNITS_PER_PASS)
+            .zip(hidden.chunks_exact_mut(UNITS_PER_PASS))
+            .zip(self.b1.chunks_exact(UNITS_PER_PASS))
+        {
+            let row = |u: usize| rows.get(u * n..(u + 1) * n).unwrap_or_default();
+            let split: [(&[[f32; 8]], &[f32]); UNITS_PER_PASS] =
+                std::array::from_fn(|u| row(u).as_chunks::<8>());
+            let acc = four_rows(x8, split.map(|(w8, _)| w8));
+            for (((h, b), lanes), (_, w_tail)) in out.iter_mut().zip(bias).zip(&acc).zip(&split) {
+                let tail: f32 = w_tail.iter().zip(x_tail).map(|(w, x)| w * x).sum();
+                *h = (lanes.iter().sum::<f32>() + tail + b).max(0.0);
+            }
+            done += UNITS_PER_PASS;
+        }
+        plain(hidden, done);
     }
 
     /// Class probabilities (softmax) for one input.
@@ -153,6 +188,13 @@ impl Mlp {
             .collect()
     }
 
+    /// Class scores before the softmax for one cell.
+    fn cell_logits(&self, cell: &[f32]) -> Vec<f32> {
+        let mut hidden = vec![0f32; self.hidden];
+        self.hidden_layer(cell, &mut hidden);
+        self.logits(&hidden)
+    }
+
     /// Ranked alternatives (best first, at most `keep`) for one cell.
     pub fn classify(&self, cell: &[f32], keep: usize) -> Vec<Alternative> {
         rank(self.probabilities(cell), keep)
@@ -171,82 +213,8 @@ fn rank(p: Vec<f32>, keep: usize) -> Vec<Alternative> {
     ranked
 }
 
-/// An [`Mlp`] whose first layer is evaluated four hidden units per pass over a cell: each chunk of
-/// eight inputs is loaded once and fed to the eight lane accumulators of four rows at once, straight
-/// from the row-major weights (no second copy). Every unit is summed in exactly [`dot`]'s order, so
-/// the probabilities are bit-identical to [`Mlp::probabilities`].
-///
-/// Against the earlier layout (the first layer copied interleaved, input `i` of four units side by
-/// side, one broadcast of each input per multiply) this takes about a quarter less time per layer
-/// and keeps no second copy of the weights (BENCHMARKS.md, session 18).
-#[derive(Clone, Debug)]
-pub struct PackedMlp {
-    model: Mlp,
-}
-
-/// Hidden units evaluated per pass over the input.
+/// Hidden units [`Mlp::hidden_layer`] evaluates per pass over the input.
 const UNITS_PER_PASS: usize = 4;
-
-impl PackedMlp {
-    /// Wraps `model`.
-    pub fn new(model: Mlp) -> PackedMlp {
-        PackedMlp { model }
-    }
-
-    /// The plain model.
-    pub fn model(&self) -> &Mlp {
-        &self.model
-    }
-
-    /// Exactly [`Mlp::hidden_layer`].
-    pub fn hidden_layer(&self, x: &[f32], hidden: &mut [f32]) {
-        let m = &self.model;
-        let n = m.inputs;
-        if x.len() != n || n == 0 {
-            m.hidden_layer(x, hidden);
-            return;
-        }
-        let (x8, x_tail) = x.as_chunks::<8>();
-        let mut done = 0;
-        for ((rows, out), bias) in
-            m.w1.chunks_exact(n * UNITS_PER_PASS)
-                .zip(hidden.chunks_exact_mut(UNITS_PER_PASS))
-                .zip(m.b1.chunks_exact(UNITS_PER_PASS))
-        {
-            let row = |u: usize| rows.get(u * n..(u + 1) * n).unwrap_or_default();
-            let split: [(&[[f32; 8]], &[f32]); UNITS_PER_PASS] =
-                std::array::from_fn(|u| row(u).as_chunks::<8>());
-            let acc = four_rows(x8, split.map(|(w8, _)| w8));
-            for (((h, b), lanes), (_, w_tail)) in out.iter_mut().zip(bias).zip(&acc).zip(&split) {
-                let tail: f32 = w_tail.iter().zip(x_tail).map(|(w, x)| w * x).sum();
-                *h = (lanes.iter().sum::<f32>() + tail + b).max(0.0);
-            }
-            done += UNITS_PER_PASS;
-        }
-        for ((h, row), b) in hidden
-            .iter_mut()
-            .zip(m.w1.chunks_exact(n))
-            .zip(&m.b1)
-            .skip(done)
-        {
-            *h = (dot(row, x) + b).max(0.0);
-        }
-    }
-
-    /// Exactly [`Mlp::classify`].
-    pub fn classify(&self, cell: &[f32], keep: usize) -> Vec<Alternative> {
-        let mut hidden = vec![0f32; self.model.hidden];
-        self.hidden_layer(cell, &mut hidden);
-        rank(self.model.output(&hidden), keep)
-    }
-
-    /// Class scores before the softmax for one cell.
-    fn logits(&self, cell: &[f32]) -> Vec<f32> {
-        let mut hidden = vec![0f32; self.model.hidden];
-        self.hidden_layer(cell, &mut hidden);
-        self.model.logits(&hidden)
-    }
-}
 
 /// The eight lane accumulators of [`dot`] for four rows against one input, loading each chunk of
 /// eight inputs once. Kept out of line on purpose: inlined next to the four per-unit lane sums, the
@@ -268,7 +236,7 @@ fn four_rows(x8: &[[f32; 8]], rows: [&[[f32; 8]]; UNITS_PER_PASS]) -> [[f32; 8];
 
 /// One or more classifiers read together, as a cascade: a cell the first member is sure of (top
 /// probability ≥ `escalate_below`) takes its probabilities; any other cell the mean of all the
-/// members' probabilities (a mixture). With one member this is exactly [`PackedMlp::classify`];
+/// members' probabilities (a mixture). With one member this is exactly [`Mlp::classify`];
 /// with `escalate_below` above 1 every cell is averaged.
 ///
 /// The mixture, not the mean of log-probabilities: where two models lean the same way the latter
@@ -278,7 +246,7 @@ fn four_rows(x8: &[[f32; 8]], rows: [&[[f32; 8]]; UNITS_PER_PASS]) -> [[f32; 8];
 /// valid readings, mixture none (`src/ocr/README.md`).
 #[derive(Clone, Debug)]
 pub struct Ensemble {
-    members: Vec<PackedMlp>,
+    members: Vec<Mlp>,
     escalate_below: f32,
 }
 
@@ -289,7 +257,7 @@ impl Ensemble {
             return None;
         }
         Some(Ensemble {
-            members: models.into_iter().map(PackedMlp::new).collect(),
+            members: models,
             escalate_below,
         })
     }
@@ -297,7 +265,7 @@ impl Ensemble {
     /// A single classifier.
     pub fn from_one(model: Mlp) -> Ensemble {
         Ensemble {
-            members: vec![PackedMlp::new(model)],
+            members: vec![model],
             escalate_below: 0.0,
         }
     }
@@ -309,7 +277,7 @@ impl Ensemble {
     }
 
     /// The members.
-    pub fn members(&self) -> &[PackedMlp] {
+    pub fn members(&self) -> &[Mlp] {
         &self.members
     }
 
@@ -319,13 +287,13 @@ impl Ensemble {
             [] => Vec::new(),
             [one] => one.classify(cell, keep),
             [first, rest @ ..] => {
-                let mut sum = first.logits(cell);
+                let mut sum = first.cell_logits(cell);
                 softmax(&mut sum);
                 if sum.iter().copied().fold(0.0, f32::max) >= self.escalate_below {
                     return rank(sum, keep);
                 }
                 for m in rest {
-                    let mut p = m.logits(cell);
+                    let mut p = m.cell_logits(cell);
                     softmax(&mut p);
                     for (s, q) in sum.iter_mut().zip(p) {
                         *s += q;

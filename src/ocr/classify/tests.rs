@@ -18,23 +18,50 @@ fn corrupt_models_are_rejected() {
     assert!(Mlp::from_bytes(&bytes).is_err());
 }
 
+/// The hidden layer as its definition reads: one [`dot`] per row (bit for bit the order
+/// [`Mlp::hidden_layer`] must keep), and the same sums in f64 (the values it must approach).
+fn reference_hidden(m: &Mlp, x: &[f32]) -> (Vec<f32>, Vec<f64>) {
+    let rows = m.w1.chunks_exact(m.inputs).zip(&m.b1);
+    let f32s = rows
+        .clone()
+        .map(|(row, b)| (dot(row, x) + b).max(0.0))
+        .collect();
+    let f64s = rows
+        .map(|(row, &b)| {
+            let s: f64 = row
+                .iter()
+                .zip(x)
+                .map(|(&w, &v)| f64::from(w) * f64::from(v))
+                .sum();
+            (s + f64::from(b)).max(0.0)
+        })
+        .collect();
+    (f32s, f64s)
+}
+
 #[test]
-fn packed_model_is_bit_identical_to_the_plain_one() {
-    let plain = Mlp::embedded().unwrap();
-    let packed = PackedMlp::new(plain.clone());
-    let mut s = 12345u32;
-    let mut next = move || {
-        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        (s >> 8) as f32 / (1u32 << 24) as f32
-    };
+fn the_four_row_pass_is_bit_identical_to_one_dot_per_row() {
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    for _ in 0..50 {
-        let x: Vec<f32> = (0..plain.inputs).map(|_| next()).collect();
-        let (mut a, mut b) = (vec![0f32; plain.hidden], vec![0f32; plain.hidden]);
-        plain.hidden_layer(&x, &mut a);
-        packed.hidden_layer(&x, &mut b);
-        assert_eq!(bits(&a), bits(&b));
-        assert_eq!(plain.classify(&x, 5), packed.classify(&x, 5));
+    let check = |m: &Mlp, x: &[f32]| {
+        let mut got = vec![0f32; m.hidden];
+        m.hidden_layer(x, &mut got);
+        let (want, exact) = reference_hidden(m, x);
+        assert_eq!(bits(&got), bits(&want));
+        for (g, e) in got.iter().zip(&exact) {
+            assert!(
+                (f64::from(*g) - e).abs() <= 1e-4 * e.abs().max(1.0),
+                "{g} against {e}"
+            );
+        }
+        got
+    };
+    for m in [Mlp::embedded().unwrap(), Mlp::embedded_second().unwrap()] {
+        let mut active = 0;
+        for x in cells(50, m.inputs) {
+            active += check(&m, &x).iter().filter(|&&h| h > 0.0).count();
+        }
+        // Both sides of the ReLU are exercised.
+        assert!(active > 0 && active < 50 * m.hidden, "{active}");
     }
     // Odd sizes: a unit count not a multiple of four, an input length not a multiple of eight.
     let odd = Mlp {
@@ -46,12 +73,17 @@ fn packed_model_is_bit_identical_to_the_plain_one() {
         w2: vec![0.0; 37 * 6],
         b2: vec![0.0; 37],
     };
-    let packed = PackedMlp::new(odd.clone());
     let x: Vec<f32> = (0..13).map(|i| (i as f32 * 0.71).cos()).collect();
-    let (mut a, mut b) = (vec![0f32; 6], vec![0f32; 6]);
-    odd.hidden_layer(&x, &mut a);
-    packed.hidden_layer(&x, &mut b);
-    assert_eq!(bits(&a), bits(&b));
+    check(&odd, &x);
+    // An input of the wrong length, and a model with no inputs, give no panic.
+    let mut h = vec![0f32; 6];
+    odd.hidden_layer(&x[..7], &mut h);
+    let empty = Mlp {
+        inputs: 0,
+        w1: Vec::new(),
+        ..odd.clone()
+    };
+    empty.hidden_layer(&[], &mut h);
 }
 
 /// Pseudo-random cells in 0..1 (a fixed LCG).
